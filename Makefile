@@ -1,0 +1,57 @@
+# The two commands of the README: `make run` and `make test`. Everything else is for developers and CI.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local commands run in development mode; production sets DEBUG itself (see README).
+export DEBUG ?= 1
+
+.PHONY: run test lint format check migrations-check install install-dev clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, migrate, load the summit's data, serve on http://$(HOST):$(PORT)/
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_summit
+	@echo
+	@echo "Summit Tracker is starting:"
+	@echo "  site:  http://$(HOST):$(PORT)/"
+	@echo "  admin: http://$(HOST):$(PORT)/admin/"
+	@echo "  An editor account: $(PY) manage.py create_editor you@example.org"
+	@echo "  (prints a one-time password once), or: $(PY) manage.py createsuperuser"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## make test: install what tests need and run the whole suite
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: install
+	$(PY) manage.py check
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "Summit Tracker"
+admin.site.site_title = "Summit Tracker"
+admin.site.index_title = "Commitments of the Paris AI Action Summit"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    # The public site arrives with its own issue; until then the root leads editors to the admin.
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]

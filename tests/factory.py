@@ -1,0 +1,61 @@
+"""A small factory for tests: `make_*` functions with sensible defaults, overridable by keyword."""
+
+import datetime
+import itertools
+
+from tracker.choices import Axis, CommitmentKind, OwnerKind, PublicationState, Role, Status
+from tracker.models import Commitment, Deadline, Involvement, Milestone, Owner, ProgressUpdate, SourceDocument
+
+_numbers = itertools.count(1)
+
+
+def make_owner(**fields) -> Owner:
+    n = next(_numbers)
+    defaults = {"slug": f"owner-{n}", "name": f"Owner {n}", "kind": OwnerKind.COUNTRY}
+    return Owner.objects.create(**{**defaults, **fields})
+
+
+def make_source(**fields) -> SourceDocument:
+    n = next(_numbers)
+    return SourceDocument.objects.create(**{"slug": f"source-{n}", "title": f"Source {n}", **fields})
+
+
+def make_commitment(*, owner: Owner | None = None, role: str = Role.LEAD, **fields) -> Commitment:
+    n = next(_numbers)
+    defaults = {
+        "slug": f"commitment-{n}",
+        "title_fr": f"Engagement {n}",
+        "title_en": f"Commitment {n}",
+        "summary_fr": "Résumé.",
+        "summary_en": "Summary.",
+        "axis": Axis.GOVERNANCE,
+        "kind": CommitmentKind.INITIATIVE,
+        "status": Status.IN_PROGRESS,
+        "announced_on": datetime.date(2025, 2, 10),
+    }
+    commitment = Commitment.objects.create(**{**defaults, **fields})
+    Involvement.objects.create(commitment=commitment, owner=owner or make_owner(), role=role)
+    return commitment
+
+
+def make_milestone(**fields) -> Milestone:
+    n = next(_numbers)
+    defaults = {"slug": f"milestone-{n}", "name_fr": f"Jalon {n}", "name_en": f"Milestone {n}"}
+    return Milestone.objects.create(**{**defaults, "date": datetime.date(2025, 11, 30), **fields})
+
+
+def make_deadline(commitment: Commitment, **fields) -> Deadline:
+    n = next(_numbers)
+    defaults = {"slug": f"deadline-{n}", "title_fr": f"Livrable {n}", "title_en": f"Deliverable {n}"}
+    if "milestone" not in fields and "due_on" not in fields:
+        defaults["due_on"] = datetime.date(2025, 11, 30)
+    return Deadline.objects.create(commitment=commitment, **{**defaults, **fields})
+
+
+def make_update(commitment: Commitment, **fields) -> ProgressUpdate:
+    defaults = {
+        "text": "Progress.",
+        "state": PublicationState.PUBLISHED,
+        "reported_on": datetime.date(2025, 6, 1),
+    }
+    return ProgressUpdate.objects.create(commitment=commitment, **{**defaults, **fields})

@@ -1,0 +1,16 @@
+"""Test settings: production settings with what makes tests fast and self-contained."""
+
+import os
+
+# Production mode (DEBUG off) demands a real key; tests bring a throwaway one.
+os.environ.setdefault("SECRET_KEY", "tests-only-" + "x1y2z3" * 10)
+
+from summit.settings import *  # noqa: E402, F403
+
+# Hashing passwords slowly protects real accounts, not test ones.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The manifest needs collectstatic; tests render pages without it.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SECURE_SSL_REDIRECT = False
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,127 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import translation
+
+from tests.factory import make_commitment, make_deadline, make_milestone, make_owner
+from tracker.choices import Role
+from tracker.dates import DatePrecision
+from tracker.models import Deadline, Involvement, OwnerContact, ProgressUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_texts_follow_the_active_language_and_fall_back_to_french():
+    commitment = make_commitment(title_fr="Déclaration de Paris", title_en="Paris Declaration")
+    with translation.override("en"):
+        assert commitment.title == "Paris Declaration"
+    with translation.override("fr"):
+        assert commitment.title == "Déclaration de Paris"
+    commitment.description_fr, commitment.description_en = "Texte source.", ""
+    with translation.override("en"):
+        assert commitment.description == "Texte source."
+
+
+def test_owner_display_name_uses_the_english_name_only_when_there_is_one():
+    oecd = make_owner(name="Organisation de coopération et de développement économiques", name_en="OECD")
+    google = make_owner(name="Google")
+    with translation.override("en"):
+        assert (oecd.display_name(), google.display_name()) == ("OECD", "Google")
+    with translation.override("fr"):
+        assert oecd.display_name().startswith("Organisation")
+
+
+def test_dates_known_to_a_month_are_kept_as_that_month_whatever_day_is_typed():
+    commitment = make_commitment(
+        announced_on=datetime.date(2025, 2, 3), announced_precision=DatePrecision.MONTH
+    )
+    commitment.refresh_from_db()
+    assert commitment.announced_on == datetime.date(2025, 2, 28)
+    with translation.override("en"):
+        assert commitment.announced_label() == "February 2025"
+
+
+def test_a_deadline_needs_a_milestone_or_a_date():
+    commitment = make_commitment()
+    deadline = Deadline(commitment=commitment, slug="x", title_fr="x", title_en="x")
+    with pytest.raises(ValidationError, match="milestone or a due date"):
+        deadline.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        deadline.save()
+
+
+def test_a_deadline_with_a_done_date_must_be_done():
+    deadline = make_deadline(make_commitment())
+    deadline.done_on = datetime.date(2025, 3, 1)
+    with pytest.raises(ValidationError):
+        deadline.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        deadline.save()
+
+
+def test_a_deadline_due_at_a_milestone_shows_the_milestone_precision():
+    g7 = make_milestone(date=datetime.date(2026, 1, 1), date_precision=DatePrecision.YEAR)
+    deadline = make_deadline(make_commitment(), milestone=g7)
+    assert deadline.due_date() == datetime.date(2026, 12, 31)
+    assert deadline.due_label() == "2026"
+
+
+def test_days_overdue_and_next_deadline():
+    commitment = make_commitment()
+    make_deadline(commitment, due_on=datetime.date(2025, 3, 31))
+    make_deadline(commitment, due_on=datetime.date(2026, 12, 31))
+    on = datetime.date(2025, 4, 10)
+    assert commitment.days_overdue(on) == 10
+    assert commitment.next_deadline(on).due_date() == datetime.date(2026, 12, 31)
+
+
+def test_a_commitment_cannot_be_part_of_itself_even_through_a_chain():
+    parent = make_commitment()
+    child = make_commitment(parent=parent)
+    parent.parent = child
+    with pytest.raises(ValidationError, match="part of itself"):
+        parent.full_clean()
+
+
+def test_an_owner_role_is_recorded_once_per_commitment():
+    owner = make_owner()
+    commitment = make_commitment(owner=owner, role=Role.LEAD)
+    Involvement.objects.create(commitment=commitment, owner=owner, role=Role.FUNDER)  # another role is fine
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Involvement.objects.create(commitment=commitment, owner=owner, role=Role.LEAD)
+
+
+def test_a_contact_needs_an_account_or_an_email(django_user_model):
+    owner = make_owner()
+    with pytest.raises(ValidationError, match="account or an e-mail"):
+        OwnerContact(owner=owner, name="Nobody").full_clean()
+    user = django_user_model.objects.create_user("rep", "rep@example.org")
+    contact = OwnerContact.objects.create(owner=owner, user=user)
+    assert contact.recipient_email() == "rep@example.org"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OwnerContact.objects.create(owner=owner, user=user)
+
+
+def test_a_rejected_update_says_why():
+    update = ProgressUpdate(commitment=make_commitment(), text="x", state="rejected")
+    with pytest.raises(ValidationError, match="why"):
+        update.full_clean()
+
+
+def test_evidence_links_must_be_http_or_https():
+    from tracker.models import Evidence
+
+    update = ProgressUpdate.objects.create(commitment=make_commitment(), text="x")
+    with pytest.raises(ValidationError):
+        Evidence(update=update, url="javascript:alert(1)").full_clean()
+    Evidence(update=update, url="https://example.org/report.pdf").full_clean()
+
+
+def test_every_change_is_kept_in_the_history():
+    commitment = make_commitment(title_en="Before")
+    commitment.title_en = "After"
+    commitment.save()
+    titles = [record.title_en for record in commitment.history.all()]
+    assert titles == ["After", "Before"]

@@ -1,0 +1,172 @@
+"""Overdue, due soon and stale at their edges: the definitions everything else relies on."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from tests.factory import make_commitment, make_deadline, make_milestone, make_update
+from tracker.choices import PublicationState, Status
+from tracker.dates import DatePrecision
+from tracker.models import Commitment, Deadline
+
+pytestmark = pytest.mark.django_db
+
+DUE = datetime.date(2025, 11, 30)
+DAY = datetime.timedelta(days=1)
+
+
+def overdue_slugs(on):
+    return set(Commitment.objects.overdue(on).values_list("slug", flat=True))
+
+
+def test_a_deadline_due_today_is_not_overdue_until_tomorrow():
+    commitment = make_commitment()
+    make_deadline(commitment, due_on=DUE)
+    assert overdue_slugs(DUE) == set()
+    assert overdue_slugs(DUE + DAY) == {commitment.slug}
+
+
+def test_a_done_deliverable_is_never_overdue():
+    commitment = make_commitment()
+    make_deadline(commitment, due_on=DUE, is_done=True, done_on=DUE - DAY)
+    assert overdue_slugs(DUE + 10 * DAY) == set()
+
+
+@pytest.mark.parametrize(
+    ("status", "counts"),
+    [
+        (Status.ACHIEVED, False),
+        (Status.WITHDRAWN, False),
+        (Status.NOT_ACHIEVED, True),
+        (Status.STALLED, True),
+        (Status.NOT_ASSESSED, True),
+        (Status.PARTIALLY_ACHIEVED, True),
+    ],
+)
+def test_only_achieved_and_withdrawn_commitments_escape_overdue(status, counts):
+    commitment = make_commitment(status=status)
+    make_deadline(commitment, due_on=DUE)
+    assert (commitment.slug in overdue_slugs(DUE + DAY)) is counts
+
+
+def test_a_month_precision_deadline_is_due_by_the_end_of_the_month():
+    bratislava = make_milestone(date=datetime.date(2025, 11, 1), date_precision=DatePrecision.MONTH)
+    assert bratislava.date == DUE  # stored as the last day of November
+    commitment = make_commitment()
+    make_deadline(commitment, milestone=bratislava)
+    assert overdue_slugs(datetime.date(2025, 11, 30)) == set()
+    assert overdue_slugs(datetime.date(2025, 12, 1)) == {commitment.slug}
+
+
+def test_overdue_starts_at_midnight_in_paris():
+    commitment = make_commitment()
+    make_deadline(commitment, due_on=DUE)
+    # 23:30 UTC on the due date is already the next day in Paris: the deadline has passed there.
+    with time_machine.travel(datetime.datetime(2025, 11, 30, 23, 30, tzinfo=datetime.UTC), tick=False):
+        assert list(Commitment.objects.overdue()) == [commitment]
+    with time_machine.travel(datetime.datetime(2025, 11, 30, 22, 30, tzinfo=datetime.UTC), tick=False):
+        assert list(Commitment.objects.overdue()) == []
+
+
+def test_a_deadline_own_date_overrides_its_milestone():
+    commitment = make_commitment()
+    deadline = make_deadline(commitment, milestone=make_milestone(date=DUE), due_on=DUE + 60 * DAY)
+    assert deadline.due_date() == DUE + 60 * DAY
+    assert overdue_slugs(DUE + DAY) == set()
+    assert overdue_slugs(DUE + 61 * DAY) == {commitment.slug}
+
+
+def test_a_commitment_with_several_overdue_deadlines_is_listed_once():
+    commitment = make_commitment()
+    make_deadline(commitment, due_on=DUE)
+    make_deadline(commitment, due_on=DUE - 30 * DAY)
+    assert list(Commitment.objects.overdue(DUE + DAY)) == [commitment]
+    assert commitment.days_overdue(DUE + DAY) == 31
+
+
+def test_the_python_methods_agree_with_the_queries():
+    late, on_time, closed = make_commitment(), make_commitment(), make_commitment(status=Status.ACHIEVED)
+    make_deadline(late, due_on=DUE)
+    make_deadline(on_time, due_on=DUE + DAY)
+    make_deadline(closed, due_on=DUE - DAY)
+    on = DUE + DAY
+    flagged = {c.slug: c.is_overdue for c in Commitment.objects.with_overdue_flag(on)}
+    for commitment in (late, on_time, closed):
+        assert (
+            (commitment.days_overdue(on) > 0)
+            == flagged[commitment.slug]
+            == (commitment.slug in overdue_slugs(on))
+        )
+    assert set(Deadline.objects.overdue(on).values_list("commitment__slug", flat=True)) == {late.slug}
+
+
+def test_due_soon_covers_today_through_the_window_inclusive():
+    commitment = make_commitment()
+    make_deadline(commitment, due_on=DUE)
+    due_soon = Commitment.objects.due_soon
+    assert list(due_soon(DUE, days=30)) == [commitment]  # due today
+    assert list(due_soon(DUE - 30 * DAY, days=30)) == [commitment]  # last day of the window
+    assert list(due_soon(DUE - 31 * DAY, days=30)) == []
+    assert list(due_soon(DUE + DAY, days=30)) == []  # passed: overdue, not due soon
+
+
+def test_due_soon_ignores_done_deliverables_and_closed_commitments(settings):
+    settings.TRACKER_DUE_SOON_DAYS = 10
+    done = make_commitment()
+    make_deadline(done, due_on=DUE, is_done=True)
+    withdrawn = make_commitment(status=Status.WITHDRAWN)
+    make_deadline(withdrawn, due_on=DUE)
+    pending = make_commitment()
+    make_deadline(pending, due_on=DUE)
+    assert list(Commitment.objects.due_soon(DUE - 10 * DAY)) == [pending]
+    assert list(Commitment.objects.due_soon(DUE - 11 * DAY)) == []
+
+
+def test_stale_counts_from_the_latest_published_update():
+    commitment = make_commitment()
+    make_update(commitment, reported_on=datetime.date(2025, 6, 1))
+    # A submitted or rejected update is not news the public has seen.
+    make_update(commitment, reported_on=datetime.date(2025, 9, 1), state=PublicationState.SUBMITTED)
+    make_update(
+        commitment,
+        reported_on=datetime.date(2025, 9, 2),
+        state=PublicationState.REJECTED,
+        rejection_reason="No",
+    )
+    stale = Commitment.objects.stale
+    assert list(stale(datetime.date(2025, 8, 30), days=90)) == []  # 90 days after 1 June
+    assert list(stale(datetime.date(2025, 8, 31), days=90)) == [commitment]
+
+
+def test_a_commitment_never_updated_is_stale_from_its_announcement(settings):
+    settings.TRACKER_STALE_AFTER_DAYS = 90
+    commitment = make_commitment(announced_on=datetime.date(2025, 2, 10))
+    assert list(Commitment.objects.stale(datetime.date(2025, 5, 11))) == []
+    assert list(Commitment.objects.stale(datetime.date(2025, 5, 12))) == [commitment]
+
+
+def test_achieved_and_withdrawn_commitments_are_never_stale():
+    make_commitment(status=Status.ACHIEVED)
+    make_commitment(status=Status.WITHDRAWN)
+    assert list(Commitment.objects.stale(datetime.date(2027, 1, 1))) == []
+
+
+def test_latest_update_and_next_deadline_annotations():
+    commitment = make_commitment()
+    make_update(commitment, reported_on=datetime.date(2025, 3, 1))
+    make_update(commitment, reported_on=datetime.date(2025, 4, 1))
+    make_deadline(commitment, due_on=DUE - DAY)  # already passed
+    make_deadline(commitment, due_on=DUE + 5 * DAY, is_done=True)  # done
+    make_deadline(commitment, due_on=DUE + 9 * DAY)
+    make_deadline(commitment, milestone=make_milestone(date=DUE + 7 * DAY))
+    annotated = Commitment.objects.with_latest_update().with_next_deadline(DUE).get()
+    assert annotated.latest_update_on == datetime.date(2025, 4, 1)
+    assert annotated.next_due_on == DUE + 7 * DAY
+    assert commitment.next_deadline(DUE).due_date() == DUE + 7 * DAY
+
+
+def test_public_leaves_drafts_out():
+    public, draft = make_commitment(), make_commitment(is_public=False)
+    assert list(Commitment.objects.public()) == [public]
+    assert draft not in Commitment.objects.public()

@@ -1,0 +1,83 @@
+"""Settings from the environment: production refuses unsafe configuration and passes the deploy check."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from summit.celery import app
+
+BASE_DIR = settings.BASE_DIR
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "p" + "r0duct10n-k3y-" * 5,
+    "ALLOWED_HOSTS": "tracker.example.org",
+    "DATABASE_URL": "postgres://tracker@db.example.org:5432/tracker",
+    "REDIS_URL": "redis://cache.example.org:6379/0",
+    "EMAIL_HOST": "smtp.example.org",
+}
+
+
+def manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DJANGO_SETTINGS_MODULE"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "summit.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("key", ["", "short", "django-insecure-" + "x" * 60, "a" * 60])
+def test_production_refuses_to_start_without_a_real_secret_key(key):
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_deploy_check_is_clean_under_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_come_from_the_environment():
+    code = (
+        "from django.conf import settings as s; "
+        "db = s.DATABASES['default']; "
+        "print(db['ENGINE'], db['HOST'], s.CACHES['default']['BACKEND'], s.CELERY_BROKER_URL, "
+        "s.CELERY_TASK_ALWAYS_EAGER, s.ALLOWED_HOSTS, s.EMAIL_BACKEND, s.DEBUG)"
+    )
+    result = manage("shell", "-c", code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-8:] == [
+        "django.db.backends.postgresql",
+        "db.example.org",
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.example.org:6379/0",
+        "False",
+        "['tracker.example.org']",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "False",
+    ]
+
+
+def test_a_fresh_checkout_runs_locally_on_sqlite_with_eager_tasks():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.TIME_ZONE, s.USE_TZ)"
+    )
+    result = manage("shell", "-c", code, DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == ["django.db.backends.sqlite3", "True", "Europe/Paris", "True"]
+
+
+def test_celery_reads_its_settings_from_django():
+    assert app.main == "summit"
+    assert app.conf.task_acks_late is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.timezone == "Europe/Paris"

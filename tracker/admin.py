@@ -1,0 +1,312 @@
+"""
+The editors' admin: commitments with their owners, deadlines, targets and updates, and the change
+history of every model (django-simple-history). Changelists annotate what they show (next deadline,
+overdue flag) and prefetch lead owners, so they cost the same number of queries at any size.
+"""
+
+from django.contrib import admin
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .choices import OwnerKind, PublicationState, Role
+from .dates import format_fuzzy_date
+from .models import (
+    Amount,
+    Commitment,
+    Deadline,
+    Evidence,
+    Involvement,
+    Milestone,
+    Owner,
+    OwnerContact,
+    ProgressUpdate,
+    Reading,
+    SourceDocument,
+    StatedCount,
+    Target,
+)
+from .resources import CommitmentResource
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=Commitment.objects.overdue().values("pk"))
+        return queryset
+
+
+class DueSoonFilter(admin.SimpleListFilter):
+    title = _("due soon")
+    parameter_name = "due_soon"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Due in the coming days"))]
+
+    def queryset(self, request, queryset):
+        return queryset.due_soon() if self.value() == "yes" else queryset
+
+
+class OwnerKindFilter(admin.SimpleListFilter):
+    title = _("owner kind")
+    parameter_name = "owner_kind"
+
+    def lookups(self, request, model_admin):
+        return OwnerKind.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                pk__in=Involvement.objects.filter(owner__kind=self.value()).values("commitment")
+            )
+        return queryset
+
+
+class InvolvementInline(admin.TabularInline):
+    model = Involvement
+    autocomplete_fields = ["owner"]
+    extra = 0
+
+
+class StatedCountInline(admin.TabularInline):
+    model = StatedCount
+    extra = 0
+
+
+class AmountInline(admin.TabularInline):
+    model = Amount
+    autocomplete_fields = ["owner"]
+    extra = 0
+
+
+class DeadlineInline(admin.TabularInline):
+    model = Deadline
+    fields = ["slug", "title_fr", "title_en", "milestone", "due_on", "due_precision", "is_done", "done_on"]
+    extra = 0
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    fields = ["slug", "name_en", "baseline", "target_value", "unit_en", "currency", "milestone", "due_on"]
+    show_change_link = True  # the readings are edited on the target's own page
+    extra = 0
+
+
+class ProgressUpdateInline(admin.TabularInline):
+    model = ProgressUpdate
+    fields = ["reported_on", "on_behalf_of", "status", "state", "text"]
+    autocomplete_fields = ["on_behalf_of"]
+    show_change_link = True  # evidence links are edited on the update's own page
+    extra = 0
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [CommitmentResource]
+    list_display = ["title_en", "axis", "kind", "status", "lead_owners", "next_deadline", "overdue"]
+    list_filter = [
+        "axis",
+        "status",
+        "kind",
+        OverdueFilter,
+        DueSoonFilter,
+        ("involvements__owner", admin.RelatedOnlyFieldListFilter),
+        OwnerKindFilter,
+        ("deadlines__milestone", admin.RelatedOnlyFieldListFilter),
+        "is_public",
+    ]
+    search_fields = ["slug", "title_fr", "title_en", "summary_fr", "summary_en", "involvements__owner__name"]
+    prepopulated_fields = {"slug": ["title_en"]}
+    autocomplete_fields = ["parent"]
+    filter_horizontal = ["sources"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [
+        InvolvementInline,
+        StatedCountInline,
+        AmountInline,
+        DeadlineInline,
+        TargetInline,
+        ProgressUpdateInline,
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "slug",
+                    ("axis", "kind"),
+                    "status",
+                    ("announced_on", "announced_precision"),
+                    "parent",
+                ]
+            },
+        ),
+        (_("French"), {"fields": ["title_fr", "summary_fr", "description_fr"]}),
+        (_("English"), {"fields": ["title_en", "summary_en", "description_en"]}),
+        (_("Sources and notes"), {"fields": ["sources", "notes", "is_public", ("created_at", "updated_at")]}),
+    ]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        leads = Involvement.objects.filter(role=Role.LEAD).select_related("owner")
+        return (
+            super()
+            .get_queryset(request)
+            .with_next_deadline()
+            .with_overdue_flag()
+            .prefetch_related(Prefetch("involvements", queryset=leads, to_attr="lead_involvements"))
+        )
+
+    @admin.display(description=_("lead"))
+    def lead_owners(self, obj):
+        return format_html_join(
+            ", ", "{}", ((i.owner.short_name or i.owner.name,) for i in obj.lead_involvements)
+        )
+
+    @admin.display(description=_("next deadline"), ordering="next_due_on")
+    def next_deadline(self, obj):
+        return obj.next_due_on
+
+    @admin.display(description=_("overdue"), boolean=True, ordering="is_overdue")
+    def overdue(self, obj):
+        return obj.is_overdue
+
+
+@admin.register(Owner)
+class OwnerAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "kind", "country", "commitment_count"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "name_en", "short_name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    class ContactInline(admin.TabularInline):
+        model = OwnerContact
+        autocomplete_fields = ["user"]
+        extra = 0
+
+    inlines = [ContactInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(commitment_count=Count("commitments", distinct=True))
+
+    @admin.display(description=_("commitments"), ordering="commitment_count")
+    def commitment_count(self, obj):
+        return obj.commitment_count
+
+
+@admin.register(OwnerContact)
+class OwnerContactAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "owner", "user", "email", "language", "receives_reminders"]
+    list_filter = ["language", "receives_reminders"]
+    list_select_related = ["owner", "user"]
+    search_fields = ["name", "email", "owner__name", "user__username", "user__email"]
+    autocomplete_fields = ["owner", "user"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(SimpleHistoryAdmin):
+    list_display = ["name_en", "date_shown", "place"]
+    search_fields = ["name_fr", "name_en", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+    @admin.display(description=_("date"), ordering="date")
+    def date_shown(self, obj):
+        return obj.date_label()
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(SimpleHistoryAdmin):
+    list_display = ["title_en", "commitment", "due_shown", "is_done", "done_on"]
+    list_filter = ["is_done", "milestone"]
+    list_select_related = ["commitment", "milestone"]
+    search_fields = ["title_fr", "title_en", "commitment__title_en"]
+    autocomplete_fields = ["commitment"]
+
+    @admin.display(description=_("due"))
+    def due_shown(self, obj):
+        return obj.due_label()
+
+
+class ReadingInline(admin.TabularInline):
+    model = Reading
+    extra = 1
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    list_display = ["name_en", "commitment", "baseline", "target_value", "unit_en", "currency", "due_shown"]
+    list_select_related = ["commitment", "milestone"]
+    search_fields = ["name_fr", "name_en", "commitment__title_en"]
+    autocomplete_fields = ["commitment"]
+    inlines = [ReadingInline]
+
+    @admin.display(description=_("due"))
+    def due_shown(self, obj):
+        return obj.due_label()
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 1
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(SimpleHistoryAdmin):
+    list_display = ["commitment", "reported_on", "on_behalf_of", "status", "state", "author"]
+    list_filter = ["state", "status"]
+    list_select_related = ["commitment", "on_behalf_of", "author"]
+    search_fields = ["text", "commitment__title_en", "commitment__title_fr"]
+    autocomplete_fields = ["commitment", "on_behalf_of", "author"]
+    readonly_fields = ["reviewed_by", "reviewed_at", "created_at", "updated_at"]
+    inlines = [EvidenceInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.author_id is None:
+            obj.author = request.user
+        # Who moved an update out of the queue, and when, is part of its record.
+        if "state" in form.changed_data and obj.state != PublicationState.SUBMITTED:
+            obj.reviewed_by, obj.reviewed_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "published_shown", "is_reference"]
+    search_fields = ["title", "publisher"]
+
+    @admin.display(description=_("published"), ordering="published_on")
+    def published_shown(self, obj):
+        return format_fuzzy_date(obj.published_on, obj.published_precision)
+
+
+# Models edited inline above get an admin of their own too, for their change history pages.
+@admin.register(Involvement)
+class InvolvementAdmin(SimpleHistoryAdmin):
+    list_display = ["commitment", "owner", "role", "since"]
+    list_filter = ["role"]
+    list_select_related = ["commitment", "owner"]
+    search_fields = ["commitment__title_en", "owner__name"]
+    autocomplete_fields = ["commitment", "owner"]
+
+
+@admin.register(StatedCount, Amount, Evidence)
+class ChildAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__"]
+
+
+@admin.register(Reading)
+class ReadingAdmin(SimpleHistoryAdmin):
+    list_display = ["target", "measured_on", "value"]
+    list_select_related = ["target"]
+    autocomplete_fields = ["target"]

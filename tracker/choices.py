@@ -1,0 +1,107 @@
+"""The tracker's vocabularies, each a TextChoices named after its concept (documented in the README)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OwnerKind(models.TextChoices):
+    COUNTRY = "country", _("country")
+    GOVERNMENT_BODY = "government_body", _("government body")
+    INTERNATIONAL_ORG = "international_org", _("international organisation")
+    COMPANY = "company", _("company")
+    CIVIL_SOCIETY = "civil_society", _("civil-society group")
+    RESEARCH = "research", _("research body")
+    MEDIA = "media", _("media group")
+    FOUNDATION = "foundation", _("foundation")
+    COALITION = "coalition", _("coalition")
+
+
+class Axis(models.TextChoices):
+    """The three axes of the summit, plus the science and investment sections of its summary."""
+
+    EVERYONE = "everyone", _("AI that benefits everyone")
+    SUSTAINABLE = "sustainable", _("Sustainable and trustworthy AI")
+    GOVERNANCE = "governance", _("Effective and inclusive governance")
+    SCIENCE = "science", _("Science")
+    INVESTMENT = "investment", _("Investment in France")
+
+
+class CommitmentKind(models.TextChoices):
+    DECLARATION = "declaration", _("declaration")
+    CHARTER = "charter", _("charter")
+    COALITION = "coalition", _("coalition")
+    FOUNDATION = "foundation", _("foundation")
+    FUND = "fund", _("fund or investment")
+    TOOL = "tool", _("tool")
+    DATASET = "dataset", _("dataset")
+    OBSERVATORY = "observatory", _("observatory")
+    REPORT = "report", _("report")
+    NETWORK = "network", _("network")
+    LABEL = "label", _("label")
+    CHALLENGE = "challenge", _("challenge")
+    INITIATIVE = "initiative", _("initiative")
+
+
+class Status(models.TextChoices):
+    """
+    Where a commitment stands. Interim statuses can still move; final ones are a verdict.
+
+    "Not yet assessed" means nobody has checked, which is not the same as "nothing happened".
+    """
+
+    NOT_ASSESSED = "not_assessed", _("not yet assessed")
+    IN_PROGRESS = "in_progress", _("in progress")
+    STALLED = "stalled", _("stalled")
+    UNVERIFIABLE = "unverifiable", _("unverifiable")
+    PARTIALLY_ACHIEVED = "partially_achieved", _("partially achieved")
+    ACHIEVED = "achieved", _("achieved")
+    NOT_ACHIEVED = "not_achieved", _("not achieved")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+    @classmethod
+    def interim(cls):
+        return (cls.NOT_ASSESSED, cls.IN_PROGRESS, cls.STALLED, cls.UNVERIFIABLE)
+
+    @classmethod
+    def final(cls):
+        return (cls.PARTIALLY_ACHIEVED, cls.ACHIEVED, cls.NOT_ACHIEVED, cls.WITHDRAWN)
+
+    @classmethod
+    def closed(cls):
+        """Statuses after which deadlines no longer count: nothing can be overdue or stale."""
+        return (cls.ACHIEVED, cls.WITHDRAWN)
+
+
+class Role(models.TextChoices):
+    LEAD = "lead", _("lead")
+    SIGNATORY = "signatory", _("signatory")
+    PARTNER = "partner", _("partner")
+    FUNDER = "funder", _("funder")
+    SUPPORTER = "supporter", _("supporter")
+
+
+class Qualifier(models.TextChoices):
+    """How a source states a number: "96", "about 60", "nearly 600", "more than 1,000", "up to 1 GW"."""
+
+    EXACT = "exact", _("exactly")
+    ABOUT = "about", _("about")
+    NEARLY = "nearly", _("nearly")
+    MORE_THAN = "more_than", _("more than")
+    UP_TO = "up_to", _("up to")
+
+
+class AmountPeriod(models.TextChoices):
+    ONE_OFF = "one_off", _("one-off")
+    PER_YEAR = "per_year", _("per year")
+    TOTAL_OVER_PERIOD = "total_over_period", _("in total over a period")
+
+
+class PublicationState(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    PUBLISHED = "published", _("published")
+    REJECTED = "rejected", _("rejected")
+
+
+class Language(models.TextChoices):
+    FRENCH = "fr", _("French")
+    ENGLISH = "en", _("English")

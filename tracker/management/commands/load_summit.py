@@ -1,0 +1,36 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tracker.loader import DEFAULT_DIRECTORY, FixtureError, SummitLoader
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the summit's commitments from fixtures/summit/*.toml in one transaction. Creates what is "
+        "missing and keeps what editors changed; --update rewrites from the files (statuses excepted)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--directory", type=Path, default=DEFAULT_DIRECTORY, help="Where the .toml files are."
+        )
+        parser.add_argument("--update", action="store_true", help="Rewrite existing rows from the files.")
+        parser.add_argument("--dry-run", action="store_true", help="Check and report, then roll back.")
+
+    def handle(self, *args, directory, update, dry_run, **options):
+        loader = SummitLoader(directory, update=update)
+        try:
+            counts = loader.load(dry_run=dry_run)
+        except FixtureError as error:
+            raise CommandError(f"Nothing was loaded. {error}") from error
+        for model, counter in sorted(counts.items()):
+            figures = ", ".join(
+                f"{counter[k]} {k}" for k in ("created", "updated", "unchanged") if counter[k]
+            )
+            self.stdout.write(f"{model}: {figures}")
+        if dry_run:
+            self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
+        else:
+            total = sum(counter["created"] + counter["updated"] for counter in counts.values())
+            self.stdout.write(self.style.SUCCESS(f"Summit data loaded ({total} rows created or updated)."))

@@ -1,0 +1,671 @@
+"""
+The tracker's data: who committed to what at the Paris AI Action Summit, by when, and what happened.
+
+Texts the public reads come in French (the source language) and English, as `<field>_fr` and
+`<field>_en`; `Translated` picks the one for the active language. "Overdue", "due soon" and "stale" are
+never stored: they are computed from deadlines and updates in tracker/querysets.py.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator, URLValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    AmountPeriod,
+    Axis,
+    CommitmentKind,
+    Language,
+    OwnerKind,
+    PublicationState,
+    Qualifier,
+    Role,
+    Status,
+)
+from .dates import DatePrecision, end_of_period, format_fuzzy_date, today
+from .querysets import CommitmentQuerySet, DeadlineQuerySet, ProgressUpdateQuerySet
+
+
+class Translated:
+    """Read `<name>_<language>` for the active language, falling back to French, the source language."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        language = (get_language() or settings.LANGUAGE_CODE)[:2]
+        return getattr(obj, f"{self.name}_{language}", "") or getattr(obj, f"{self.name}_fr")
+
+
+http_url_validator = URLValidator(schemes=["http", "https"])
+currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR or USD."))
+
+
+class DatesWithPrecision(models.Model):
+    """
+    Keeps dates known to a month or a year at the last day of that period, whatever day was typed.
+
+    `dates_with_precision` lists (date field, precision field) pairs.
+    """
+
+    dates_with_precision: tuple[tuple[str, str], ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        for date_field, precision_field in self.dates_with_precision:
+            value = getattr(self, date_field)
+            if value:
+                setattr(self, date_field, end_of_period(value, getattr(self, precision_field)))
+        super().save(*args, **kwargs)
+
+
+class Timestamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class SourceDocument(DatesWithPrecision):
+    """A document that commitments are taken from."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    published_on = models.DateField(_("published"), null=True, blank=True)
+    published_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+    file = models.CharField(_("file"), max_length=200, blank=True, help_text=_("Name in shared/seeds/."))
+    url = models.URLField(_("address"), blank=True, validators=[http_url_validator])
+    is_reference = models.BooleanField(
+        _("reference"), default=False, help_text=_("Wins where documents disagree.")
+    )
+
+    history = HistoricalRecords()
+    dates_with_precision = (("published_on", "published_precision"),)
+
+    class Meta:
+        ordering = ["-is_reference", "title"]
+        verbose_name = _("source document")
+
+    def __str__(self):
+        return self.title
+
+
+class Owner(Timestamped):
+    """A country, body, organisation or company that leads, signs, funds or supports commitments."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200, help_text=_("As the sources write it."))
+    name_en = models.CharField(
+        _("English name"), max_length=200, blank=True, help_text=_("Only when it differs from the name.")
+    )
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OwnerKind)
+    country = CountryField(_("country"), blank=True)
+    website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
+    note = models.TextField(_("editors' note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("owner")
+        indexes = [
+            # The "owner kind" filter of the admin and of the public list.
+            models.Index(fields=["kind"], name="owner_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    def display_name(self) -> str:
+        """Return the name in the active language."""
+        if (get_language() or "")[:2] == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class OwnerContact(Timestamped):
+    """A person who represents an owner: receives its reminders and logs its progress."""
+
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="contacts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="representations",
+        help_text=_("The account that logs progress for this owner, if the contact has one."),
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(
+        _("e-mail"), blank=True, help_text=_("Where reminders go when there is no account.")
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.FRENCH)
+    receives_reminders = models.BooleanField(_("receives reminders"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["owner__name", "name", "email"]
+        verbose_name = _("owner contact")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""),
+                name="contact_has_user_or_email",
+                violation_error_message=_("A contact needs an account or an e-mail address."),
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "user"],
+                condition=Q(user__isnull=False),
+                name="contact_unique_user_per_owner",
+                violation_error_message=_("This account already represents this owner."),
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "email"],
+                condition=~Q(email=""),
+                name="contact_unique_email_per_owner",
+                violation_error_message=_("This e-mail address is already a contact of this owner."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name or self.email or self.user} — {self.owner}"
+
+    def clean(self):
+        if self.user is None and not self.email:
+            raise ValidationError(_("A contact needs an account or an e-mail address."))
+
+    def recipient_email(self) -> str:
+        """Return the address reminders go to: the contact's own, else its account's."""
+        return self.email or (self.user.email if self.user else "")
+
+
+class Milestone(DatesWithPrecision):
+    """A named, dated event that commitments are due at (e.g. the GPAI summit in Bratislava)."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    date = models.DateField(_("date"), help_text=_("For a month or a year, its last day."))
+    date_precision = models.CharField(
+        _("precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    history = HistoricalRecords()
+
+    dates_with_precision = (("date", "date_precision"),)
+    name = Translated()
+    description = Translated()
+
+    class Meta:
+        ordering = ["date", "slug"]
+        verbose_name = _("milestone")
+
+    def __str__(self):
+        return f"{self.name_en} ({self.date_label()})"
+
+    def date_label(self) -> str:
+        """Return the date as precisely as it is known ("November 2025", "2026")."""
+        return format_fuzzy_date(self.date, self.date_precision)
+
+
+class Commitment(DatesWithPrecision, Timestamped):
+    """An action or commitment announced at the summit, the unit the tracker follows."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title_fr = models.CharField(_("title (French)"), max_length=255)
+    title_en = models.CharField(_("title (English)"), max_length=255)
+    summary_fr = models.TextField(_("summary (French)"))
+    summary_en = models.TextField(_("summary (English)"))
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    axis = models.CharField(_("axis"), max_length=20, choices=Axis)
+    kind = models.CharField(_("kind"), max_length=20, choices=CommitmentKind)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NOT_ASSESSED)
+    announced_on = models.DateField(_("announced"))
+    announced_precision = models.CharField(
+        _("announcement date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("part of"),
+        help_text=_("The coalition, foundation or programme this belongs to."),
+    )
+    owners = models.ManyToManyField(Owner, through="Involvement", related_name="commitments")
+    sources = models.ManyToManyField(SourceDocument, related_name="commitments", verbose_name=_("sources"))
+    notes = models.TextField(
+        _("editors' notes"), blank=True, help_text=_("Corrections, and where the sources disagree.")
+    )
+    is_public = models.BooleanField(
+        _("public"), default=True, help_text=_("Untick to keep a draft off the public site.")
+    )
+
+    history = HistoricalRecords(m2m_fields=[sources])
+    objects = CommitmentQuerySet.as_manager()
+
+    dates_with_precision = (("announced_on", "announced_precision"),)
+    title = Translated()
+    summary = Translated()
+    description = Translated()
+
+    class Meta:
+        ordering = ["title_en"]
+        verbose_name = _("commitment")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="commitment_not_own_parent",
+                violation_error_message=_("A commitment cannot be part of itself."),
+            ),
+        ]
+        indexes = [
+            # The status and axis filters (admin, public list) and the counts by status.
+            models.Index(fields=["status", "axis"], name="commitment_status_axis_idx"),
+        ]
+
+    def __str__(self):
+        return self.title_en
+
+    def clean(self):
+        # Walk up the parents: a cycle would make "part of" endless on every page.
+        ancestor, seen = self.parent, {self.pk}
+        while ancestor is not None:
+            if ancestor.pk in seen:
+                raise ValidationError({"parent": _("This would make the commitment part of itself.")})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    def announced_label(self) -> str:
+        """Return the announcement date as precisely as it is known."""
+        return format_fuzzy_date(self.announced_on, self.announced_precision)
+
+    def is_closed(self) -> bool:
+        """Return True when the status means deadlines no longer count (achieved or withdrawn)."""
+        return self.status in Status.closed()
+
+    def overdue_deadlines(self, on: datetime.date | None = None) -> list["Deadline"]:
+        """Return the deadlines that make this commitment overdue (none once it is closed)."""
+        if self.is_closed():
+            return []
+        on = on or today()
+        return [deadline for deadline in self.deadlines.all() if deadline.is_overdue(on)]
+
+    def days_overdue(self, on: datetime.date | None = None) -> int:
+        """Return how many days the oldest missed deadline is late, 0 when nothing is overdue."""
+        on = on or today()
+        return max((deadline.days_overdue(on) for deadline in self.overdue_deadlines(on)), default=0)
+
+    def next_deadline(self, on: datetime.date | None = None) -> "Deadline | None":
+        """Return the earliest open deadline due today or later."""
+        on = on or today()
+        upcoming = [d for d in self.deadlines.all() if not d.is_done and d.due_date() >= on]
+        return min(upcoming, key=lambda d: d.due_date(), default=None)
+
+
+class Involvement(models.Model):
+    """The part an owner plays in a commitment: lead, signatory, partner, funder or supporter."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="involvements")
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="involvements")
+    role = models.CharField(_("role"), max_length=10, choices=Role)
+    since = models.DateField(
+        _("since"), null=True, blank=True, help_text=_("When the owner joined, if known.")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["commitment", "role", "owner__name"]
+        verbose_name = _("owner's role")
+        verbose_name_plural = _("owners and roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "owner", "role"],
+                name="involvement_unique_role",
+                violation_error_message=_("This owner already has this role in this commitment."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.owner} — {self.get_role_display()}"
+
+
+class StatedCount(models.Model):
+    """A number of participants the sources state without naming them all ("26 countries")."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="stated_counts")
+    role = models.CharField(_("role"), max_length=10, choices=Role)
+    count = models.PositiveIntegerField(_("count"))
+    qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
+    noun_fr = models.CharField(_("what is counted (French)"), max_length=120)
+    noun_en = models.CharField(_("what is counted (English)"), max_length=120)
+
+    history = HistoricalRecords()
+
+    noun = Translated()
+
+    class Meta:
+        ordering = ["commitment", "role", "-count"]
+        verbose_name = _("stated count")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "role", "noun_en"],
+                name="stated_count_unique",
+                violation_error_message=_("This count is already stated for this commitment."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_qualifier_display()} {self.count} {self.noun_en} ({self.get_role_display()})"
+
+
+class Amount(models.Model):
+    """A sum of money a commitment involves: pledged, invested or planned."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="amounts")
+    slug = models.SlugField(max_length=80)
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="amounts",
+        help_text=_("Who puts the money in, when the sources say."),
+    )  # fmt: skip
+    amount = models.DecimalField(
+        _("amount"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_validator])
+    qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
+    period = models.CharField(_("period"), max_length=20, choices=AmountPeriod, default=AmountPeriod.ONE_OFF)
+    label_fr = models.CharField(_("label (French)"), max_length=255)
+    label_en = models.CharField(_("label (English)"), max_length=255)
+
+    history = HistoricalRecords()
+
+    label = Translated()
+
+    class Meta:
+        ordering = ["commitment", "-amount"]
+        verbose_name = _("amount")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "slug"],
+                name="amount_unique_slug",
+                violation_error_message=_("Another amount of this commitment has this slug."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label_en}: {self.amount:,.0f} {self.currency}"
+
+
+class DueAtMilestoneOrDate(DatesWithPrecision):
+    """Something due either at a milestone or at its own date; its own date wins (e.g. an extension)."""
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.PROTECT, null=True, blank=True, related_name="%(class)ss"
+    )
+    due_on = models.DateField(
+        _("due"), null=True, blank=True, help_text=_("Leave empty to follow the milestone's date.")
+    )
+    due_precision = models.CharField(
+        _("due date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+
+    class Meta:
+        abstract = True
+
+    def due_date(self) -> datetime.date | None:
+        """Return the last day this is due by: its own date, else its milestone's."""
+        if self.due_on:
+            return self.due_on
+        return self.milestone.date if self.milestone_id else None
+
+    def due_label(self) -> str:
+        """Return the due date as precisely as the sources give it."""
+        if self.due_on:
+            return format_fuzzy_date(self.due_on, self.due_precision)
+        return self.milestone.date_label() if self.milestone_id else ""
+
+
+class Deadline(DueAtMilestoneOrDate):
+    """A deliverable a commitment owes at a milestone or a date, and whether it was delivered."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="deadlines")
+    slug = models.SlugField(max_length=80)
+    title_fr = models.CharField(_("deliverable (French)"), max_length=255)
+    title_en = models.CharField(_("deliverable (English)"), max_length=255)
+    is_done = models.BooleanField(_("done"), default=False)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_precision = models.CharField(
+        _("done date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+    objects = DeadlineQuerySet.as_manager()
+    dates_with_precision = (("due_on", "due_precision"), ("done_on", "done_precision"))
+
+    title = Translated()
+
+    class Meta:
+        ordering = ["commitment", "due_on", "slug"]
+        verbose_name = _("deadline")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "slug"],
+                name="deadline_unique_slug",
+                violation_error_message=_("Another deadline of this commitment has this slug."),
+            ),
+            models.CheckConstraint(
+                condition=Q(milestone__isnull=False) | Q(due_on__isnull=False),
+                name="deadline_has_due_date",
+                violation_error_message=_("A deadline needs a milestone or a due date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(done_on__isnull=True) | Q(is_done=True),
+                name="deadline_done_date_needs_done",
+                violation_error_message=_("A deadline with a done date must be marked done."),
+            ),
+        ]
+        indexes = [
+            # The overdue and due-soon sweeps look for open deadlines by date.
+            models.Index(fields=["due_on"], condition=Q(is_done=False), name="deadline_open_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.title_en} ({self.due_label()})"
+
+    def clean(self):
+        if self.milestone_id is None and self.due_on is None:
+            raise ValidationError(_("A deadline needs a milestone or a due date."))
+        if self.done_on and not self.is_done:
+            raise ValidationError({"is_done": _("A deadline with a done date must be marked done.")})
+
+    def is_overdue(self, on: datetime.date | None = None) -> bool:
+        """Return True when the due date has passed (it is before `on`) and the deliverable is not done."""
+        due = self.due_date()
+        return not self.is_done and due is not None and due < (on or today())
+
+    def days_overdue(self, on: datetime.date | None = None) -> int:
+        """Return the number of days since the due date passed, 0 when not overdue."""
+        on = on or today()
+        return (on - self.due_date()).days if self.is_overdue(on) else 0
+
+
+class Target(DueAtMilestoneOrDate):
+    """A number a commitment aims at (members, money, sites), with a baseline and dated readings."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="targets")
+    slug = models.SlugField(max_length=80)
+    name_fr = models.CharField(_("name (French)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255)
+    unit_fr = models.CharField(_("unit (French)"), max_length=60, blank=True)
+    unit_en = models.CharField(_("unit (English)"), max_length=60, blank=True)
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        blank=True,
+        validators=[currency_validator],
+        help_text=_("For money only."),
+    )
+    baseline = models.DecimalField(_("baseline"), max_digits=18, decimal_places=2, null=True, blank=True)
+    baseline_on = models.DateField(_("baseline date"), null=True, blank=True)
+    baseline_precision = models.CharField(
+        _("baseline date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    target_value = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
+    qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
+
+    history = HistoricalRecords()
+    dates_with_precision = (("due_on", "due_precision"), ("baseline_on", "baseline_precision"))
+
+    name = Translated()
+    unit = Translated()
+
+    class Meta:
+        ordering = ["commitment", "slug"]
+        verbose_name = _("target")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "slug"],
+                name="target_unique_slug",
+                violation_error_message=_("Another target of this commitment has this slug."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name_en}: {self.target_value:,.0f} {self.currency or self.unit_en}"
+
+
+class Reading(DatesWithPrecision):
+    """A dated measurement of a target, so progress can be drawn over time."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="readings")
+    measured_on = models.DateField(_("measured on"))
+    measured_precision = models.CharField(
+        _("precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    source_url = models.URLField(_("source"), blank=True, validators=[http_url_validator])
+
+    history = HistoricalRecords()
+    dates_with_precision = (("measured_on", "measured_precision"),)
+
+    class Meta:
+        ordering = ["target", "measured_on"]
+        verbose_name = _("reading")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "measured_on"],
+                name="reading_one_per_day",
+                violation_error_message=_("This target already has a reading on this date."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.value:,.0f} on {self.measured_on:%Y-%m-%d}"
+
+
+class ProgressUpdate(Timestamped):
+    """A dated report on a commitment, public only once an editor has published it."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="progress_updates",
+    )
+    on_behalf_of = models.ForeignKey(
+        Owner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="progress_updates",
+        verbose_name=_("on behalf of"),
+        help_text=_("The owner the author reports for; empty for editors' own entries."),
+    )
+    reported_on = models.DateField(_("date"), default=today)
+    status = models.CharField(
+        _("reported status"), max_length=20, choices=Status, blank=True, help_text=_("Empty when unchanged.")
+    )
+    text = models.TextField(_("text"))
+    state = models.CharField(
+        _("publication"), max_length=10, choices=PublicationState, default=PublicationState.SUBMITTED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    history = HistoricalRecords()
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reported_on", "-created_at"]
+        verbose_name = _("progress update")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state=PublicationState.REJECTED) | ~Q(rejection_reason=""),
+                name="update_rejection_has_reason",
+                violation_error_message=_("Say why the update is rejected."),
+            ),
+        ]
+        indexes = [
+            # The latest published update per commitment: "stale" and "last updated".
+            models.Index(
+                fields=["commitment", "-reported_on"],
+                condition=Q(state=PublicationState.PUBLISHED),
+                name="update_published_latest_idx",
+            ),
+            # The editors' review queue.
+            models.Index(
+                fields=["created_at"], condition=Q(state=PublicationState.SUBMITTED), name="update_queue_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.commitment} — {self.reported_on:%Y-%m-%d} ({self.get_state_display()})"
+
+    def clean(self):
+        if self.state == PublicationState.REJECTED and not self.rejection_reason:
+            raise ValidationError({"rejection_reason": _("Say why the update is rejected.")})
+
+
+class Evidence(models.Model):
+    """A public link that backs a progress update."""
+
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="evidence")
+    url = models.URLField(_("address"), max_length=500, validators=[http_url_validator])
+    title = models.CharField(_("title"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["update", "pk"]
+        verbose_name = _("evidence link")
+
+    def __str__(self):
+        return self.title or self.url

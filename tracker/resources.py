@@ -1,0 +1,114 @@
+"""
+The spreadsheet format of commitments, shared by export and import (django-import-export).
+
+One row a commitment, keyed by `slug`. Owners travel in one cell as "role:owner-slug" pairs separated
+by ";" (e.g. "lead:france; signatory:india"); sources and the parent by slug. A file exported from the
+admin imports back unchanged. The admin's import shows a dry run first, with each bad row's errors.
+"""
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from .choices import Role
+from .models import Commitment, Involvement, Owner, SourceDocument
+
+SEPARATOR = ";"
+
+
+def parse_owner_roles(cell: str) -> list[tuple[str, str]]:
+    """Return the (role, owner slug) pairs of an owners cell; raise ValueError naming what is wrong."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in (cell or "").split(SEPARATOR))):
+        role, _, slug = (piece.strip() for piece in item.partition(":"))
+        if not slug:
+            raise ValueError(f"{item!r} is not of the form role:owner-slug")
+        if role not in Role.values:
+            raise ValueError(f"{role!r} is not a role ({', '.join(Role.values)})")
+        pairs.append((role, slug))
+    return pairs
+
+
+class CommitmentResource(resources.ModelResource):
+    parent = fields.Field(
+        attribute="parent", column_name="parent", widget=widgets.ForeignKeyWidget(Commitment, field="slug")
+    )
+    sources = fields.Field(
+        attribute="sources",
+        column_name="sources",
+        widget=widgets.ManyToManyWidget(SourceDocument, separator=SEPARATOR, field="slug"),
+    )
+    owners = fields.Field(column_name="owners", readonly=False)
+
+    class Meta:
+        model = Commitment
+        import_id_fields = ["slug"]
+        fields = [
+            "slug",
+            "title_fr",
+            "title_en",
+            "summary_fr",
+            "summary_en",
+            "description_fr",
+            "description_en",
+            "axis",
+            "kind",
+            "status",
+            "announced_on",
+            "announced_precision",
+            "parent",
+            "sources",
+            "owners",
+            "notes",
+            "is_public",
+        ]
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = False
+
+    def get_queryset(self):
+        return Commitment.objects.select_related("parent").prefetch_related("sources", "involvements__owner")
+
+    def dehydrate_owners(self, commitment):
+        return f"{SEPARATOR} ".join(f"{i.role}:{i.owner.slug}" for i in commitment.involvements.all())
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # An empty or missing owners cell leaves the owners as they are.
+        instance._imported_roles = None
+        if row.get("owners"):
+            try:
+                pairs = parse_owner_roles(row["owners"])
+                owners = Owner.objects.in_bulk([slug for _, slug in pairs], field_name="slug")
+                unknown = sorted({slug for _, slug in pairs} - owners.keys())
+                if unknown:
+                    raise ValueError(f"unknown owner(s): {', '.join(unknown)}")
+                instance._imported_roles = {(role, owners[slug]) for role, slug in pairs}
+            except ValueError as error:
+                errors["owners"] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+
+    def save_m2m(self, instance, row, **kwargs):
+        super().save_m2m(instance, row, **kwargs)
+        wanted = getattr(instance, "_imported_roles", None)
+        if wanted is None:
+            return
+        current = {(i.role, i.owner): i for i in instance.involvements.select_related("owner")}
+        for key, involvement in current.items():
+            if key not in wanted:
+                involvement.delete()
+        for role, owner in wanted - current.keys():
+            Involvement.objects.create(commitment=instance, owner=owner, role=role)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # A changed owners cell is a change even when the commitment's own fields are not.
+        if getattr(instance, "_imported_roles", None) is not None and original is not None and original.pk:
+            current = {(i.role, i.owner_id) for i in original.involvements.all()}
+            if current != {(role, owner.pk) for role, owner in instance._imported_roles}:
+                return False
+        return super().skip_row(instance, original, row, import_validation_errors)
