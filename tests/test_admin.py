@@ -38,6 +38,14 @@ def test_editors_cannot_manage_accounts(editor_client):
     assert editor_client.get(reverse("admin:auth_group_changelist")).status_code == 403
 
 
+def test_the_changelist_explains_the_statuses_and_offers_import_and_export(editor_client):
+    response = editor_client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en")
+    assert b"What the statuses mean" in response.content
+    assert b"Nobody has checked yet" in response.content
+    assert reverse("admin:tracker_commitment_import").encode() in response.content
+    assert reverse("admin:tracker_commitment_export").encode() in response.content
+
+
 def test_the_changelist_shows_status_lead_owners_next_deadline_and_overdue(editor_client):
     late = make_commitment(title_en="Late one", owner=make_owner(name="Lead Org", short_name="LO"))
     make_deadline(late, due_on=datetime.date(2020, 1, 31))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .choices import OwnerKind, PublicationState, Role
+from .choices import OwnerKind, PublicationState, Role, Status
 from .dates import format_fuzzy_date
 from .models import (
     Amount,
@@ -157,6 +157,11 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
         (_("Sources and notes"), {"fields": ["sources", "notes", "is_public", ("created_at", "updated_at")]}),
     ]
     list_per_page = 50
+    # A legend of the status vocabulary above the list; import-export adds its buttons on top of it.
+    change_list_template = "admin/tracker/commitment/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"statuses": list(Status), **(extra_context or {})})
 
     def get_queryset(self, request):
         leads = Involvement.objects.filter(role=Role.LEAD).select_related("owner")

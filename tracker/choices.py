@@ -71,6 +71,27 @@ class Status(models.TextChoices):
         """Statuses after which deadlines no longer count: nothing can be overdue or stale."""
         return (cls.ACHIEVED, cls.WITHDRAWN)
 
+    @property
+    def meaning(self) -> str:
+        """Return what the status means, as the method page and the admin explain it."""
+        return STATUS_MEANINGS[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in Status.final()
+
+
+STATUS_MEANINGS = {
+    Status.NOT_ASSESSED: _("Nobody has checked yet. This is not the same as \u201cnothing happened\u201d."),
+    Status.IN_PROGRESS: _("Work has started and is under way."),
+    Status.STALLED: _("Started, but blocked or without visible movement for a while."),
+    Status.UNVERIFIABLE: _("What happened cannot be checked from public evidence, for now."),
+    Status.PARTIALLY_ACHIEVED: _("Delivered in part."),
+    Status.ACHIEVED: _("Delivered as announced."),
+    Status.NOT_ACHIEVED: _("The deadline passed and it was not delivered."),
+    Status.WITHDRAWN: _("Its owners dropped it."),
+}
+
 
 class Role(models.TextChoices):
     LEAD = "lead", _("lead")
