@@ -253,3 +253,46 @@ def _upload(name, text):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+# Progress updates
+
+
+def test_an_update_added_inline_records_its_author_and_stays_submitted(editor_client, editor):
+    commitment = make_commitment()
+    commitment.sources.add(make_source())
+    url = reverse("admin:tracker_commitment_change", args=[commitment.pk])
+    data = form_data(editor_client.get(url))
+    data.update(
+        {
+            "updates-TOTAL_FORMS": "1",
+            "updates-0-reported_on": "2025-06-01",
+            "updates-0-text": "The first report.",
+            "updates-0-state": "published",  # read-only inline: ignored
+        }
+    )
+    assert editor_client.post(url, data).status_code == 302
+    update = commitment.updates.get()
+    assert (update.author, update.state) == (editor, "submitted")
+
+
+def test_publishing_an_update_in_the_admin_records_the_reviewer(editor_client, editor):
+    update = make_update(make_commitment(), state="submitted")
+    url = reverse("admin:tracker_progressupdate_change", args=[update.pk])
+    data = {**form_data(editor_client.get(url)), "state": "published"}
+    assert editor_client.post(url, data).status_code == 302
+    update.refresh_from_db()
+    assert (update.state, update.reviewed_by) == ("published", editor)
+    assert update.reviewed_at is not None
+
+
+def test_rejecting_an_update_without_a_reason_is_refused_and_keeps_what_was_typed(editor_client):
+    update = make_update(make_commitment(), state="submitted", text="Original")
+    url = reverse("admin:tracker_progressupdate_change", args=[update.pk])
+    data = {**form_data(editor_client.get(url)), "state": "rejected", "text": "Edited text"}
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "rejection_reason" in response.context["adminform"].form.errors
+    assert b"Edited text" in response.content
+    update.refresh_from_db()
+    assert update.state == "submitted"

@@ -106,6 +106,8 @@ class TargetInline(admin.TabularInline):
 class ProgressUpdateInline(admin.TabularInline):
     model = ProgressUpdate
     fields = ["reported_on", "on_behalf_of", "status", "state", "text"]
+    # Publishing and rejecting happen on the update's own page, where the reviewer is recorded.
+    readonly_fields = ["state"]
     autocomplete_fields = ["on_behalf_of"]
     show_change_link = True  # evidence links are edited on the update's own page
     extra = 0
@@ -172,6 +174,19 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
             .with_overdue_flag()
             .prefetch_related(Prefetch("involvements", queryset=leads, to_attr="lead_involvements"))
         )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ProgressUpdate:
+            return super().save_formset(request, form, formset, change)
+        # Updates added inline are the editor's own entries: record who wrote them.
+        updates = formset.save(commit=False)
+        for update in formset.deleted_objects:
+            update.delete()
+        for update in updates:
+            if update.author_id is None:
+                update.author = request.user
+            update.save()
+        formset.save_m2m()
 
     @admin.display(description=_("lead"))
     def lead_owners(self, obj):

@@ -46,7 +46,15 @@ class Translated:
         return getattr(obj, f"{self.name}_{language}", "") or getattr(obj, f"{self.name}_fr")
 
 
-http_url_validator = URLValidator(schemes=["http", "https"])
+class WebAddressField(models.URLField):
+    """A web address: http or https only (no javascript: or file:); forms assume https when none is typed."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR or USD."))
 
 
@@ -87,7 +95,7 @@ class SourceDocument(DatesWithPrecision):
     published_on = models.DateField(_("published"), null=True, blank=True)
     published_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
     file = models.CharField(_("file"), max_length=200, blank=True, help_text=_("Name in shared/seeds/."))
-    url = models.URLField(_("address"), blank=True, validators=[http_url_validator])
+    url = WebAddressField(_("address"), blank=True)
     is_reference = models.BooleanField(
         _("reference"), default=False, help_text=_("Wins where documents disagree.")
     )
@@ -114,7 +122,7 @@ class Owner(Timestamped):
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OwnerKind)
     country = CountryField(_("country"), blank=True)
-    website = models.URLField(_("website"), blank=True, validators=[http_url_validator])
+    website = WebAddressField(_("website"), blank=True)
     note = models.TextField(_("editors' note"), blank=True)
 
     history = HistoricalRecords()
@@ -566,7 +574,7 @@ class Reading(DatesWithPrecision):
     )
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    source_url = models.URLField(_("source"), blank=True, validators=[http_url_validator])
+    source_url = WebAddressField(_("source"), blank=True)
 
     history = HistoricalRecords()
     dates_with_precision = (("measured_on", "measured_precision"),)
@@ -658,7 +666,7 @@ class Evidence(models.Model):
     """A public link that backs a progress update."""
 
     update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="evidence")
-    url = models.URLField(_("address"), max_length=500, validators=[http_url_validator])
+    url = WebAddressField(_("address"), max_length=500)
     title = models.CharField(_("title"), max_length=255, blank=True)
 
     history = HistoricalRecords()
