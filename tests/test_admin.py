@@ -52,12 +52,23 @@ def test_the_changelist_shows_status_lead_owners_next_deadline_and_overdue(edito
     make_deadline(late, due_on=datetime.date(2099, 6, 30))
     on_time = make_commitment(title_en="On time one")
     make_deadline(on_time, due_on=datetime.date(2099, 1, 31))
-    response = editor_client.get(CHANGELIST)
+    response = editor_client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     rows = {c.title_en: c for c in response.context["cl"].result_list}
     assert rows["Late one"].is_overdue and not rows["On time one"].is_overdue
     assert rows["Late one"].next_due_on == datetime.date(2099, 6, 30)
     assert b"LO" in response.content  # the lead's short name
+    assert b"June 30, 2099" in response.content
+    late_days = (datetime.date.today() - datetime.date(2020, 1, 31)).days
+    assert f"{late_days} days".encode() in response.content
+
+
+def test_the_changelist_shows_dates_at_their_precision(editor_client):
+    commitment = make_commitment(title_en="Alice Recoque")
+    make_deadline(commitment, due_on=datetime.date(2099, 1, 1), due_precision="year")
+    response = editor_client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en")
+    assert b">2099<" in response.content
+    assert b"Dec. 31" not in response.content
 
 
 @pytest.mark.parametrize(
@@ -98,9 +109,9 @@ def test_the_commitment_changelist_costs_the_same_queries_at_any_size(
 ):
     make_commitments(size)
     # session, user, the editor's permissions (2: user and group), count, total count, the page of
-    # commitments with next deadline and overdue flag annotated, their lead owners (prefetch), and
-    # the owner and milestone filter choices (2).
-    with django_assert_num_queries(10):
+    # commitments with next deadline and overdue flag annotated, their lead owners and their
+    # deadlines with milestones (2 prefetches), and the owner and milestone filter choices (2).
+    with django_assert_num_queries(11):
         assert editor_client.get(CHANGELIST).status_code == 200
 
 

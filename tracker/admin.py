@@ -4,11 +4,14 @@ history of every model (django-simple-history). Changelists annotate what they s
 overdue flag) and prefetch lead owners, so they cost the same number of queries at any size.
 """
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -130,8 +133,8 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
     ]
     search_fields = ["slug", "title_fr", "title_en", "summary_fr", "summary_en", "involvements__owner__name"]
     prepopulated_fields = {"slug": ["title_en"]}
-    autocomplete_fields = ["parent"]
-    filter_horizontal = ["sources"]
+    autocomplete_fields = ["parent", "sources"]
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 90})}}
     readonly_fields = ["created_at", "updated_at"]
     inlines = [
         InvolvementInline,
@@ -172,7 +175,11 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
             .get_queryset(request)
             .with_next_deadline()
             .with_overdue_flag()
-            .prefetch_related(Prefetch("involvements", queryset=leads, to_attr="lead_involvements"))
+            .prefetch_related(
+                Prefetch("involvements", queryset=leads, to_attr="lead_involvements"),
+                # The columns show dates at their precision and days overdue, computed from these.
+                Prefetch("deadlines", queryset=Deadline.objects.select_related("milestone")),
+            )
         )
 
     def save_formset(self, request, form, formset, change):
@@ -196,11 +203,13 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("next deadline"), ordering="next_due_on")
     def next_deadline(self, obj):
-        return obj.next_due_on
+        deadline = obj.next_deadline()
+        return deadline.due_label() if deadline else ""
 
-    @admin.display(description=_("overdue"), boolean=True, ordering="is_overdue")
+    @admin.display(description=_("overdue"), ordering="is_overdue")
     def overdue(self, obj):
-        return obj.is_overdue
+        days = obj.days_overdue()
+        return ngettext("%(days)d day", "%(days)d days", days) % {"days": days} if days else ""
 
 
 @admin.register(Owner)
