@@ -254,17 +254,21 @@ class MilestoneAdmin(SimpleHistoryAdmin):
         return obj.date_label()
 
 
+class DueColumn:
+    """The "due" column of deadlines and targets, at the precision the sources give."""
+
+    @admin.display(description=_("due"))
+    def due_shown(self, obj):
+        return obj.due_label()
+
+
 @admin.register(Deadline)
-class DeadlineAdmin(SimpleHistoryAdmin):
+class DeadlineAdmin(DueColumn, SimpleHistoryAdmin):
     list_display = ["title_en", "commitment", "due_shown", "is_done", "done_on"]
     list_filter = ["is_done", "milestone"]
     list_select_related = ["commitment", "milestone"]
     search_fields = ["title_fr", "title_en", "commitment__title_en"]
     autocomplete_fields = ["commitment"]
-
-    @admin.display(description=_("due"))
-    def due_shown(self, obj):
-        return obj.due_label()
 
 
 class ReadingInline(admin.TabularInline):
@@ -273,16 +277,12 @@ class ReadingInline(admin.TabularInline):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(DueColumn, SimpleHistoryAdmin):
     list_display = ["name_en", "commitment", "baseline", "target_value", "unit_en", "currency", "due_shown"]
     list_select_related = ["commitment", "milestone"]
     search_fields = ["name_fr", "name_en", "commitment__title_en"]
     autocomplete_fields = ["commitment"]
     inlines = [ReadingInline]
-
-    @admin.display(description=_("due"))
-    def due_shown(self, obj):
-        return obj.due_label()
 
 
 class EvidenceInline(admin.TabularInline):
