@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Local commands run in development mode; production sets DEBUG itself (see README).
-export DEBUG ?= 1
+# Local commands run in development mode; production sets DEBUG itself (see README). Tests choose
+# their own settings (tests/settings.py).
+run check migrations-check: export DEBUG ?= 1
 
 .PHONY: run test lint format check migrations-check install install-dev clean
 

@@ -10,6 +10,7 @@ from import_export.formats.base_formats import CSV
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
 from tracker.choices import OwnerKind, Role, Status
+from tracker.dates import today
 from tracker.models import Commitment, Involvement
 from tracker.resources import CommitmentResource
 
@@ -59,7 +60,7 @@ def test_the_changelist_shows_status_lead_owners_next_deadline_and_overdue(edito
     assert rows["Late one"].next_due_on == datetime.date(2099, 6, 30)
     assert b"LO" in response.content  # the lead's short name
     assert b"June 30, 2099" in response.content
-    late_days = (datetime.date.today() - datetime.date(2020, 1, 31)).days
+    late_days = (today() - datetime.date(2020, 1, 31)).days
     assert f"{late_days} days".encode() in response.content
 
 
@@ -83,13 +84,13 @@ def test_the_changelist_shows_dates_at_their_precision(editor_client):
     ],
 )
 def test_the_changelist_filters(editor_client, query, expected):
-    today = datetime.date.today()
+    days = datetime.timedelta(days=3)
     late = make_commitment(slug="late", title_en="Towards Bratislava")
-    make_deadline(late, milestone=make_milestone(date=today - datetime.timedelta(days=3)))
+    make_deadline(late, milestone=make_milestone(date=today() - days))
     soon = make_commitment(slug="soon", owner=make_owner(kind=OwnerKind.COMPANY))
-    make_deadline(soon, due_on=today + datetime.timedelta(days=3))
+    make_deadline(soon, due_on=today() + days)
     done = make_commitment(slug="done", status=Status.ACHIEVED)
-    make_deadline(done, due_on=today - datetime.timedelta(days=3))
+    make_deadline(done, due_on=today() - days)
     response = editor_client.get(f"{CHANGELIST}?{query}")
     assert {c.slug for c in response.context["cl"].result_list} == expected
 
