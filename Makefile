@@ -26,13 +26,13 @@ install-dev: $(VENV)/.installed-dev
 ## make run: install, migrate, load the summit's data, serve on http://$(HOST):$(PORT)/
 run: install
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py load_summit
+	$(PY) manage.py load_summit --if-empty
 	@echo
 	@echo "Summit Tracker is starting:"
 	@echo "  site:  http://$(HOST):$(PORT)/"
 	@echo "  admin: http://$(HOST):$(PORT)/admin/"
 	@echo "  An editor account: $(PY) manage.py create_editor you@example.org"
-	@echo "  (prints a one-time password once), or: $(PY) manage.py createsuperuser"
+	@echo "  (prints once a link to choose its password), or: $(PY) manage.py createsuperuser"
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

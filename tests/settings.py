@@ -16,3 +16,6 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SECURE_SSL_REDIRECT = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The windows the tests are written for, whatever the shell exports.
+TRACKER_DUE_SOON_DAYS = 30
+TRACKER_STALE_AFTER_DAYS = 90

@@ -8,7 +8,7 @@ from django.utils import translation
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner
 from tracker.choices import Role
 from tracker.dates import DatePrecision
-from tracker.models import Deadline, Involvement, OwnerContact, ProgressUpdate
+from tracker.models import Deadline, Involvement, OwnerContact, ProgressUpdate, Reading, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +28,9 @@ def test_owner_display_name_uses_the_english_name_only_when_there_is_one():
     oecd = make_owner(name="Organisation de coopération et de développement économiques", name_en="OECD")
     google = make_owner(name="Google")
     with translation.override("en"):
-        assert (oecd.display_name(), google.display_name()) == ("OECD", "Google")
+        assert (oecd.display_name, google.display_name) == ("OECD", "Google")
     with translation.override("fr"):
-        assert oecd.display_name().startswith("Organisation")
+        assert oecd.display_name.startswith("Organisation")
 
 
 def test_dates_known_to_a_month_are_kept_as_that_month_whatever_day_is_typed():
@@ -46,8 +46,9 @@ def test_dates_known_to_a_month_are_kept_as_that_month_whatever_day_is_typed():
 def test_a_deadline_needs_a_milestone_or_a_date():
     commitment = make_commitment()
     deadline = Deadline(commitment=commitment, slug="x", title_fr="x", title_en="x")
-    with pytest.raises(ValidationError, match="milestone or a due date"):
+    with pytest.raises(ValidationError) as error:
         deadline.full_clean()
+    assert error.value.messages == ["A deadline needs a milestone or a due date."]
     with pytest.raises(IntegrityError), transaction.atomic():
         deadline.save()
 
@@ -77,6 +78,21 @@ def test_days_overdue_and_next_deadline():
     assert commitment.next_deadline(on).due_date() == datetime.date(2026, 12, 31)
 
 
+def test_a_month_precision_reading_is_checked_for_uniqueness_on_its_stored_date():
+    target = Target.objects.create(
+        commitment=make_commitment(), slug="t", name_fr="t", name_en="t", target_value=60
+    )
+    Reading.objects.create(
+        target=target, measured_on=datetime.date(2025, 2, 3), measured_precision="month", value=44
+    )
+    again = Reading(
+        target=target, measured_on=datetime.date(2025, 2, 10), measured_precision="month", value=45
+    )
+    # Both stand for February 2025: a form says so instead of failing on save.
+    with pytest.raises(ValidationError, match="already has a reading"):
+        again.full_clean()
+
+
 def test_a_commitment_cannot_be_part_of_itself_even_through_a_chain():
     parent = make_commitment()
     child = make_commitment(parent=parent)
@@ -95,8 +111,9 @@ def test_an_owner_role_is_recorded_once_per_commitment():
 
 def test_a_contact_needs_an_account_or_an_email(django_user_model):
     owner = make_owner()
-    with pytest.raises(ValidationError, match="account or an e-mail"):
+    with pytest.raises(ValidationError) as error:
         OwnerContact(owner=owner, name="Nobody").full_clean()
+    assert error.value.messages == ["A contact needs an account or an e-mail address."]  # once
     user = django_user_model.objects.create_user("rep", "rep@example.org")
     contact = OwnerContact.objects.create(owner=owner, user=user)
     assert contact.recipient_email() == "rep@example.org"
@@ -125,3 +142,30 @@ def test_every_change_is_kept_in_the_history():
     commitment.save()
     titles = [record.title_en for record in commitment.history.all()]
     assert titles == ["After", "Before"]
+
+
+def test_publishing_an_update_gives_the_commitment_its_reported_status(django_user_model):
+    editor = django_user_model.objects.create_user("ed")
+    commitment = make_commitment(status="in_progress")
+    update = ProgressUpdate.objects.create(commitment=commitment, text="Done.", status="achieved")
+    commitment.refresh_from_db()
+    assert commitment.status == "in_progress"  # a submitted update changes nothing public
+    update.publish(by=editor)
+    commitment.refresh_from_db()
+    assert (commitment.status, update.state, update.reviewed_by) == ("achieved", "published", editor)
+    assert commitment.history.first().history_change_reason.startswith("Status reported by published update")
+
+
+def test_rejecting_an_update_needs_a_reason_and_changes_no_status(django_user_model):
+    editor = django_user_model.objects.create_user("ed")
+    commitment = make_commitment(status="in_progress")
+    update = ProgressUpdate.objects.create(commitment=commitment, text="Done.", status="achieved")
+    with pytest.raises(ValidationError):
+        update.reject(by=editor, reason=" ")
+    update.reject(by=editor, reason="No evidence.")
+    commitment.refresh_from_db()
+    assert (commitment.status, update.state, update.rejection_reason) == (
+        "in_progress",
+        "rejected",
+        "No evidence.",
+    )

@@ -85,20 +85,36 @@ def test_a_commitment_with_several_overdue_deadlines_is_listed_once():
     assert commitment.days_overdue(DUE + DAY) == 31
 
 
-def test_the_python_methods_agree_with_the_queries():
+def test_the_flags_and_days_overdue_agree_with_overdue():
     late, on_time, closed = make_commitment(), make_commitment(), make_commitment(status=Status.ACHIEVED)
+    make_deadline(late, due_on=DUE - 9 * DAY)
     make_deadline(late, due_on=DUE)
     make_deadline(on_time, due_on=DUE + DAY)
     make_deadline(closed, due_on=DUE - DAY)
     on = DUE + DAY
-    flagged = {c.slug: c.is_overdue for c in Commitment.objects.with_overdue_flag(on)}
-    for commitment in (late, on_time, closed):
-        assert (
-            (commitment.days_overdue(on) > 0)
-            == flagged[commitment.slug]
-            == (commitment.slug in overdue_slugs(on))
-        )
+    annotated = {c.slug: c for c in Commitment.objects.with_overdue(on)}
+    assert {slug for slug, c in annotated.items() if c.is_overdue} == overdue_slugs(on) == {late.slug}
+    assert annotated[late.slug].overdue_since == DUE - 9 * DAY
+    # The same number from the annotation and from a fresh query.
+    assert annotated[late.slug].days_overdue(on) == late.days_overdue(on) == 10
+    assert on_time.days_overdue(on) == closed.days_overdue(on) == 0
+    flags = set(Deadline.objects.with_overdue_flag(on).values_list("commitment__slug", "is_overdue"))
+    assert flags == {(late.slug, True), (on_time.slug, False), (closed.slug, False)}
     assert set(Deadline.objects.overdue(on).values_list("commitment__slug", flat=True)) == {late.slug}
+
+
+def test_next_deadline_skips_done_passed_and_closed():
+    commitment = make_commitment()
+    make_deadline(commitment, due_on=DUE - DAY)
+    make_deadline(commitment, due_on=DUE + DAY, is_done=True)
+    upcoming = make_deadline(commitment, due_on=DUE + 2 * DAY)
+    assert commitment.next_deadline(DUE) == upcoming
+    annotated = Commitment.objects.with_next_deadline(DUE).get()
+    assert (annotated.next_due_on, annotated.next_due_exactness) == (DUE + 2 * DAY, "day")
+    commitment.status = Status.WITHDRAWN
+    commitment.save()
+    assert commitment.next_deadline(DUE) is None
+    assert Commitment.objects.with_next_deadline(DUE).get().next_due_on is None
 
 
 def test_due_soon_covers_today_through_the_window_inclusive():
@@ -135,15 +151,15 @@ def test_stale_counts_from_the_latest_published_update():
         rejection_reason="No",
     )
     stale = Commitment.objects.stale
-    assert list(stale(datetime.date(2025, 8, 30), days=90)) == []  # 90 days after 1 June
-    assert list(stale(datetime.date(2025, 8, 31), days=90)) == [commitment]
+    assert list(stale(datetime.date(2025, 8, 29), days=90)) == []
+    assert list(stale(datetime.date(2025, 8, 30), days=90)) == [commitment]  # 90 days after 1 June
 
 
 def test_a_commitment_never_updated_is_stale_from_its_announcement(settings):
     settings.TRACKER_STALE_AFTER_DAYS = 90
     commitment = make_commitment(announced_on=datetime.date(2025, 2, 10))
-    assert list(Commitment.objects.stale(datetime.date(2025, 5, 11))) == []
-    assert list(Commitment.objects.stale(datetime.date(2025, 5, 12))) == [commitment]
+    assert list(Commitment.objects.stale(datetime.date(2025, 5, 10))) == []
+    assert list(Commitment.objects.stale(datetime.date(2025, 5, 11))) == [commitment]  # 90 days on
 
 
 def test_achieved_and_withdrawn_commitments_are_never_stale():

@@ -3,11 +3,14 @@
 CI sets REQUIRE_SERVICES=1 and DATABASE_URL to the local PostgreSQL, so these fail there rather than skip.
 """
 
+import os
 import socket
+import subprocess
+import sys
 import uuid
 
 import pytest
-from django.core.cache.backends.redis import RedisCache
+from django.conf import settings
 from django.db import connection
 
 from tests.conftest import need_service
@@ -35,17 +38,28 @@ def test_the_suite_runs_on_postgresql():
 def test_partial_indexes_exist_on_postgresql():
     need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname = 'deadline_open_due_idx'")
-        ((name, definition),) = cursor.fetchall()
-    assert "WHERE (NOT is_done)" in definition
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'update_published_latest_idx'")
+        ((definition,),) = cursor.fetchall()
+    assert "WHERE ((state)::text = 'published'::text)" in definition
 
 
-def test_the_redis_cache_backend_works_against_the_local_redis():
+def test_redis_url_gives_a_working_cache_and_celery_broker():
     need_service(redis_is_up(), "Redis on 127.0.0.1:6379")
-    cache = RedisCache(f"redis://{REDIS[0]}:{REDIS[1]}/0", {})
     key = f"summit-test-{uuid.uuid4()}"
-    cache.set(key, {"status": "achieved"}, timeout=10)
-    try:
-        assert cache.get(key) == {"status": "achieved"}
-    finally:
-        cache.delete(key)
+    code = (
+        "from django.core.cache import cache; from summit.celery import app; "
+        f"cache.set('{key}', 'achieved', 10); print(cache.get('{key}')); cache.delete('{key}'); "
+        "conn = app.connection_for_write(); conn.ensure_connection(max_retries=1); "
+        "print(conn.transport_cls, app.conf.task_always_eager); conn.release()"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**env, "DEBUG": "1", "REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/15"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["achieved", "redis", "False"]

@@ -1,14 +1,15 @@
 """
 The editors' admin: commitments with their owners, deadlines, targets and updates, and the change
 history of every model (django-simple-history). Changelists annotate what they show (next deadline,
-overdue flag) and prefetch lead owners, so they cost the same number of queries at any size.
+overdue since) and prefetch lead owners, so they cost the same number of queries at any size.
 """
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
-from django.db.models import Count, Prefetch
-from django.utils import timezone
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -116,6 +117,29 @@ class ProgressUpdateInline(admin.TabularInline):
     extra = 0
 
 
+class CommitmentChangeList(ChangeList):
+    """
+    The commitment list, with what its columns show computed in the same query: next deadline,
+    overdue since, and the lead owners (one prefetch).
+
+    Django builds the list from `root_queryset` before it sorts it; annotating there, rather than in
+    `CommitmentAdmin.get_queryset`, keeps the change page and the autocompletes free of this work.
+    """
+
+    @property
+    def root_queryset(self):
+        leads = Involvement.objects.filter(role=Role.LEAD).select_related("owner")
+        return (
+            self._root_queryset.with_next_deadline()
+            .with_overdue()
+            .prefetch_related(Prefetch("involvements", queryset=leads, to_attr="lead_involvements"))
+        )
+
+    @root_queryset.setter
+    def root_queryset(self, queryset):
+        self._root_queryset = queryset
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [CommitmentResource]
@@ -131,7 +155,16 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
         ("deadlines__milestone", admin.RelatedOnlyFieldListFilter),
         "is_public",
     ]
-    search_fields = ["slug", "title_fr", "title_en", "summary_fr", "summary_en", "involvements__owner__name"]
+    search_fields = [
+        "slug",
+        "title_fr",
+        "title_en",
+        "summary_fr",
+        "summary_en",
+        "involvements__owner__name",
+        "involvements__owner__name_en",
+        "involvements__owner__short_name",
+    ]
     prepopulated_fields = {"slug": ["title_en"]}
     autocomplete_fields = ["parent", "sources"]
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 90})}}
@@ -162,24 +195,35 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
         (_("Sources and notes"), {"fields": ["sources", "notes", "is_public", ("created_at", "updated_at")]}),
     ]
     list_per_page = 50
+    show_full_result_count = False  # one COUNT less per page; the filtered count is shown
     # A legend of the status vocabulary above the list; import-export adds its buttons on top of it.
     change_list_template = "admin/tracker/commitment/change_list.html"
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"statuses": list(Status), **(extra_context or {})})
 
-    def get_queryset(self, request):
-        leads = Involvement.objects.filter(role=Role.LEAD).select_related("owner")
+    def get_changelist(self, request, **kwargs):
+        return CommitmentChangeList
+
+    def get_export_queryset(self, request):
+        # The exported columns, fetched in bulk; the list's own annotations are not needed there.
         return (
             super()
-            .get_queryset(request)
-            .with_next_deadline()
-            .with_overdue_flag()
-            .prefetch_related(
-                Prefetch("involvements", queryset=leads, to_attr="lead_involvements"),
-                # The columns show dates at their precision and days overdue, computed from these.
-                Prefetch("deadlines", queryset=Deadline.objects.select_related("milestone")),
-            )
+            .get_export_queryset(request)
+            .select_related("parent")
+            .prefetch_related(None)
+            .prefetch_related("sources", "involvements__owner")
+        )
+
+    def has_import_permission(self, request):
+        # An import creates and changes commitments and replaces their owners' roles.
+        return request.user.has_perms(
+            [
+                "tracker.add_commitment",
+                "tracker.change_commitment",
+                "tracker.add_involvement",
+                "tracker.delete_involvement",
+            ]
         )
 
     def save_formset(self, request, form, formset, change):
@@ -203,10 +247,9 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("next deadline"), ordering="next_due_on")
     def next_deadline(self, obj):
-        deadline = obj.next_deadline()
-        return deadline.due_label() if deadline else ""
+        return format_fuzzy_date(obj.next_due_on, obj.next_due_exactness)
 
-    @admin.display(description=_("overdue"), ordering="is_overdue")
+    @admin.display(description=_("overdue"), ordering="overdue_since")
     def overdue(self, obj):
         days = obj.days_overdue()
         return ngettext("%(days)d day", "%(days)d days", days) % {"days": days} if days else ""
@@ -227,7 +270,14 @@ class OwnerAdmin(SimpleHistoryAdmin):
     inlines = [ContactInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(commitment_count=Count("commitments", distinct=True))
+        # A subquery rather than a GROUP BY, which would drop the ordering the autocomplete relies on.
+        count = (
+            Involvement.objects.filter(owner=OuterRef("pk"))
+            .values("owner")
+            .annotate(n=Count("commitment", distinct=True))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(commitment_count=Coalesce(Subquery(count), 0))
 
     @admin.display(description=_("commitments"), ordering="commitment_count")
     def commitment_count(self, obj):
@@ -296,17 +346,21 @@ class ProgressUpdateAdmin(SimpleHistoryAdmin):
     list_filter = ["state", "status"]
     list_select_related = ["commitment", "on_behalf_of", "author"]
     search_fields = ["text", "commitment__title_en", "commitment__title_fr"]
-    autocomplete_fields = ["commitment", "on_behalf_of", "author"]
-    readonly_fields = ["reviewed_by", "reviewed_at", "created_at", "updated_at"]
+    autocomplete_fields = ["commitment", "on_behalf_of"]
+    readonly_fields = ["author", "reviewed_by", "reviewed_at", "created_at", "updated_at"]
     inlines = [EvidenceInline]
 
     def save_model(self, request, obj, form, change):
-        if not change and obj.author_id is None:
+        if not change:
             obj.author = request.user
-        # Who moved an update out of the queue, and when, is part of its record.
-        if "state" in form.changed_data and obj.state != PublicationState.SUBMITTED:
-            obj.reviewed_by, obj.reviewed_at = request.user, timezone.now()
-        super().save_model(request, obj, form, change)
+        # Publishing and rejecting go through the model, which records the reviewer and, on
+        # publication, gives the commitment the reported status.
+        if "state" in form.changed_data and obj.state == PublicationState.PUBLISHED:
+            obj.publish(by=request.user)
+        elif "state" in form.changed_data and obj.state == PublicationState.REJECTED:
+            obj.reject(by=request.user, reason=obj.rejection_reason)
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(SourceDocument)
@@ -329,9 +383,16 @@ class InvolvementAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["commitment", "owner"]
 
 
-@admin.register(StatedCount, Amount, Evidence)
+@admin.register(StatedCount, Amount)
 class ChildAdmin(SimpleHistoryAdmin):
     list_display = ["__str__"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "update"]
+    list_select_related = ["update__commitment"]
+    autocomplete_fields = ["update"]
 
 
 @admin.register(Reading)

@@ -2,12 +2,15 @@
 Loads the summit's data (fixtures/summit/*.toml, format in fixtures/README.md) into the database.
 
 The load is one transaction: the first bad row raises `FixtureError` naming its file, table, position
-and slug, and nothing is written. Rows are matched on natural keys (slugs, and a commitment's owner and
-role), so loading twice creates nothing the second time. By default rows already in the database are
-left as editors keep them; `update=True` rewrites the fields the files give, except a commitment's
-status, which after the first load moves only with its progress updates.
+and slug, and nothing is written. Every row is validated, including rows already in the database.
+Rows are matched on natural keys (slugs, and a commitment's owner and role), so loading twice creates
+nothing the second time. By default rows already in the database are left as editors keep them
+("kept" when they differ from the files); `update=True` rewrites the fields the files give, except
+what the tracker's own work changes after the first load: a commitment's status (set by published
+updates) and whether a deliverable is done.
 """
 
+import copy
 import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -18,7 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from .dates import parse_fuzzy_date
+from .choices import Status
+from .dates import DatePrecision, parse_fuzzy_date
 from .models import (
     Amount,
     Commitment,
@@ -150,31 +154,30 @@ class SummitLoader:
         """
         Create the object matching `lookup` with `values`, or (when updating) bring it to `values`.
 
-        Fields in `keep` are set on creation only. Objects are validated like a form would before they
-        are saved, and only saved when something differs, so a repeated load writes no history.
+        Fields in `keep` are set on creation only. What the file says is validated like a form would,
+        even when the stored row is kept as it is, and only saved when something differs, so a
+        repeated load writes no history.
         """
         instance = model.objects.filter(**lookup).first()
         if instance is None:
-            instance, outcome = model(**lookup, **values), "created"
-        elif self.update and any(
-            self.differs(instance, name, value) for name, value in values.items() if name not in keep
-        ):
-            for name, value in values.items():
-                if name not in keep:
-                    setattr(instance, name, value)
-            outcome = "updated"
+            candidate, outcome = model(**lookup, **values), "created"
         else:
-            self.counts[model.__name__]["unchanged"] += 1
-            return instance
+            changes = {name: value for name, value in values.items() if name not in keep}
+            differs = any(self.differs(instance, name, value) for name, value in changes.items())
+            candidate = copy.copy(instance)
+            for name, value in changes.items():
+                setattr(candidate, name, value)
+            outcome = ("updated" if self.update else "kept") if differs else "unchanged"
         try:
-            instance.full_clean()
+            candidate.full_clean()
         except ValidationError as error:
             raise row.error(self.describe(error), part) from error
-        instance._change_reason = CHANGE_REASON
-        instance.save()
-        # The saved date may have moved to the end of its period; what was stored now matches the file.
         self.counts[model.__name__][outcome] += 1
-        return instance
+        if outcome not in ("created", "updated"):
+            return instance
+        candidate._change_reason = CHANGE_REASON
+        candidate.save()
+        return candidate
 
     @staticmethod
     def differs(instance, name: str, value) -> bool:
@@ -231,7 +234,7 @@ class SummitLoader:
         values.update(
             axis=d.get("axis", ""),
             kind=d.get("kind", ""),
-            status=d.get("status", "not_assessed"),
+            status=d.get("status", Status.NOT_ASSESSED),
             announced_on=announced,
             announced_precision=precision,
             notes=d.get("notes", ""),
@@ -264,13 +267,24 @@ class SummitLoader:
 
     def load_children(self, row: Row, commitment: Commitment):
         d = row.data
+        roles = defaultdict(set)
         for i, item in enumerate(d.get("owners", []), start=1):
             part = f"owners #{i}"
             self.check_keys(row, item, "owners", part)
             owner = self.lookup(row, Owner, item.get("owner", ""), part)
-            since, _ = self.date(row, item.get("since"), part=part)
+            since, precision = self.date(row, item.get("since"), part=part)
             lookup = {"commitment": commitment, "owner": owner, "role": item.get("role", "")}
-            self.save(row, Involvement, lookup, {"since": since, "note": item.get("note", "")}, part)
+            values = {"since": since, "since_precision": precision, "note": item.get("note", "")}
+            self.save(row, Involvement, lookup, values, part)
+            roles[owner].add(lookup["role"])
+        if self.update:
+            # A role changed in the file replaces the old one rather than standing beside it.
+            for owner, kept_roles in roles.items():
+                stale = commitment.involvements.filter(owner=owner).exclude(role__in=kept_roles)
+                self.counts["Involvement"]["deleted"] += len(stale)
+                for involvement in stale:
+                    involvement._change_reason = CHANGE_REASON
+                    involvement.delete()
         for i, item in enumerate(d.get("counts", []), start=1):
             part = f"counts #{i}"
             self.check_keys(row, item, "counts", part)
@@ -297,11 +311,14 @@ class SummitLoader:
             values = {name: item.get(name, "") for name in ("title_fr", "title_en", "note")}
             values.update(self.due(row, item, part))
             done = item.get("done", False)
-            done_on, done_precision = (
-                (None, "day") if isinstance(done, bool) else self.date(row, done, part=part)
-            )
+            if isinstance(done, bool):
+                done_on, done_precision = None, DatePrecision.DAY
+            else:
+                done_on, done_precision = self.date(row, done, part=part)
             values.update(is_done=bool(done), done_on=done_on, done_precision=done_precision)
-            self.save(row, Deadline, {"commitment": commitment, "slug": item.get("slug", "")}, values, part)
+            lookup = {"commitment": commitment, "slug": item.get("slug", "")}
+            # Whether it is done is the tracker's to say once loaded (progress updates, editors).
+            self.save(row, Deadline, lookup, values, part, keep=("is_done", "done_on", "done_precision"))
         for i, item in enumerate(d.get("targets", []), start=1):
             part = f"targets #{i}"
             self.check_keys(row, item, "targets", part)
@@ -341,7 +358,7 @@ class SummitLoader:
         if text in (None, ""):
             if required:
                 raise row.error("a date is required", part)
-            return None, "day"
+            return None, DatePrecision.DAY
         try:
             return parse_fuzzy_date(text)
         except ValueError as error:

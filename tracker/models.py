@@ -10,10 +10,10 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator, URLValidator
-from django.db import models
-from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -29,61 +29,20 @@ from .choices import (
     Role,
     Status,
 )
-from .dates import DatePrecision, end_of_period, format_fuzzy_date, today
+from .dates import format_fuzzy_date, today
+from .fields import (
+    DatesWithPrecision,
+    PrecisionField,
+    Timestamped,
+    Translated,
+    WebAddressField,
+    currency_validator,
+)
 from .querysets import CommitmentQuerySet, DeadlineQuerySet, ProgressUpdateQuerySet
 
-
-class Translated:
-    """Read `<name>_<language>` for the active language, falling back to French, the source language."""
-
-    def __set_name__(self, owner, name):
-        self.name = name
-
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            return self
-        language = (get_language() or settings.LANGUAGE_CODE)[:2]
-        return getattr(obj, f"{self.name}_{language}", "") or getattr(obj, f"{self.name}_fr")
-
-
-class WebAddressField(models.URLField):
-    """A web address: http or https only (no javascript: or file:); forms assume https when none is typed."""
-
-    default_validators = [URLValidator(schemes=["http", "https"])]
-
-    def formfield(self, **kwargs):
-        return super().formfield(**{"assume_scheme": "https", **kwargs})
-
-
-currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR or USD."))
-
-
-class DatesWithPrecision(models.Model):
-    """
-    Keeps dates known to a month or a year at the last day of that period, whatever day was typed.
-
-    `dates_with_precision` lists (date field, precision field) pairs.
-    """
-
-    dates_with_precision: tuple[tuple[str, str], ...] = ()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        for date_field, precision_field in self.dates_with_precision:
-            value = getattr(self, date_field)
-            if value:
-                setattr(self, date_field, end_of_period(value, getattr(self, precision_field)))
-        super().save(*args, **kwargs)
-
-
-class Timestamped(models.Model):
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
-
-    class Meta:
-        abstract = True
+# The group of staff who curate the data; created by migration 0002, which keeps its own copy of the
+# name (a migration must not change when the code does).
+EDITORS_GROUP = "Editors"
 
 
 class SourceDocument(DatesWithPrecision):
@@ -93,7 +52,7 @@ class SourceDocument(DatesWithPrecision):
     title = models.CharField(_("title"), max_length=300)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     published_on = models.DateField(_("published"), null=True, blank=True)
-    published_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+    published_precision = PrecisionField(_("precision"))
     file = models.CharField(_("file"), max_length=200, blank=True, help_text=_("Name in shared/seeds/."))
     url = WebAddressField(_("address"), blank=True)
     is_reference = models.BooleanField(
@@ -127,6 +86,8 @@ class Owner(Timestamped):
 
     history = HistoricalRecords()
 
+    display_name = Translated("name")
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("owner")
@@ -137,12 +98,6 @@ class Owner(Timestamped):
 
     def __str__(self):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
-
-    def display_name(self) -> str:
-        """Return the name in the active language."""
-        if (get_language() or "")[:2] == "en" and self.name_en:
-            return self.name_en
-        return self.name
 
 
 class OwnerContact(Timestamped):
@@ -192,10 +147,6 @@ class OwnerContact(Timestamped):
     def __str__(self):
         return f"{self.name or self.email or self.user} — {self.owner}"
 
-    def clean(self):
-        if self.user is None and not self.email:
-            raise ValidationError(_("A contact needs an account or an e-mail address."))
-
     def recipient_email(self) -> str:
         """Return the address reminders go to: the contact's own, else its account's."""
         return self.email or (self.user.email if self.user else "")
@@ -208,9 +159,7 @@ class Milestone(DatesWithPrecision):
     name_fr = models.CharField(_("name (French)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     date = models.DateField(_("date"), help_text=_("For a month or a year, its last day."))
-    date_precision = models.CharField(
-        _("precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
-    )
+    date_precision = PrecisionField(_("precision"))
     place = models.CharField(_("place"), max_length=200, blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
@@ -247,9 +196,7 @@ class Commitment(DatesWithPrecision, Timestamped):
     kind = models.CharField(_("kind"), max_length=20, choices=CommitmentKind)
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NOT_ASSESSED)
     announced_on = models.DateField(_("announced"))
-    announced_precision = models.CharField(
-        _("announcement date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
-    )
+    announced_precision = PrecisionField(_("announcement date precision"))
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -311,26 +258,25 @@ class Commitment(DatesWithPrecision, Timestamped):
         """Return True when the status means deadlines no longer count (achieved or withdrawn)."""
         return self.status in Status.closed()
 
-    def overdue_deadlines(self, on: datetime.date | None = None) -> list["Deadline"]:
-        """Return the deadlines that make this commitment overdue (none once it is closed)."""
-        if self.is_closed():
-            return []
-        on = on or today()
-        return [deadline for deadline in self.deadlines.all() if deadline.is_overdue(on)]
-
     def days_overdue(self, on: datetime.date | None = None) -> int:
-        """Return how many days the oldest missed deadline is late, 0 when nothing is overdue."""
+        """
+        Return how many days the oldest overdue deadline is late, 0 when none is.
+
+        Uses `overdue_since` when the queryset was annotated by `with_overdue()` (for the same day).
+        """
         on = on or today()
-        return max((deadline.days_overdue(on) for deadline in self.overdue_deadlines(on)), default=0)
+        if hasattr(self, "overdue_since"):
+            since = self.overdue_since
+        else:
+            since = self.deadlines.overdue(on).aggregate(since=Min("due"))["since"]
+        return (on - since).days if since else 0
 
     def next_deadline(self, on: datetime.date | None = None) -> "Deadline | None":
-        """Return the earliest open deadline due today or later."""
-        on = on or today()
-        upcoming = [d for d in self.deadlines.all() if not d.is_done and d.due_date() >= on]
-        return min(upcoming, key=lambda d: d.due_date(), default=None)
+        """Return the earliest open deadline due on `on` or later."""
+        return self.deadlines.upcoming(on).select_related("milestone").first()
 
 
-class Involvement(models.Model):
+class Involvement(DatesWithPrecision):
     """The part an owner plays in a commitment: lead, signatory, partner, funder or supporter."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="involvements")
@@ -339,12 +285,14 @@ class Involvement(models.Model):
     since = models.DateField(
         _("since"), null=True, blank=True, help_text=_("When the owner joined, if known.")
     )
+    since_precision = PrecisionField(_("precision"))
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     history = HistoricalRecords()
+    dates_with_precision = (("since", "since_precision"),)
 
     class Meta:
-        ordering = ["commitment", "role", "owner__name"]
+        ordering = ["commitment_id", "role", "owner__name"]
         verbose_name = _("owner's role")
         verbose_name_plural = _("owners and roles")
         constraints = [
@@ -374,7 +322,7 @@ class StatedCount(models.Model):
     noun = Translated()
 
     class Meta:
-        ordering = ["commitment", "role", "-count"]
+        ordering = ["commitment_id", "role", "-count"]
         verbose_name = _("stated count")
         constraints = [
             models.UniqueConstraint(
@@ -411,7 +359,7 @@ class Amount(models.Model):
     label = Translated()
 
     class Meta:
-        ordering = ["commitment", "-amount"]
+        ordering = ["commitment_id", "-amount"]
         verbose_name = _("amount")
         constraints = [
             models.UniqueConstraint(
@@ -434,9 +382,7 @@ class DueAtMilestoneOrDate(DatesWithPrecision):
     due_on = models.DateField(
         _("due"), null=True, blank=True, help_text=_("Leave empty to follow the milestone's date.")
     )
-    due_precision = models.CharField(
-        _("due date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
-    )
+    due_precision = PrecisionField(_("due date precision"))
 
     class Meta:
         abstract = True
@@ -463,9 +409,7 @@ class Deadline(DueAtMilestoneOrDate):
     title_en = models.CharField(_("deliverable (English)"), max_length=255)
     is_done = models.BooleanField(_("done"), default=False)
     done_on = models.DateField(_("done on"), null=True, blank=True)
-    done_precision = models.CharField(
-        _("done date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
-    )
+    done_precision = PrecisionField(_("done date precision"))
     note = models.TextField(_("note"), blank=True)
 
     history = HistoricalRecords()
@@ -475,7 +419,7 @@ class Deadline(DueAtMilestoneOrDate):
     title = Translated()
 
     class Meta:
-        ordering = ["commitment", "due_on", "slug"]
+        ordering = ["commitment_id", F("due_on").asc(nulls_last=True), "slug"]
         verbose_name = _("deadline")
         constraints = [
             models.UniqueConstraint(
@@ -494,29 +438,9 @@ class Deadline(DueAtMilestoneOrDate):
                 violation_error_message=_("A deadline with a done date must be marked done."),
             ),
         ]
-        indexes = [
-            # The overdue and due-soon sweeps look for open deadlines by date.
-            models.Index(fields=["due_on"], condition=Q(is_done=False), name="deadline_open_due_idx"),
-        ]
 
     def __str__(self):
         return f"{self.title_en} ({self.due_label()})"
-
-    def clean(self):
-        if self.milestone_id is None and self.due_on is None:
-            raise ValidationError(_("A deadline needs a milestone or a due date."))
-        if self.done_on and not self.is_done:
-            raise ValidationError({"is_done": _("A deadline with a done date must be marked done.")})
-
-    def is_overdue(self, on: datetime.date | None = None) -> bool:
-        """Return True when the due date has passed (it is before `on`) and the deliverable is not done."""
-        due = self.due_date()
-        return not self.is_done and due is not None and due < (on or today())
-
-    def days_overdue(self, on: datetime.date | None = None) -> int:
-        """Return the number of days since the due date passed, 0 when not overdue."""
-        on = on or today()
-        return (on - self.due_date()).days if self.is_overdue(on) else 0
 
 
 class Target(DueAtMilestoneOrDate):
@@ -537,9 +461,7 @@ class Target(DueAtMilestoneOrDate):
     )
     baseline = models.DecimalField(_("baseline"), max_digits=18, decimal_places=2, null=True, blank=True)
     baseline_on = models.DateField(_("baseline date"), null=True, blank=True)
-    baseline_precision = models.CharField(
-        _("baseline date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
-    )
+    baseline_precision = PrecisionField(_("baseline date precision"))
     target_value = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
     qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
 
@@ -550,7 +472,7 @@ class Target(DueAtMilestoneOrDate):
     unit = Translated()
 
     class Meta:
-        ordering = ["commitment", "slug"]
+        ordering = ["commitment_id", "slug"]
         verbose_name = _("target")
         constraints = [
             models.UniqueConstraint(
@@ -569,9 +491,7 @@ class Reading(DatesWithPrecision):
 
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="readings")
     measured_on = models.DateField(_("measured on"))
-    measured_precision = models.CharField(
-        _("precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
-    )
+    measured_precision = PrecisionField(_("precision"))
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
     source_url = WebAddressField(_("source"), blank=True)
@@ -580,7 +500,7 @@ class Reading(DatesWithPrecision):
     dates_with_precision = (("measured_on", "measured_precision"),)
 
     class Meta:
-        ordering = ["target", "measured_on"]
+        ordering = ["target_id", "measured_on"]
         verbose_name = _("reading")
         constraints = [
             models.UniqueConstraint(
@@ -658,8 +578,29 @@ class ProgressUpdate(Timestamped):
         return f"{self.commitment} — {self.reported_on:%Y-%m-%d} ({self.get_state_display()})"
 
     def clean(self):
+        # Attached to the field, where the form shows it (the constraint's message is form-wide).
         if self.state == PublicationState.REJECTED and not self.rejection_reason:
             raise ValidationError({"rejection_reason": _("Say why the update is rejected.")})
+
+    @transaction.atomic
+    def publish(self, by) -> None:
+        """Make the update public and give its commitment the status it reports, if any."""
+        self.state, self.reviewed_by, self.reviewed_at = PublicationState.PUBLISHED, by, timezone.now()
+        self.rejection_reason = ""
+        self.save()
+        commitment = self.commitment
+        if self.status and commitment.status != self.status:
+            commitment.status = self.status
+            commitment._change_reason = f"Status reported by published update {self.pk}"
+            commitment.save(update_fields=["status", "updated_at"])
+
+    def reject(self, by, reason: str) -> None:
+        """Keep the update off the public site, saying why."""
+        if not reason.strip():
+            raise ValidationError({"rejection_reason": _("Say why the update is rejected.")})
+        self.state, self.reviewed_by, self.reviewed_at = PublicationState.REJECTED, by, timezone.now()
+        self.rejection_reason = reason
+        self.save()
 
 
 class Evidence(models.Model):
@@ -672,7 +613,7 @@ class Evidence(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["update", "pk"]
+        ordering = ["update_id", "pk"]
         verbose_name = _("evidence link")
 
     def __str__(self):

@@ -10,7 +10,18 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, Max, Min, OuterRef, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from .choices import PublicationState, Status
@@ -19,22 +30,50 @@ from .dates import today
 
 class DeadlineQuerySet(models.QuerySet):
     def with_due_date(self):
-        """Annotate `due` with the date each deadline is due: its own date, else its milestone's."""
-        return self.annotate(due=Coalesce("due_on", "milestone__date"))
+        """
+        Annotate `due`, the date each deadline is due by (its own date, else its milestone's), and
+        `due_exactness`, the precision that date is known to.
+        """
+        return self.annotate(
+            due=Coalesce("due_on", "milestone__date"),
+            due_exactness=Case(
+                When(due_on__isnull=False, then=F("due_precision")), default=F("milestone__date_precision")
+            ),
+        )
+
+    @staticmethod
+    def overdue_condition(on: datetime.date) -> Q:
+        """
+        The definition of overdue, for a queryset annotated by `with_due_date()`: the due date is before
+        `on` (a deadline due today is not late yet), the deliverable is not done, and the commitment is
+        neither achieved nor withdrawn.
+        """
+        return Q(is_done=False, due__lt=on) & ~Q(commitment__status__in=Status.closed())
 
     def open(self):
         """Return deadlines not yet done whose commitment is neither achieved nor withdrawn."""
         return self.filter(is_done=False).exclude(commitment__status__in=Status.closed())
 
     def overdue(self, on: datetime.date | None = None):
-        """Return open deadlines whose due date is before `on`: a deadline due today is not late yet."""
-        return self.open().with_due_date().filter(due__lt=on or today())
+        """Return the overdue deadlines (see `overdue_condition`)."""
+        return self.with_due_date().filter(self.overdue_condition(on or today()))
+
+    def with_overdue_flag(self, on: datetime.date | None = None):
+        """Annotate `is_overdue` on each deadline, as `overdue()` defines it."""
+        condition = self.overdue_condition(on or today())
+        return self.with_due_date().annotate(
+            is_overdue=ExpressionWrapper(condition, output_field=BooleanField())
+        )
 
     def due_soon(self, on: datetime.date | None = None, days: int | None = None):
         """Return open deadlines due from `on` to `days` days after it, both included."""
         on = on or today()
         days = settings.TRACKER_DUE_SOON_DAYS if days is None else days
         return self.open().with_due_date().filter(due__gte=on, due__lte=on + datetime.timedelta(days=days))
+
+    def upcoming(self, on: datetime.date | None = None):
+        """Return open deadlines due on `on` or later, the earliest first."""
+        return self.open().with_due_date().filter(due__gte=on or today()).order_by("due", "pk")
 
 
 class CommitmentQuerySet(models.QuerySet):
@@ -47,18 +86,16 @@ class CommitmentQuerySet(models.QuerySet):
         return self.exclude(status__in=Status.closed())
 
     def overdue(self, on: datetime.date | None = None):
-        """Return commitments with a deadline that has passed undone, unless achieved or withdrawn."""
-        return self.filter(self._has_overdue_deadline(on))
+        """Return commitments with an overdue deadline (see `DeadlineQuerySet.overdue_condition`)."""
+        return self.filter(Exists(self._deadlines().overdue(on)))
 
     def due_soon(self, on: datetime.date | None = None, days: int | None = None):
         """Return commitments with an open deadline due within `days` days of `on`."""
-        from .models import Deadline
-
-        return self.filter(Exists(Deadline.objects.due_soon(on, days).filter(commitment=OuterRef("pk"))))
+        return self.filter(Exists(self._deadlines().due_soon(on, days)))
 
     def stale(self, on: datetime.date | None = None, days: int | None = None):
         """
-        Return open commitments with no published update for `days` days before `on`.
+        Return open commitments whose latest published update is `days` days old or older on `on`.
 
         A commitment never updated counts from its announcement: silence since then is what we flag.
         """
@@ -67,7 +104,7 @@ class CommitmentQuerySet(models.QuerySet):
         return (
             self.open()
             .alias(_last_news=Coalesce(self._latest_update_date(), "announced_on"))
-            .filter(_last_news__lt=on - datetime.timedelta(days=days))
+            .filter(_last_news__lte=on - datetime.timedelta(days=days))
         )
 
     def with_latest_update(self):
@@ -75,28 +112,23 @@ class CommitmentQuerySet(models.QuerySet):
         return self.annotate(latest_update_on=self._latest_update_date())
 
     def with_next_deadline(self, on: datetime.date | None = None):
-        """Annotate `next_due_on`: the earliest open deadline due on `on` or later, or None."""
-        from .models import Deadline
-
-        upcoming = (
-            Deadline.objects.open()
-            .with_due_date()
-            .filter(commitment=OuterRef("pk"), due__gte=on or today())
-            .values("commitment")
-            .annotate(first=Min("due"))
-            .values("first")
+        """Annotate `next_due_on` and `next_due_exactness`: the first open deadline due on `on` or later."""
+        upcoming = self._deadlines().upcoming(on)
+        return self.annotate(
+            next_due_on=Subquery(upcoming.values("due")[:1]),
+            next_due_exactness=Subquery(upcoming.values("due_exactness")[:1]),
         )
-        return self.annotate(next_due_on=Subquery(upcoming))
 
-    def with_overdue_flag(self, on: datetime.date | None = None):
-        """Annotate `is_overdue` (bool) as `overdue()` defines it."""
-        return self.annotate(is_overdue=self._has_overdue_deadline(on))
+    def with_overdue(self, on: datetime.date | None = None):
+        """Annotate `is_overdue` (as `overdue()` defines it) and `overdue_since`, the oldest missed date."""
+        missed = self._deadlines().overdue(on).order_by("due")
+        return self.annotate(is_overdue=Exists(missed), overdue_since=Subquery(missed.values("due")[:1]))
 
     @staticmethod
-    def _has_overdue_deadline(on):
+    def _deadlines():
         from .models import Deadline
 
-        return Exists(Deadline.objects.overdue(on).filter(commitment=OuterRef("pk")))
+        return Deadline.objects.filter(commitment=OuterRef("pk"))
 
     @staticmethod
     def _latest_update_date():

@@ -3,7 +3,8 @@ The spreadsheet format of commitments, shared by export and import (django-impor
 
 One row a commitment, keyed by `slug`. Owners travel in one cell as "role:owner-slug" pairs separated
 by ";" (e.g. "lead:france; signatory:india"); sources and the parent by slug. A file exported from the
-admin imports back unchanged. The admin's import shows a dry run first, with each bad row's errors.
+admin imports back unchanged, into this database or an empty one (a parent may come after its
+children in the file). The admin's import shows a dry run first, with each bad row's errors.
 """
 
 from django.core.exceptions import ValidationError
@@ -28,10 +29,17 @@ def parse_owner_roles(cell: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def text(name: str) -> fields.Field:
+    """A text column whose empty cells (None in XLSX) import as empty text, not as NULL."""
+    return fields.Field(attribute=name, column_name=name, widget=widgets.CharWidget(allow_blank=True))
+
+
 class CommitmentResource(resources.ModelResource):
-    parent = fields.Field(
-        attribute="parent", column_name="parent", widget=widgets.ForeignKeyWidget(Commitment, field="slug")
-    )
+    description_fr = text("description_fr")
+    description_en = text("description_en")
+    notes = text("notes")
+    # Imported by hand (import_instance), so that a parent defined further down the file is found.
+    parent = fields.Field(column_name="parent")
     sources = fields.Field(
         attribute="sources",
         column_name="sources",
@@ -69,8 +77,15 @@ class CommitmentResource(resources.ModelResource):
     def get_queryset(self):
         return Commitment.objects.select_related("parent").prefetch_related("sources", "involvements__owner")
 
+    def dehydrate_parent(self, commitment):
+        return commitment.parent.slug if commitment.parent else ""
+
     def dehydrate_owners(self, commitment):
         return f"{SEPARATOR} ".join(f"{i.role}:{i.owner.slug}" for i in commitment.involvements.all())
+
+    def before_import(self, dataset, **kwargs):
+        self.slugs_in_file = set(dataset["slug"]) if "slug" in (dataset.headers or ()) else set()
+        self.pending_parents = []
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -78,6 +93,23 @@ class CommitmentResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        instance._pending_parent = None
+        if "parent" in row:
+            slug = (row["parent"] or "").strip()
+            parent = Commitment.objects.filter(slug=slug).first() if slug else None
+            if parent or not slug:
+                instance.parent = parent
+            elif slug in self.slugs_in_file:
+                instance._pending_parent = slug
+            else:
+                errors["parent"] = [f"no commitment with slug {slug!r}, in the database or in the file"]
+        if instance.pk is None:
+            # The same rule as the summit's data: every commitment has an owner and a source.
+            for column in ("owners", "sources"):
+                if not row.get(column):
+                    errors.setdefault(column, []).append(
+                        f"a new commitment needs at least one of its {column}"
+                    )
         # An empty or missing owners cell leaves the owners as they are.
         instance._imported_roles = None
         if row.get("owners"):
@@ -95,6 +127,8 @@ class CommitmentResource(resources.ModelResource):
 
     def save_m2m(self, instance, row, **kwargs):
         super().save_m2m(instance, row, **kwargs)
+        if instance._pending_parent:
+            self.pending_parents.append((instance.pk, instance._pending_parent))
         wanted = getattr(instance, "_imported_roles", None)
         if wanted is None:
             return
@@ -105,8 +139,26 @@ class CommitmentResource(resources.ModelResource):
         for role, owner in wanted - current.keys():
             Involvement.objects.create(commitment=instance, owner=owner, role=role)
 
+    def after_import(self, dataset, result, **kwargs):
+        for pk, slug in self.pending_parents:
+            parent = Commitment.objects.filter(slug=slug).first()
+            if parent is None:
+                raise ValueError(
+                    f"The parent {slug!r} could not be imported, so its children cannot be linked."
+                )
+            commitment = Commitment.objects.get(pk=pk)
+            commitment.parent = parent
+            commitment.save(update_fields=["parent", "updated_at"])
+        super().after_import(dataset, result, **kwargs)
+
     def skip_row(self, instance, original, row, import_validation_errors=None):
-        # A changed owners cell is a change even when the commitment's own fields are not.
+        # The parent and the owners cell are compared here: they are not plain fields of the row.
+        if (
+            original is not None
+            and original.pk
+            and (instance._pending_parent or instance.parent_id != original.parent_id)
+        ):
+            return False
         if getattr(instance, "_imported_roles", None) is not None and original is not None and original.pk:
             current = {(i.role, i.owner_id) for i in original.involvements.all()}
             if current != {(role, owner.pk) for role, owner in instance._imported_roles}:

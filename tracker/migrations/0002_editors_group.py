@@ -25,18 +25,21 @@ ACTIONS = ["view", "add", "change", "delete"]
 
 
 def create_editors_group(apps, schema_editor):
-    # Permissions are normally created after all migrations have run; create the tracker's now so
-    # that the group can be given them in this same migration.
-    app_config = apps.get_app_config("tracker")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    # Permissions are normally created after all migrations have run; create the ones the group
+    # needs now so that it can be given them in this same migration.
+    for label in ("auth", "tracker"):
+        app_config = apps.get_app_config(label)
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=EDITORS)
     codenames = [f"{action}_{model}" for model in EDITED_MODELS for action in ACTIONS]
     group.permissions.add(*Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames))
+    # Seeing accounts (not changing them) lets editors link an owner's contact to its account.
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="auth", codename="view_user"))
 
 
 def remove_editors_group(apps, schema_editor):

@@ -1,16 +1,23 @@
-import secrets
-
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-EDITORS = "Editors"
+from tracker.models import EDITORS_GROUP
 
 
 class Command(BaseCommand):
-    help = "Create a staff account in the Editors group and print its one-time password once."
+    help = (
+        "Create a staff account in the Editors group and print, once, a link to choose its password. "
+        "The link works once and expires after PASSWORD_RESET_TIMEOUT (three days)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email")
@@ -20,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, email, username=None, **options):
         try:
             validate_email(email)
-        except Exception as error:
+        except ValidationError as error:
             raise CommandError(f"{email!r} is not an e-mail address.") from error
         User = get_user_model()
         username = username or email
@@ -28,13 +35,23 @@ class Command(BaseCommand):
             raise CommandError(
                 f"An account named {username!r} already exists; reset its password in the admin."
             )
-        group = Group.objects.filter(name=EDITORS).first()
+        group = Group.objects.filter(name=EDITORS_GROUP).first()
         if group is None:
             raise CommandError("The Editors group is missing: run `manage.py migrate` first.")
-        password = secrets.token_urlsafe(18)
-        user = User.objects.create_user(username=username, email=email, password=password, is_staff=True)
+        # No password until the editor chooses one: nothing secret is printed that outlives its first use.
+        user = User.objects.create_user(username=username, email=email, password=None, is_staff=True)
         user.groups.add(group)
-        self.stdout.write(
-            f"Editor account {username!r} created. Its password, shown this once:\n\n    {password}\n"
+        path = reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
         )
-        self.stdout.write("Sign in at /admin/ and change it (top right, 'Change password').")
+        days = settings.PASSWORD_RESET_TIMEOUT // 86400
+        link = settings.SITE_URL.rstrip("/") + path
+        self.stdout.write(
+            f"Editor account {username!r} created. Open this link to choose its password; it works once "
+            f"and expires in {days} days:\n\n    {link}\n"
+        )
+        self.stdout.write("Then sign in at /admin/.")

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.loader import DEFAULT_DIRECTORY, FixtureError, SummitLoader
+from tracker.models import Commitment
 
 
 class Command(BaseCommand):
@@ -17,8 +18,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--update", action="store_true", help="Rewrite existing rows from the files.")
         parser.add_argument("--dry-run", action="store_true", help="Check and report, then roll back.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when commitments exist already (what `make run` uses, so that it never "
+            "brings back rows editors deleted).",
+        )
 
-    def handle(self, *args, directory, update, dry_run, **options):
+    def handle(self, *args, directory, update, dry_run, if_empty, **options):
+        if if_empty and Commitment.objects.exists():
+            self.stdout.write(
+                "Commitments are loaded already; nothing to do (load_summit alone adds what is missing)."
+            )
+            return
         loader = SummitLoader(directory, update=update)
         try:
             counts = loader.load(dry_run=dry_run)
@@ -32,5 +44,9 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
         else:
-            total = sum(counter["created"] + counter["updated"] for counter in counts.values())
-            self.stdout.write(self.style.SUCCESS(f"Summit data loaded ({total} rows created or updated)."))
+            total = sum(
+                counter["created"] + counter["updated"] + counter["deleted"] for counter in counts.values()
+            )
+            self.stdout.write(
+                self.style.SUCCESS(f"Summit data loaded ({total} rows created, updated or deleted).")
+            )
