@@ -7,9 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Local commands run in development mode; production sets DEBUG itself (see README). Tests choose
 # their own settings (tests/settings.py).
-run check migrations-check: export DEBUG ?= 1
+run check migrations-check messages: export DEBUG ?= 1
 
-.PHONY: run test lint format check migrations-check install install-dev clean
+.PHONY: run test lint format check migrations-check install install-dev messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,11 +20,20 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# axe-core, which the browser tests inject into pages to check accessibility.
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.installed
+
+## make messages: compile the French and English interface texts (locale/*.po -> .mo)
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 ## make run: install, migrate, load the summit's data, serve on http://$(HOST):$(PORT)/
-run: install
+run: install messages
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_summit --if-empty
 	@echo
@@ -37,7 +46,7 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: install what tests need and run the whole suite
-test: install-dev
+test: install-dev messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
@@ -55,4 +64,4 @@ migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules test-artifacts

@@ -1,6 +1,9 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from tracker.sitemaps import SITEMAPS
 
 admin.site.site_header = "Summit Tracker"
 admin.site.site_title = "Summit Tracker"
@@ -10,6 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Password reset and the one-time link create_editor prints (the admin styles these pages).
     path("accounts/", include("django.contrib.auth.urls")),
-    # The public site arrives with its own issue; until then the root leads editors to the admin.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
+
+# The public site carries its language in the URL (/fr/…, /en/…), so that a shared link or a feed
+# shows the same language to everyone; "/" sends visitors to their browser's language.
+urlpatterns += i18n_patterns(path("", include("tracker.urls")))

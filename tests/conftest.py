@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -27,3 +28,29 @@ def editor(db) -> User:
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+# Browser tests (tests/test_browser.py): Playwright drives Debian's Chromium, never a downloaded one.
+# Its sync API runs an event loop in the test thread, which Django would otherwise refuse to query from.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    need_service(os.path.exists(CHROMIUM), "Chromium (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        # No network but loopback here: keep Chromium from calling home.
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }

@@ -21,7 +21,9 @@ PRODUCTION = {
 
 
 def manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DJANGO_SETTINGS_MODULE"}
+    # The environment of a deployment: none of the test run's own variables.
+    test_only = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k not in test_only}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,

@@ -80,6 +80,11 @@ class Status(models.TextChoices):
     def is_final(self) -> bool:
         return self in Status.final()
 
+    @property
+    def colour(self) -> str:
+        """Return the colour the pages, charts and badges draw the status in."""
+        return STATUS_COLOURS[self]
+
 
 STATUS_MEANINGS = {
     Status.NOT_ASSESSED: _("Nobody has checked yet. This is not the same as \u201cnothing happened\u201d."),
@@ -90,6 +95,20 @@ STATUS_MEANINGS = {
     Status.ACHIEVED: _("Delivered as announced."),
     Status.NOT_ACHIEVED: _("The deadline passed and it was not delivered."),
     Status.WITHDRAWN: _("Its owners dropped it."),
+}
+
+# The one place status colours are defined. White text sits on each of them (badges, chart labels), so
+# every colour keeps a contrast of at least 4.5:1 against white (WCAG AA for normal text); the tests
+# check it. Greys for "nobody looked" and "dropped", warm for trouble, green for delivered.
+STATUS_COLOURS = {
+    Status.NOT_ASSESSED: "#5f6b76",  # grey
+    Status.IN_PROGRESS: "#0b63c5",  # blue
+    Status.STALLED: "#8a5a00",  # dark amber
+    Status.UNVERIFIABLE: "#6f42c1",  # purple
+    Status.PARTIALLY_ACHIEVED: "#0f766e",  # teal
+    Status.ACHIEVED: "#1a7f37",  # green
+    Status.NOT_ACHIEVED: "#b42318",  # red
+    Status.WITHDRAWN: "#3f4349",  # dark grey
 }
 
 

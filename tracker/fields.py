@@ -21,6 +21,8 @@ class Translated:
         self.base = base
 
     def __set_name__(self, owner, name):
+        # Without a base of its own, the descriptor reads `<name>_<language>` and has no plain field.
+        self.plain = self.base
         self.base = self.base or name
 
     def __get__(self, obj, objtype=None):
@@ -30,7 +32,7 @@ class Translated:
         return (
             getattr(obj, f"{self.base}_{language}", "")
             or getattr(obj, f"{self.base}_fr", "")
-            or getattr(obj, self.base, "")
+            or (getattr(obj, self.plain, "") if self.plain else "")
         )
 
 

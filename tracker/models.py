@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -99,6 +100,9 @@ class Owner(Timestamped):
     def __str__(self):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
 
+    def get_absolute_url(self):
+        return reverse("tracker:owner_detail", args=[self.slug])
+
 
 class OwnerContact(Timestamped):
     """A person who represents an owner: receives its reminders and logs its progress."""
@@ -177,6 +181,9 @@ class Milestone(DatesWithPrecision):
     def __str__(self):
         return f"{self.name_en} ({self.date_label()})"
 
+    def get_absolute_url(self):
+        return reverse("tracker:milestone_detail", args=[self.slug])
+
     def date_label(self) -> str:
         """Return the date as precisely as it is known ("November 2025", "2026")."""
         return format_fuzzy_date(self.date, self.date_precision)
@@ -240,6 +247,9 @@ class Commitment(DatesWithPrecision, Timestamped):
 
     def __str__(self):
         return self.title_en
+
+    def get_absolute_url(self):
+        return reverse("tracker:commitment_detail", args=[self.slug])
 
     def clean(self):
         # Walk up the parents: a cycle would make "part of" endless on every page.

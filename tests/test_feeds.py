@@ -1,0 +1,441 @@
+"""What other programs read from the tracker: Atom feeds, the iCalendar feed, badges and the sitemap."""
+
+import datetime
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from icalendar import Calendar
+
+from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
+from tracker.choices import STATUS_COLOURS, PublicationState, Role, Status
+from tracker.models import Involvement, ProgressUpdate
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def url(name: str, language: str = "en", **kwargs) -> str:
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs or None)
+
+
+def entries(response) -> list[dict]:
+    assert response["Content-Type"] == "application/atom+xml; charset=utf-8"
+    return [
+        {
+            "title": entry.findtext(f"{ATOM}title"),
+            "link": entry.find(f"{ATOM}link").get("href"),
+            "id": entry.findtext(f"{ATOM}id"),
+            "published": entry.findtext(f"{ATOM}published"),
+            "updated": entry.findtext(f"{ATOM}updated"),
+            "summary": entry.findtext(f"{ATOM}summary"),
+        }
+        for entry in ET.fromstring(response.content).iter(f"{ATOM}entry")
+    ]
+
+
+def summaries(response) -> list[str]:
+    return [entry["summary"] for entry in entries(response)]
+
+
+def events(response) -> dict[str, dict]:
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = Calendar.from_ical(response.content)
+    return {
+        str(event["UID"]): {
+            "summary": str(event["SUMMARY"]),
+            "start": event.start,
+            "end": event.end,
+            "description": str(event.get("DESCRIPTION", "")),
+            "url": str(event["URL"]),
+        }
+        for event in calendar.walk("VEVENT")
+    }
+
+
+# Atom feeds
+
+
+def test_the_updates_feed_shows_only_published_updates_of_public_commitments(client):
+    public = make_commitment()
+    make_update(public, text="published")
+    make_update(public, text="submitted", state=PublicationState.SUBMITTED)
+    make_update(public, text="rejected", state=PublicationState.REJECTED, rejection_reason="No source.")
+    make_update(make_commitment(is_public=False), text="draft's")
+
+    response = client.get(url("tracker:feed_updates"))
+
+    assert response.status_code == 200
+    assert summaries(response) == ["<p>published</p>"]
+
+
+def test_the_updates_feed_puts_the_newest_first_and_stops_at_fifty(client):
+    commitment = make_commitment()
+    first = datetime.date(2025, 3, 1)
+    for day in range(52):
+        make_update(commitment, text=f"day {day}", reported_on=first + datetime.timedelta(days=day))
+    # Two reports of the same day: the one entered last comes first.
+    make_update(commitment, text="late entry", reported_on=first + datetime.timedelta(days=51))
+
+    shown = summaries(client.get(url("tracker:feed_updates")))
+
+    assert len(shown) == 50
+    assert shown[:3] == ["<p>late entry</p>", "<p>day 51</p>", "<p>day 50</p>"]
+    assert "<p>day 0</p>" not in shown
+
+
+def test_an_item_names_the_commitment_and_status_and_links_to_the_update(client):
+    commitment = make_commitment(slug="gpai", title_en="Join GPAI", title_fr="Rejoindre le GPAI")
+    update = make_update(commitment, status=Status.ACHIEVED, reported_on=datetime.date(2025, 6, 1))
+    unchanged = make_update(commitment, reported_on=datetime.date(2025, 5, 1))
+
+    item, plain = entries(client.get(url("tracker:feed_updates")))
+
+    assert item["title"] == "Join GPAI — achieved"
+    assert plain["title"] == "Join GPAI"
+    assert item["link"] == f"http://testserver/en/commitments/gpai/#update-{update.pk}"
+    assert plain["link"].endswith(f"#update-{unchanged.pk}")
+    # Midnight in Paris, where 1 June is in summer time.
+    assert item["published"] == "2025-06-01T00:00:00+02:00"
+    assert datetime.datetime.fromisoformat(item["updated"]) == update.updated_at
+
+
+def test_an_items_id_is_the_same_in_both_languages_and_on_every_download(client):
+    update = make_update(make_commitment())
+
+    french = entries(client.get(url("tracker:feed_updates", "fr")))[0]["id"]
+    english = entries(client.get(url("tracker:feed_updates", "en")))[0]["id"]
+
+    assert french == english == entries(client.get(url("tracker:feed_updates")))[0]["id"]
+    assert french.startswith("tag:") and french.endswith(f":update-{update.pk}")
+
+
+def test_an_items_text_is_escaped_as_plain_text(client):
+    make_update(make_commitment(title_en="<b>Bold</b> & co"), text='<script>alert("x")</script>\nnext line')
+
+    (item,) = entries(client.get(url("tracker:feed_updates")))
+
+    # The summary is HTML: the text's markup arrives as text, never as tags.
+    assert item["summary"] == "<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>next line</p>"
+    # The title is Atom plain text: the XML carries it once escaped, read back as written.
+    assert item["title"] == "<b>Bold</b> & co"
+
+
+def test_the_feeds_speak_the_language_of_the_url(client):
+    make_update(make_commitment(title_fr="Engagement climat", title_en="Climate commitment"))
+
+    french = client.get(url("tracker:feed_updates", "fr"))
+    english = client.get(url("tracker:feed_updates", "en"))
+
+    assert ET.fromstring(french.content).get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    assert [e["title"] for e in entries(french)] == ["Engagement climat"]
+    assert [e["title"] for e in entries(english)] == ["Climate commitment"]
+    assert entries(french)[0]["link"].startswith("http://testserver/fr/commitments/")
+
+
+def test_a_commitments_feed_shows_only_its_own_updates(client):
+    commitment = make_commitment(slug="observatory", title_en="Observatory")
+    make_update(commitment, text="ours")
+    make_update(commitment, text="not yet", state=PublicationState.SUBMITTED)
+    make_update(make_commitment(), text="another's")
+
+    response = client.get(url("tracker:feed_commitment", slug="observatory"))
+
+    assert summaries(response) == ["<p>ours</p>"]
+    assert ET.fromstring(response.content).findtext(f"{ATOM}title") == "Summit Tracker: Observatory"
+
+
+def test_an_owners_feed_shows_its_commitments_updates_and_those_made_on_its_behalf(client):
+    owner = make_owner(slug="india")
+    led = make_commitment(owner=owner)
+    signed = make_commitment(owner=owner, role=Role.SIGNATORY)
+    # Two roles in one commitment must not show its updates twice.
+    Involvement.objects.create(commitment=signed, owner=owner, role=Role.FUNDER)
+    elsewhere = make_commitment()
+    make_update(led, text="led", reported_on=datetime.date(2025, 6, 3))
+    make_update(signed, text="signed", reported_on=datetime.date(2025, 6, 2))
+    make_update(elsewhere, text="on its behalf", on_behalf_of=owner, reported_on=datetime.date(2025, 6, 1))
+    make_update(elsewhere, text="not its own")
+    make_update(make_commitment(owner=owner, is_public=False), text="draft")
+
+    response = client.get(url("tracker:feed_owner", slug="india"))
+
+    assert summaries(response) == ["<p>led</p>", "<p>signed</p>", "<p>on its behalf</p>"]
+
+
+@pytest.mark.parametrize("name", ["tracker:feed_commitment", "tracker:feed_owner"])
+def test_a_feed_for_an_unknown_slug_is_not_found(client, name):
+    assert client.get(url(name, slug="nobody")).status_code == 404
+
+
+def test_a_drafts_feed_is_not_found(client):
+    make_commitment(slug="secret", is_public=False)
+
+    assert client.get(url("tracker:feed_commitment", slug="secret")).status_code == 404
+
+
+# The iCalendar feed
+
+
+def test_the_calendar_has_an_all_day_event_per_deadline_and_per_milestone(client):
+    commitment = make_commitment(slug="fund", title_en="The fund")
+    summit = make_milestone(name_en="Bratislava summit", date=datetime.date(2025, 11, 5), place="Bratislava")
+    on_day = make_deadline(commitment, title_en="Statutes", due_on=datetime.date(2025, 9, 15))
+    at_summit = make_deadline(commitment, title_en="Report", milestone=summit)
+    make_deadline(make_commitment(is_public=False), title_en="Secret")
+
+    response = client.get(url("tracker:calendar"))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="summit-tracker.ics"'
+    found = events(response)
+    assert set(found) == {
+        f"deadline-{on_day.pk}@summit-tracker",
+        f"deadline-{at_summit.pk}@summit-tracker",
+        f"milestone-{summit.pk}@summit-tracker",
+    }
+    statutes = found[f"deadline-{on_day.pk}@summit-tracker"]
+    assert statutes["summary"] == "Due: Statutes — The fund"
+    assert (statutes["start"], statutes["end"]) == (datetime.date(2025, 9, 15), datetime.date(2025, 9, 16))
+    assert statutes["url"] == "http://testserver/en/commitments/fund/"
+    assert "only" not in statutes["description"]
+    # A deadline without its own date is due at its milestone.
+    assert found[f"deadline-{at_summit.pk}@summit-tracker"]["start"] == datetime.date(2025, 11, 5)
+    event = found[f"milestone-{summit.pk}@summit-tracker"]
+    assert event["summary"] == "Bratislava summit"
+    assert event["url"] == f"http://testserver/en/milestones/{summit.slug}/"
+
+
+def test_a_date_known_to_a_month_or_a_year_sits_on_its_last_day_and_says_so(client):
+    commitment = make_commitment()
+    by_month = make_deadline(commitment, due_on=datetime.date(2025, 11, 1), due_precision="month")
+    by_year = make_deadline(commitment, due_on=datetime.date(2026, 1, 1), due_precision="year")
+    g7 = make_milestone(date=datetime.date(2026, 6, 1), date_precision="month")
+    at_g7 = make_deadline(commitment, milestone=g7)
+
+    english = events(client.get(url("tracker:calendar")))
+    french = events(client.get(url("tracker:calendar", "fr")))
+
+    month = english[f"deadline-{by_month.pk}@summit-tracker"]
+    assert month["start"] == datetime.date(2025, 11, 30)
+    assert "only the month (November 2025)" in month["description"]
+    assert "novembre 2025" in french[f"deadline-{by_month.pk}@summit-tracker"]["description"]
+    year = english[f"deadline-{by_year.pk}@summit-tracker"]
+    assert year["start"] == datetime.date(2026, 12, 31)
+    assert "only the year (2026)" in year["description"]
+    # A deadline at a milestone takes the milestone's precision as well as its date.
+    assert english[f"deadline-{at_g7.pk}@summit-tracker"]["start"] == datetime.date(2026, 6, 30)
+    assert "only the month (June 2026)" in english[f"deadline-{at_g7.pk}@summit-tracker"]["description"]
+    assert "only the month (June 2026)" in english[f"milestone-{g7.pk}@summit-tracker"]["description"]
+
+
+def test_a_done_deliverable_is_marked_in_its_event(client):
+    commitment = make_commitment()
+    done = make_deadline(commitment, is_done=True, done_on=datetime.date(2025, 10, 2))
+    done_undated = make_deadline(commitment, is_done=True)
+    open_one = make_deadline(commitment)
+
+    found = events(client.get(url("tracker:calendar")))
+
+    assert "Delivered (done on Oct. 2, 2025)." in found[f"deadline-{done.pk}@summit-tracker"]["description"]
+    assert "Delivered." in found[f"deadline-{done_undated.pk}@summit-tracker"]["description"]
+    assert "Delivered" not in found[f"deadline-{open_one.pk}@summit-tracker"]["description"]
+
+
+def test_the_calendar_speaks_the_language_of_the_url(client):
+    commitment = make_commitment(title_fr="Le fonds", title_en="The fund")
+    deadline = make_deadline(commitment, title_fr="Statuts", title_en="Statutes")
+
+    event = events(client.get(url("tracker:calendar", "fr")))[f"deadline-{deadline.pk}@summit-tracker"]
+
+    assert event["summary"].endswith("Statuts — Le fonds")
+    assert event["url"].startswith("http://testserver/fr/commitments/")
+
+
+# Badges
+
+
+def svg(response) -> ET.Element:
+    assert response["Content-Type"] == "image/svg+xml"
+    return ET.fromstring(response.content)
+
+
+def test_a_commitment_badge_shows_its_status_in_its_colour(client):
+    make_commitment(slug="label", title_en="AI label", status=Status.STALLED)
+
+    response = client.get(url("tracker:badge_commitment", slug="label"))
+
+    assert response.status_code == 200
+    assert "max-age=300" in response["Cache-Control"]
+    badge = svg(response)
+    assert badge.get("role") == "img"
+    assert badge.get("aria-label") == "Summit Tracker — AI label: stalled"
+    assert badge.findtext("{http://www.w3.org/2000/svg}title") == "Summit Tracker — AI label: stalled"
+    texts = [text.text for text in badge.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts == ["Summit Tracker", "stalled"]
+    fills = [rect.get("fill") for rect in badge.iter("{http://www.w3.org/2000/svg}rect")]
+    assert Status.STALLED.colour in fills
+
+
+def test_a_badge_is_as_wide_as_its_text(client):
+    make_commitment(slug="short", status=Status.STALLED)
+    make_commitment(slug="long", status=Status.PARTIALLY_ACHIEVED)
+
+    short = svg(client.get(url("tracker:badge_commitment", slug="short")))
+    long = svg(client.get(url("tracker:badge_commitment", slug="long")))
+
+    assert int(long.get("width")) - int(short.get("width")) == 7 * (
+        len("partially achieved") - len("stalled")
+    )
+
+
+def test_a_badge_escapes_a_malicious_title(client):
+    make_commitment(slug="evil", title_en='</title><script>alert("x")</script><title>')
+
+    response = client.get(url("tracker:badge_commitment", slug="evil"))
+
+    assert b"<script>" not in response.content
+    # Still well-formed, and the title reads back as it was written.
+    assert (
+        svg(response).get("aria-label")
+        == 'Summit Tracker — </title><script>alert("x")</script><title>: in progress'
+    )
+
+
+def test_the_badge_speaks_the_language_of_the_url(client):
+    make_commitment(slug="fund", title_fr="Le fonds", title_en="The fund")
+
+    badge = svg(client.get(url("tracker:badge_commitment", "fr", slug="fund")))
+
+    assert "Le fonds" in badge.get("aria-label")
+
+
+@pytest.mark.parametrize("name", ["tracker:badge_commitment", "tracker:badge_owner"])
+def test_a_badge_for_an_unknown_slug_is_not_found(client, name):
+    assert client.get(url(name, slug="nobody")).status_code == 404
+
+
+def test_a_drafts_badge_is_not_found(client):
+    make_commitment(slug="secret", is_public=False)
+
+    assert client.get(url("tracker:badge_commitment", slug="secret")).status_code == 404
+
+
+def test_an_owners_badge_counts_its_public_commitments_and_those_achieved(client):
+    owner = make_owner(slug="canada", name="Canada")
+    make_commitment(owner=owner, status=Status.ACHIEVED)
+    twice = make_commitment(owner=owner)
+    Involvement.objects.create(commitment=twice, owner=owner, role=Role.FUNDER)
+    make_commitment(owner=owner, status=Status.ACHIEVED, is_public=False)
+
+    badge = svg(client.get(url("tracker:badge_owner", slug="canada")))
+
+    assert badge.get("aria-label") == "Summit Tracker — Canada: 2 commitments · 1 achieved"
+
+
+def test_an_owners_badge_says_commitment_in_the_singular(client):
+    make_commitment(owner=make_owner(slug="chile"))
+
+    badge = svg(client.get(url("tracker:badge_owner", slug="chile")))
+
+    assert badge.get("aria-label").endswith(": 1 commitment · 0 achieved")
+
+
+def contrast_with_white(colour: str) -> float:
+    """Return the WCAG contrast ratio of white text on `colour` ("#rrggbb")."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_status_has_a_colour_white_text_can_be_read_on():
+    assert set(STATUS_COLOURS) == set(Status)
+    for status in Status:
+        assert contrast_with_white(status.colour) >= 4.5, status
+
+
+# The sitemap
+
+
+def test_the_sitemap_lists_the_pages_in_both_languages_with_hreflang_alternates(client):
+    owner = make_owner(slug="kenya")
+    commitment = make_commitment(owner=owner, slug="open-data")
+    make_commitment(owner=make_owner(slug="hidden"), slug="draft", is_public=False)
+    milestone = make_milestone(slug="g7-2026")
+
+    response = client.get(reverse("sitemap"))
+
+    assert response.status_code == 200
+    urls = {
+        node.findtext(f"{SITEMAP}loc"): node for node in ET.fromstring(response.content).iter(f"{SITEMAP}url")
+    }
+    for language in ("fr", "en"):
+        for path in ["/", "/commitments/", "/overdue/", "/about/", "/owners/kenya/", "/milestones/g7-2026/"]:
+            assert f"http://testserver/{language}{path}" in urls
+    assert not any("draft" in loc or "hidden" in loc for loc in urls)
+    page = urls["http://testserver/en/commitments/open-data/"]
+    assert page.findtext(f"{SITEMAP}lastmod") == timezone.localdate(commitment.updated_at).isoformat()
+    alternates = {link.get("hreflang"): link.get("href") for link in page.iter(f"{XHTML}link")}
+    assert alternates == {
+        "fr": "http://testserver/fr/commitments/open-data/",
+        "en": "http://testserver/en/commitments/open-data/",
+        "x-default": "http://testserver/commitments/open-data/",
+    }
+    assert milestone.slug in "".join(urls)
+
+
+# Queries: the same number whatever the amount of data
+
+
+def grow(owner, focus, size):
+    """Bring `owner` to `size` public commitments, each with updates, two deadlines and a milestone."""
+    while ProgressUpdate.objects.filter(commitment=focus).count() < size:
+        commitment = make_commitment(owner=owner)
+        make_update(commitment, status=Status.IN_PROGRESS, on_behalf_of=owner)
+        make_update(focus)
+        make_deadline(commitment, milestone=make_milestone(), is_done=True)
+        make_deadline(commitment, due_on=datetime.date(2026, 1, 1), due_precision="year")
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "expected"),
+    [
+        # The updates, joined with their commitments and owners.
+        ("tracker:feed_updates", {}, 1),
+        # The commitment; its updates.
+        ("tracker:feed_commitment", {"slug": "focus"}, 2),
+        # The owner; its updates.
+        ("tracker:feed_owner", {"slug": "busy"}, 2),
+        # The deadlines, joined with their commitments and milestones; the milestones.
+        ("tracker:calendar", {}, 2),
+        # The commitment.
+        ("tracker:badge_commitment", {"slug": "focus"}, 1),
+        # The owner; its counts.
+        ("tracker:badge_owner", {"slug": "busy"}, 2),
+        # Commitments, owners, milestones (the static pages need none).
+        ("sitemap", {}, 3),
+    ],
+)
+def test_each_answers_in_the_same_number_of_queries_at_two_sizes(client, name, kwargs, expected):
+    owner = make_owner(slug="busy")
+    focus = make_commitment(owner=owner, slug="focus")
+    counts = []
+    for size in (3, 30):
+        grow(owner, focus, size)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url(name, **kwargs))
+        assert response.status_code == 200
+        counts.append(len(queries))
+
+    assert counts == [expected, expected], [q["sql"] for q in queries.captured_queries]

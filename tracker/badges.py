@@ -1,0 +1,85 @@
+"""
+Status badges other sites embed: "Summit Tracker | in progress", drawn like shields.io's flat badges.
+
+The SVG is rendered by templates/tracker/badge.svg with autoescaping on, so a title cannot inject markup.
+"""
+
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from .choices import Status
+from .models import Commitment, Owner
+
+LABEL = "Summit Tracker"  # the name of the site, the same in every language
+LABEL_COLOUR = "#555555"
+OWNER_COLOUR = "#34495e"  # an owner's badge counts commitments; it has no single status to colour it
+# Verdana at 11px averages about 7px a character; `textLength` in the template squeezes or stretches
+# the text to exactly the width computed here, so the estimate never makes it overflow.
+CHAR_WIDTH = 7
+PADDING = 6
+
+
+@require_safe
+@cache_control(max_age=300)
+def commitment_badge(request, slug):
+    commitment = get_object_or_404(Commitment.objects.public(), slug=slug)
+    status = Status(commitment.status)
+    return _badge(commitment.title, str(status.label), status.colour)
+
+
+@require_safe
+@cache_control(max_age=300)
+def owner_badge(request, slug):
+    owner = get_object_or_404(Owner, slug=slug)
+    counts = (
+        Commitment.objects.public()
+        .filter(involvements__owner=owner)
+        .aggregate(
+            # distinct: an owner can hold two roles in the same commitment.
+            total=Count("pk", distinct=True),
+            achieved=Count("pk", distinct=True, filter=Q(status=Status.ACHIEVED)),
+        )
+    )
+    commitments = ngettext("%(count)d commitment", "%(count)d commitments", counts["total"]) % {
+        "count": counts["total"]
+    }
+    achieved = ngettext("%(count)d achieved", "%(count)d achieved", counts["achieved"]) % {
+        "count": counts["achieved"]
+    }
+    value = _("%(commitments)s · %(achieved)s") % {"commitments": commitments, "achieved": achieved}
+    return _badge(owner.display_name, value, OWNER_COLOUR)
+
+
+def _badge(subject: str, value: str, colour: str) -> HttpResponse:
+    """Render the badge: `value` on `colour` is what shows; screen readers also hear the `subject`."""
+    label_width = _text_width(LABEL)
+    value_width = _text_width(value)
+    context = {
+        "label": LABEL,
+        "value": value,
+        # Read out where the badge is embedded, away from the commitment's own page: say what it is about.
+        "text": _("%(site)s — %(subject)s: %(value)s") % {"site": LABEL, "subject": subject, "value": value},
+        "colour": colour,
+        "label_colour": LABEL_COLOUR,
+        "width": label_width + value_width,
+        "label_width": label_width,
+        "value_width": value_width,
+        "label_text_width": label_width - 2 * PADDING,
+        "value_text_width": value_width - 2 * PADDING,
+        "label_x": label_width / 2,
+        "value_x": label_width + value_width / 2,
+    }
+    response = HttpResponse(render_to_string("tracker/badge.svg", context), content_type="image/svg+xml")
+    # Opened on its own, an SVG is a document: let it load nothing and run nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _text_width(text: str) -> int:
+    return len(text) * CHAR_WIDTH + 2 * PADDING

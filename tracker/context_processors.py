@@ -1,0 +1,13 @@
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language_info
+
+
+def site(request):
+    """The same page in each language (for the switcher and hreflang links), and the site's address."""
+    path = request.get_full_path()
+    languages = [
+        {"code": code, "name": get_language_info(code)["name_local"], "url": translate_url(path, code)}
+        for code, _ in settings.LANGUAGES
+    ]
+    return {"languages": languages, "site_url": settings.SITE_URL.rstrip("/")}

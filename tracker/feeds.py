@@ -1,0 +1,127 @@
+"""
+Atom feeds of published progress updates: all of them, one commitment's, one owner's.
+
+Each feed reads its items in one query (commitment and owner joined), whatever the number of updates,
+and shows only published updates of public commitments, in the language of the URL.
+"""
+
+import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import linebreaks
+from django.utils.translation import gettext as _
+
+from .models import Commitment, Involvement, Owner, ProgressUpdate
+
+MAX_ITEMS = 50
+
+
+def published_updates():
+    """Return the updates the public may read, newest first, with what an item shows already joined."""
+    return (
+        ProgressUpdate.objects.published()
+        .filter(commitment__in=Commitment.objects.public())
+        .select_related("commitment", "on_behalf_of")
+        .order_by("-reported_on", "-created_at", "-pk")
+    )
+
+
+class LatestUpdatesFeed(Feed):
+    feed_type = Atom1Feed
+
+    def title(self):
+        return _("Summit Tracker: latest progress updates")
+
+    def description(self):
+        return _("Published progress reports on the commitments of the Paris AI Action Summit.")
+
+    # Atom has no <description>: its <subtitle> carries the same text.
+    subtitle = description
+
+    def link(self):
+        return reverse("tracker:home")
+
+    def items(self):
+        return published_updates()[:MAX_ITEMS]
+
+    def item_title(self, update):
+        # Atom titles are plain text: the XML writer escapes them once, which is all they need.
+        if not update.status:
+            return update.commitment.title
+        return _("%(commitment)s — %(status)s") % {
+            "commitment": update.commitment.title,
+            "status": update.get_status_display(),
+        }
+
+    def item_description(self, update):
+        # Atom sends the summary as HTML: escape the text, keep its paragraphs and line breaks.
+        return linebreaks(update.text, autoescape=True)
+
+    def item_link(self, update):
+        return f"{update.commitment.get_absolute_url()}#update-{update.pk}"
+
+    def item_guid(self, update):
+        # A tag URI (RFC 4151) on the site's own host, the same in every language and whatever address
+        # the feed was fetched from, so readers never see an update twice.
+        host = urlsplit(settings.SITE_URL).hostname or "localhost"
+        return f"tag:{host},2025:update-{update.pk}"
+
+    def item_author_name(self, update):
+        return update.on_behalf_of.display_name if update.on_behalf_of else None
+
+    def item_pubdate(self, update):
+        # A report is dated by day: publish it at midnight in the site's zone, not in the server's.
+        midnight = datetime.datetime.combine(update.reported_on, datetime.time.min)
+        return timezone.make_aware(midnight, timezone.get_default_timezone())
+
+    def item_updateddate(self, update):
+        return update.updated_at
+
+
+class CommitmentUpdatesFeed(LatestUpdatesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Commitment.objects.public(), slug=slug)
+
+    def title(self, commitment):
+        return _("Summit Tracker: %(commitment)s") % {"commitment": commitment.title}
+
+    def description(self, commitment):
+        return _("Published progress reports on “%(commitment)s”.") % {"commitment": commitment.title}
+
+    subtitle = description
+
+    def link(self, commitment):
+        return commitment.get_absolute_url()
+
+    def items(self, commitment):
+        return published_updates().filter(commitment=commitment)[:MAX_ITEMS]
+
+
+class OwnerUpdatesFeed(LatestUpdatesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Owner, slug=slug)
+
+    def title(self, owner):
+        return _("Summit Tracker: %(owner)s") % {"owner": owner.display_name}
+
+    def description(self, owner):
+        return _("Published progress reports on the commitments %(owner)s is involved in.") % {
+            "owner": owner.display_name
+        }
+
+    subtitle = description
+
+    def link(self, owner):
+        return owner.get_absolute_url()
+
+    def items(self, owner):
+        # A subquery rather than a join: an owner with two roles in a commitment must not double its items.
+        involved = Involvement.objects.filter(owner=owner).values("commitment")
+        return published_updates().filter(Q(commitment__in=involved) | Q(on_behalf_of=owner))[:MAX_ITEMS]

@@ -1,0 +1,147 @@
+"""
+The one FilterSet of commitments, used by the public list, its CSV download and the REST API.
+
+Every filter is a URL parameter, so a filtered view can be shared as a link. Filters on owners and
+deadlines use EXISTS subqueries: a commitment matches once, however many of its rows do.
+"""
+
+import django_filters
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .choices import Axis, CommitmentKind, OwnerKind, Status
+from .models import Commitment, Deadline, Involvement, Milestone, Owner, Target
+
+ORDERINGS = {
+    "title": _("Title"),
+    "-announced": _("Most recently announced"),
+    "announced": _("First announced"),
+    "next_deadline": _("Next deadline"),
+    "most_overdue": _("Most overdue"),
+}
+
+
+class CommitmentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
+    axis = django_filters.ChoiceFilter(choices=Axis.choices, label=_("Axis"), empty_label=_("All axes"))
+    status = django_filters.ChoiceFilter(
+        choices=Status.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=CommitmentKind.choices, label=_("Kind"), empty_label=_("All kinds")
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=Owner.objects.filter(involvements__isnull=False).distinct(),
+        to_field_name="slug",
+        method="filter_owner",
+        label=_("Owner"),
+        empty_label=_("All owners"),
+    )
+    owner_kind = django_filters.ChoiceFilter(
+        choices=OwnerKind.choices,
+        method="filter_owner_kind",
+        label=_("Owner kind"),
+        empty_label=_("All kinds"),
+    )
+    country = django_filters.ChoiceFilter(
+        choices=lambda: list(countries),
+        method="filter_country",
+        label=_("Country"),
+        empty_label=_("All countries"),
+    )
+    milestone = django_filters.ModelChoiceFilter(
+        queryset=Milestone.objects.all(),
+        to_field_name="slug",
+        method="filter_milestone",
+        label=_("Due at"),
+        empty_label=_("Any milestone"),
+    )
+    # A choice rather than a boolean, so that "?overdue=maybe" is refused instead of ignored.
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", _("Overdue")), ("false", _("Not overdue"))],
+        method="filter_overdue",
+        label=_("Overdue"),
+        empty_label=_("Either"),
+    )
+    # Both bounds apply to the same deadline, so they are handled together in filter_queryset().
+    due_after = django_filters.DateFilter(method="by_due_date", label=_("Due on or after"))
+    due_before = django_filters.DateFilter(method="by_due_date", label=_("Due on or before"))
+    ordering = django_filters.ChoiceFilter(
+        choices=list(ORDERINGS.items()), method="order", label=_("Sort by"), empty_label=None
+    )
+
+    class Meta:
+        model = Commitment
+        fields = ["q", "axis", "status", "kind", "owner", "owner_kind", "country", "milestone", "overdue"]
+
+    def search(self, queryset, name, value):
+        words = value.split()
+        for word in words:
+            owners = Involvement.objects.filter(commitment=OuterRef("pk")).filter(
+                Q(owner__name__icontains=word)
+                | Q(owner__name_en__icontains=word)
+                | Q(owner__short_name__iexact=word)
+            )
+            queryset = queryset.filter(
+                Q(title_fr__icontains=word)
+                | Q(title_en__icontains=word)
+                | Q(summary_fr__icontains=word)
+                | Q(summary_en__icontains=word)
+                | Q(slug__icontains=word)
+                | Exists(owners)
+            )
+        return queryset
+
+    def filter_owner(self, queryset, name, value):
+        return queryset.filter(Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner=value)))
+
+    def filter_owner_kind(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner__kind=value))
+        )
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner__country=value))
+        )
+
+    def filter_milestone(self, queryset, name, value):
+        deadlines = Deadline.objects.filter(commitment=OuterRef("pk"), milestone=value)
+        targets = Target.objects.filter(commitment=OuterRef("pk"), milestone=value)
+        return queryset.filter(Exists(deadlines) | Exists(targets))
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Commitment.objects.overdue().values("pk")
+        return queryset.filter(pk__in=overdue) if value == "true" else queryset.exclude(pk__in=overdue)
+
+    def by_due_date(self, queryset, name, value):
+        return queryset
+
+    def order(self, queryset, name, value):
+        if value == "title":
+            return queryset.order_by(f"title_{(get_language() or 'fr')[:2]}")
+        if value == "announced":
+            return queryset.order_by("announced_on", "pk")
+        if value == "-announced":
+            return queryset.order_by("-announced_on", "-pk")
+        if value == "next_deadline":
+            return queryset.with_next_deadline().order_by(F("next_due_on").asc(nulls_last=True), "pk")
+        if value == "most_overdue":
+            return queryset.with_overdue().order_by(F("overdue_since").asc(nulls_last=True), "pk")
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        after, before = self.form.cleaned_data.get("due_after"), self.form.cleaned_data.get("due_before")
+        if after or before:
+            deadlines = Deadline.objects.with_due_date().filter(commitment=OuterRef("pk"))
+            if after:
+                deadlines = deadlines.filter(due__gte=after)
+            if before:
+                deadlines = deadlines.filter(due__lte=before)
+            queryset = queryset.filter(Exists(deadlines))
+        if not self.form.cleaned_data.get("ordering"):
+            queryset = self.order(queryset, "ordering", "title")
+        return queryset

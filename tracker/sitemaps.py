@@ -1,0 +1,62 @@
+"""
+The sitemap (/sitemap.xml): every public page in French and English, each with its hreflang alternates.
+
+`x_default` points search engines at the address without a language prefix, which sends each visitor to
+the language of their browser.
+"""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from .models import Commitment, Involvement, Milestone, Owner
+
+
+class TrackerSitemap(Sitemap):
+    # Languages come from settings.LANGUAGES (fr, en).
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class PageSitemap(TrackerSitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return ["tracker:home", "tracker:commitment_list", "tracker:overdue", "tracker:about"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+class CommitmentSitemap(TrackerSitemap):
+    def items(self):
+        return Commitment.objects.public().order_by("slug")
+
+    def lastmod(self, commitment):
+        return commitment.updated_at
+
+
+class OwnerSitemap(TrackerSitemap):
+    def items(self):
+        # Only owners the public can reach: those with a part in at least one public commitment.
+        involved = Involvement.objects.filter(
+            owner=OuterRef("pk"), commitment__in=Commitment.objects.public()
+        )
+        return Owner.objects.filter(Exists(involved)).order_by("slug")
+
+    def lastmod(self, owner):
+        return owner.updated_at
+
+
+class MilestoneSitemap(TrackerSitemap):
+    def items(self):
+        return Milestone.objects.order_by("slug")
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "commitments": CommitmentSitemap,
+    "owners": OwnerSitemap,
+    "milestones": MilestoneSitemap,
+}

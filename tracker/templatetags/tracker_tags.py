@@ -1,0 +1,79 @@
+"""Template filters for the public pages: numbers and money as each language writes them."""
+
+from babel.numbers import format_compact_decimal, format_decimal, get_currency_name, get_currency_symbol
+from django import template
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from tracker.choices import AmountPeriod, Qualifier, Status
+from tracker.dates import format_fuzzy_date
+
+register = template.Library()
+
+
+def _locale() -> str:
+    return (get_language() or "fr")[:2]
+
+
+def _number(value) -> str:
+    """Return a whole number in the active language ("1 000" / "1,000"), big ones in words."""
+    if value >= 1_000_000:
+        return format_compact_decimal(value, format_type="long", locale=_locale(), fraction_digits=1)
+    return format_decimal(value, locale=_locale(), decimal_quantization=False)
+
+
+def _qualified(text: str, qualifier: str) -> str:
+    if qualifier in ("", Qualifier.EXACT):
+        return text
+    return f"{Qualifier(qualifier).label} {text}"
+
+
+@register.filter
+def figure(value, qualifier: str = "") -> str:
+    """Write a number as the sources state it: "about 60", "plus de 1 000", "nearly 600"."""
+    if value is None:
+        return ""
+    return _qualified(_number(value), qualifier)
+
+
+def _money(value, currency: str) -> str:
+    locale, number = _locale(), _number(value)
+    if locale == "fr":
+        name = get_currency_name(currency, count=2, locale="fr")
+        return f"{number} {'d’' if name[:1].lower() in 'aeiouéy' else 'de '}{name}"
+    return f"{get_currency_symbol(currency, locale=locale)}{number}"
+
+
+@register.filter
+def money(amount) -> str:
+    """
+    Write an Amount as a reader of the active language expects: "€400 million", "400 millions d’euros",
+    "more than $25 million", "100 millions d’euros par an".
+    """
+    text = _money(amount.amount, amount.currency)
+    if amount.period == AmountPeriod.PER_YEAR:
+        text = _("%(amount)s a year") % {"amount": text}
+    return _qualified(text, amount.qualifier)
+
+
+@register.filter
+def target_value(value, target) -> str:
+    """Write a target's value with its unit or currency."""
+    if value is None:
+        return ""
+    if target.currency:
+        return _money(value, target.currency)
+    unit = target.unit
+    return f"{_number(value)} {unit}".strip()
+
+
+@register.filter
+def as_status(value) -> Status:
+    """Return the Status for a stored value, to reach its label, colour and meaning in a template."""
+    return Status(value)
+
+
+@register.simple_tag
+def fuzzy_date(value, precision) -> str:
+    """Write a date as precisely as it is known ("November 2025", "2026")."""
+    return format_fuzzy_date(value, precision)
