@@ -13,6 +13,13 @@ from tracker.models import Deadline, Involvement, OwnerContact, ProgressUpdate, 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Validation messages are checked in English (the site's default language is French)."""
+    with translation.override("en"):
+        yield
+
+
 def test_texts_follow_the_active_language_and_fall_back_to_french():
     commitment = make_commitment(title_fr="Déclaration de Paris", title_en="Paris Declaration")
     with translation.override("en"):

@@ -277,3 +277,12 @@ def test_every_page_costs_the_same_queries_with_10_or_300_commitments(client, gp
         for c in Commitment.objects.filter(slug__startswith="bulk-").exclude(involvements__role=Role.PARTNER)
     )
     assert queries(client, address) == small
+
+
+def test_the_interface_speaks_the_language_of_the_address(client, gpai):
+    french = client.get(url("commitment_detail", "gpai-growth", language="fr")).content.decode()
+    english = client.get(url("commitment_detail", "gpai-growth")).content.decode()
+    # Navigation, status labels and computed phrases come from locale/fr (compiled by `make messages`).
+    assert ">Engagements</a>" in french and ">Commitments</a>" in english
+    assert ">En cours</span>" in french and ">In progress</span>" in english
+    assert "En retard de 46 jours" in french and "Overdue by 46 days" in english

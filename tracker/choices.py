@@ -87,7 +87,7 @@ class Status(models.TextChoices):
 
 
 STATUS_MEANINGS = {
-    Status.NOT_ASSESSED: _("Nobody has checked yet. This is not the same as \u201cnothing happened\u201d."),
+    Status.NOT_ASSESSED: _("Nobody has checked yet. This is not the same as “nothing happened”."),
     Status.IN_PROGRESS: _("Work has started and is under way."),
     Status.STALLED: _("Started, but blocked or without visible movement for a while."),
     Status.UNVERIFIABLE: _("What happened cannot be checked from public evidence, for now."),

@@ -20,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import translation
 
 from .choices import Status
 from .dates import DatePrecision, parse_fuzzy_date
@@ -90,6 +91,7 @@ class SummitLoader:
         self.update = update
         self.counts: dict[str, Counter] = defaultdict(Counter)
 
+    @translation.override("en")  # messages for whoever maintains the files, in the files' language
     def load(self, *, dry_run: bool = False) -> dict[str, Counter]:
         """Load every file; return {model name: Counter(created=…, updated=…, unchanged=…)}."""
         rows = self.read()

@@ -68,6 +68,7 @@ def home(request):
         .select_related("commitment", "milestone")
         .order_by("due", "pk")[:10]
     )
+    milestones = list(Milestone.objects.all())
     context = {
         "total": sum(counts.values()),
         "status_bars": status_bars(counts),
@@ -80,7 +81,8 @@ def home(request):
             if axis in by_axis
         ],
         "latest_updates": _published_updates().filter(commitment__is_public=True)[:5],
-        "next_milestone": Milestone.objects.filter(date__gte=on).first(),
+        "milestones": milestones,
+        "next_milestone": next((m for m in milestones if m.date >= on), None),
     }
     return render(request, "tracker/home.html", context)
 
