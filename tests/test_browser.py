@@ -4,9 +4,6 @@ in both languages passes axe-core with no violation and is screenshotted; filter
 the language switch and the feed links work. Screenshots land in test-artifacts/ (git-ignored).
 """
 
-import os
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -112,10 +109,5 @@ def test_the_pages_work_without_javascript(site, browser):
     page.goto(f"{site}/en/commitments/?status=achieved")
     assert page.locator(".commitment-row").count() > 0
     page.goto(f"{site}/en/commitments/gpai-membership-expansion/")
-    assert page.locator("svg[role=img]").count() >= 1  # the target chart is drawn by the server
+    assert page.locator(".target-chart svg circle.reading").count() >= 1  # drawn by the server
     context.close()
-
-
-def test_screenshots_folder_is_ignored_by_git():
-    assert "test-artifacts/" in Path(settings.BASE_DIR, ".gitignore").read_text()
-    assert os.sep not in "test-artifacts"

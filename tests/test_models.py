@@ -176,3 +176,21 @@ def test_rejecting_an_update_needs_a_reason_and_changes_no_status(django_user_mo
         "rejected",
         "No evidence.",
     )
+
+
+@pytest.mark.parametrize(
+    ("baseline", "target", "value", "share"),
+    [
+        (44, 60, 44, 0),
+        (44, 60, 52, 50),
+        (44, 60, 60, 100),
+        (44, 60, 70, 100),
+        (None, 1, "0.5", 50),
+        (10, 2, 6, 50),
+    ],
+)
+def test_a_target_share_counts_from_the_baseline(baseline, target, value, share):
+    from decimal import Decimal
+
+    goal = Target(target_value=Decimal(target), baseline=None if baseline is None else Decimal(baseline))
+    assert goal.progress_share(Decimal(value)) == share

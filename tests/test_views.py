@@ -19,6 +19,7 @@ from tracker.models import (
     Deadline,
     Evidence,
     Involvement,
+    Milestone,
     Owner,
     ProgressUpdate,
     Reading,
@@ -206,8 +207,12 @@ def test_a_bad_filter_on_the_csv_answers_400(client):
 # Constant queries whatever the data size
 
 
-def populate(count: int) -> None:
-    """Add `count` commitments with owners, deadlines, updates, targets and readings, in bulk."""
+def populate(count: int, gpai: Commitment) -> None:
+    """
+    Add `count` commitments with owners, deadlines, updates, targets and readings, in bulk, each also
+    tied to the pages measured: a role for the GPAI owner, a deadline and a target at Bratislava; and
+    as many owners, deadlines, targets and updates on the GPAI commitment itself.
+    """
     start = Commitment.objects.count()
     owners = Owner.objects.bulk_create(
         Owner(slug=f"bulk-owner-{start + i}", name=f"Owner {i}", kind=OwnerKind.COMPANY) for i in range(count)
@@ -221,9 +226,44 @@ def populate(count: int) -> None:
     Involvement.objects.bulk_create(
         Involvement(commitment=c, owner=o, role=Role.LEAD) for c, o in zip(commitments, owners, strict=True)
     )
-    milestone = make_milestone()
+    milestone = Milestone.objects.get(slug="bratislava")
+    gpai_owner = gpai.involvements.get(role=Role.LEAD).owner
+    Involvement.objects.bulk_create(
+        Involvement(commitment=c, owner=gpai_owner, role=Role.PARTNER) for c in commitments
+    )
+    Involvement.objects.bulk_create(Involvement(commitment=gpai, owner=o, role=Role.PARTNER) for o in owners)
     Deadline.objects.bulk_create(
         Deadline(commitment=c, slug="d", title_fr="L", title_en="D", milestone=milestone) for c in commitments
+    )
+    Deadline.objects.bulk_create(
+        Deadline(
+            commitment=gpai,
+            slug=f"d-{start + i}",
+            title_fr="L",
+            title_en="D",
+            due_on=datetime.date(2027, 1, i % 28 + 1),
+        )
+        for i in range(count)
+    )
+    ProgressUpdate.objects.bulk_create(
+        ProgressUpdate(
+            commitment=gpai, text="U", state=PublicationState.PUBLISHED, reported_on=datetime.date(2025, 6, 1)
+        )
+        for _ in range(count)
+    )
+    gpai_targets = Target.objects.bulk_create(
+        Target(
+            commitment=gpai,
+            slug=f"t-{start + i}",
+            name_fr="C",
+            name_en="T",
+            target_value=10,
+            milestone=milestone,
+        )
+        for i in range(count)
+    )
+    Reading.objects.bulk_create(
+        Reading(target=t, measured_on=datetime.date(2025, 3, 1), value=5) for t in gpai_targets
     )
     ProgressUpdate.objects.bulk_create(
         ProgressUpdate(
@@ -264,18 +304,9 @@ PAGES = [
 @pytest.mark.parametrize(("name", "args"), PAGES, ids=[name for name, _ in PAGES])
 def test_every_page_costs_the_same_queries_with_10_or_300_commitments(client, gpai, name, args):
     address = url(name, *args)
-    populate(10)
-    # The owner and milestone pages grow with their own rows: give them more of them too.
-    Involvement.objects.bulk_create(
-        Involvement(commitment=c, owner_id=gpai.involvements.first().owner_id, role=Role.PARTNER)
-        for c in Commitment.objects.filter(slug__startswith="bulk-")
-    )
+    populate(10, gpai)
     small = queries(client, address)
-    populate(290)
-    Involvement.objects.bulk_create(
-        Involvement(commitment=c, owner_id=gpai.involvements.first().owner_id, role=Role.PARTNER)
-        for c in Commitment.objects.filter(slug__startswith="bulk-").exclude(involvements__role=Role.PARTNER)
-    )
+    populate(290, gpai)
     assert queries(client, address) == small
 
 
@@ -286,3 +317,49 @@ def test_the_interface_speaks_the_language_of_the_address(client, gpai):
     assert ">Engagements</a>" in french and ">Commitments</a>" in english
     assert ">En cours</span>" in french and ">In progress</span>" in english
     assert "En retard de 46 jours" in french and "Overdue by 46 days" in english
+
+
+def test_the_badge_snippet_escapes_what_visitors_copy(client):
+    owner = make_owner(slug="tricky", name='O" onload="alert(1)')
+    make_commitment(owner=owner, title_en='T"><script>alert(1)</script>')
+    html = client.get(url("owner_detail", "tricky")).content.decode()
+    snippet = html.split('<textarea id="badge-snippet" readonly rows="3">')[1].split("</textarea>")[0]
+    # In the textarea, escaped twice: what the browser shows (and visitors copy) is escaped once.
+    assert "&amp;quot;" in snippet and 'onload="' not in snippet and "<" not in snippet
+    assert "http://testserver/en/owners/tricky/" in snippet  # built from the request, not a setting
+
+
+def test_the_csv_never_hands_a_spreadsheet_a_formula(client):
+    make_commitment(slug="formula", title_en='=HYPERLINK("http://evil.example","click")')
+    response = client.get(url("commitment_csv"))
+    text = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
+
+
+def test_the_csv_dates_are_iso_with_their_precision(client, gpai):
+    response = client.get(url("commitment_csv"))
+    (row,) = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert (row["announced_on"], row["announced_precision"]) == ("2025-02-10", "day")
+
+
+def test_a_shared_date_filter_means_the_same_day_in_both_languages(client, gpai):
+    for language in ("fr", "en"):
+        response = client.get(url("commitment_list", language=language), {"due_before": "2025-12-01"})
+        assert [c.slug for c in response.context["page"]] == ["gpai-growth"]
+        assert (
+            client.get(url("commitment_list", language=language), {"due_before": "01/12/2025"}).status_code
+            == 400
+        )
+
+
+def test_owner_choices_are_named_in_the_page_language(client, gpai):
+    english = client.get(url("commitment_list")).content.decode()
+    french = client.get(url("commitment_list", language="fr")).content.decode()
+    assert ">Global Partnership on AI</option>" in english
+    assert ">Partenariat mondial sur l&#x27;IA</option>" in french
+
+
+def test_unknown_addresses_get_the_site_404_page(client):
+    response = client.get("/en/nowhere/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content and b"site-header" in response.content

@@ -62,7 +62,11 @@ def _deadline_event(request, deadline: Deadline, stamp: datetime.datetime) -> Ev
     return _all_day_event(
         uid=f"deadline-{deadline.pk}@summit-tracker",
         day=end_of_period(deadline.due, deadline.due_exactness),
-        summary=_("Due: %(deliverable)s — %(commitment)s")
+        summary=(
+            _("Done: %(deliverable)s — %(commitment)s")
+            if deadline.is_done
+            else _("Due: %(deliverable)s — %(commitment)s")
+        )
         % {"deliverable": deadline.title, "commitment": commitment.title},
         description="\n\n".join(filter(None, lines)),
         url=request.build_absolute_uri(commitment.get_absolute_url()),

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from .choices import Status
 
-BAR_WIDTH = 100  # charts are drawn in a 0–100 box and scale with CSS
+# Charts are drawn in a 0–100 wide box and scale with CSS.
 
 
 @dataclass
@@ -55,8 +55,6 @@ def stacked_row(counts: dict[str, int]) -> list[Segment]:
 class Point:
     x: float
     y: float
-    label: str
-    value: Decimal
 
 
 @dataclass
@@ -68,7 +66,6 @@ class TargetChart:
     baseline_y: float | None
     start_label: str
     end_label: str
-    top_value: Decimal
 
     HEIGHT = 60
 
@@ -99,11 +96,9 @@ def target_chart(target, readings, start_label: str, end_label: str) -> TargetCh
     def x(day: datetime.date) -> float:
         return 100 * max((day - first).days, 0) / span
 
-    points = [
-        Point(x=x(r.measured_on), y=y(r.value), label=str(r.measured_on), value=r.value) for r in readings
-    ]
+    points = [Point(x=x(r.measured_on), y=y(r.value)) for r in readings]
     baseline = y(target.baseline) if target.baseline is not None else None
-    return TargetChart(points, y(target.target_value), baseline, start_label, end_label, top)
+    return TargetChart(points, y(target.target_value), baseline, start_label, end_label)
 
 
 def share(done: int, total: int) -> int:

@@ -4,10 +4,12 @@ from django.utils.translation import get_language_info
 
 
 def site(request):
-    """The same page in each language (for the switcher and hreflang links), and the site's address."""
+    """The same page in each language (for the switcher and hreflang links), and the site's origin."""
     path = request.get_full_path()
     languages = [
         {"code": code, "name": get_language_info(code)["name_local"], "url": translate_url(path, code)}
         for code, _ in settings.LANGUAGES
     ]
-    return {"languages": languages, "site_url": settings.SITE_URL.rstrip("/")}
+    # Absolute links (hreflang, Open Graph, canonical) from the address the request came to, so they
+    # are right behind any host name without a setting to keep in step.
+    return {"languages": languages, "origin": request.build_absolute_uri("/").rstrip("/")}

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from .dates import DatePrecision, end_of_period
 
 
+def current_language() -> str:
+    """Return the two-letter code of the active language ("fr" or "en")."""
+    return (get_language() or settings.LANGUAGE_CODE)[:2]
+
+
 class Translated:
     """
     Read `<base>_<language>` for the active language.
@@ -28,7 +33,7 @@ class Translated:
     def __get__(self, obj, objtype=None):
         if obj is None:
             return self
-        language = (get_language() or settings.LANGUAGE_CODE)[:2]
+        language = current_language()
         return (
             getattr(obj, f"{self.base}_{language}", "")
             or getattr(obj, f"{self.base}_fr", "")

@@ -6,13 +6,27 @@ deadlines use EXISTS subqueries: a commitment matches once, however many of its 
 """
 
 import django_filters
+from django import forms
 from django.db.models import Exists, F, OuterRef, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .choices import Axis, CommitmentKind, OwnerKind, Status
+from .fields import current_language
 from .models import Commitment, Deadline, Involvement, Milestone, Owner, Target
+
+
+class ByDisplayName(django_filters.ModelChoiceFilter):
+    """A choice of owners or milestones, each named in the visitor's language."""
+
+    class field_class(django_filters.ModelChoiceFilter.field_class):
+        def label_from_instance(self, obj):
+            return getattr(obj, "display_name", None) or obj.name
+
+
+# Dates travel in the URL as YYYY-MM-DD whatever the language, so a shared link means the same day in
+# French and in English; browsers offer a date picker for them.
+ISO_DATE = {"input_formats": ["%Y-%m-%d"], "widget": forms.DateInput(attrs={"type": "date"})}
 
 ORDERINGS = {
     "title": _("Title"),
@@ -32,7 +46,7 @@ class CommitmentFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=CommitmentKind.choices, label=_("Kind"), empty_label=_("All kinds")
     )
-    owner = django_filters.ModelChoiceFilter(
+    owner = ByDisplayName(
         queryset=Owner.objects.filter(involvements__isnull=False).distinct(),
         to_field_name="slug",
         method="filter_owner",
@@ -51,7 +65,7 @@ class CommitmentFilter(django_filters.FilterSet):
         label=_("Country"),
         empty_label=_("All countries"),
     )
-    milestone = django_filters.ModelChoiceFilter(
+    milestone = ByDisplayName(
         queryset=Milestone.objects.all(),
         to_field_name="slug",
         method="filter_milestone",
@@ -66,8 +80,8 @@ class CommitmentFilter(django_filters.FilterSet):
         empty_label=_("Either"),
     )
     # Both bounds apply to the same deadline, so they are handled together in filter_queryset().
-    due_after = django_filters.DateFilter(method="by_due_date", label=_("Due on or after"))
-    due_before = django_filters.DateFilter(method="by_due_date", label=_("Due on or before"))
+    due_after = django_filters.DateFilter(method="by_due_date", label=_("Due on or after"), **ISO_DATE)
+    due_before = django_filters.DateFilter(method="by_due_date", label=_("Due on or before"), **ISO_DATE)
     ordering = django_filters.ChoiceFilter(
         choices=list(ORDERINGS.items()), method="order", label=_("Sort by"), empty_label=None
     )
@@ -121,7 +135,7 @@ class CommitmentFilter(django_filters.FilterSet):
 
     def order(self, queryset, name, value):
         if value == "title":
-            return queryset.order_by(f"title_{(get_language() or 'fr')[:2]}")
+            return queryset.order_by(f"title_{current_language()}")
         if value == "announced":
             return queryset.order_by("announced_on", "pk")
         if value == "-announced":

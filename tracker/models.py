@@ -7,6 +7,7 @@ never stored: they are computed from deadlines and updates in tracker/querysets.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -494,6 +495,18 @@ class Target(DueAtMilestoneOrDate):
 
     def __str__(self):
         return f"{self.name_en}: {self.target_value:,.0f} {self.currency or self.unit_en}"
+
+    def progress_share(self, value: Decimal) -> int:
+        """
+        Return how far `value` has come from the baseline towards the target, as 0–100 percent.
+
+        From a baseline of 44 members towards 60, a reading of 52 is half way (50), not 87 %.
+        """
+        start = self.baseline or Decimal(0)
+        distance = self.target_value - start
+        if not distance:
+            return 100 if value == self.target_value else 0
+        return max(0, min(100, round(100 * (value - start) / distance)))
 
 
 class Reading(DatesWithPrecision):

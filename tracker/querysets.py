@@ -29,6 +29,10 @@ from .dates import today
 
 
 class DeadlineQuerySet(models.QuerySet):
+    def public(self):
+        """Return the deadlines of public commitments."""
+        return self.filter(commitment__is_public=True)
+
     def with_due_date(self):
         """
         Annotate `due`, the date each deadline is due by (its own date, else its milestone's), and
@@ -147,6 +151,10 @@ class CommitmentQuerySet(models.QuerySet):
 class ProgressUpdateQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=PublicationState.PUBLISHED)
+
+    def public(self):
+        """Return what the public may read: published updates of public commitments."""
+        return self.published().filter(commitment__is_public=True)
 
     def awaiting_review(self):
         return self.filter(state=PublicationState.SUBMITTED)

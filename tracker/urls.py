@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from . import views
+from . import badges, calendar, feeds, views
 
 app_name = "tracker"
 
@@ -14,5 +14,10 @@ urlpatterns = [
     path("overdue/", views.overdue, name="overdue"),
     path("about/", views.about, name="about"),
     # Feeds, calendar and badges: the open-data side of the same pages.
-    path("", include("tracker.feed_urls")),
+    path("feeds/updates.atom", feeds.LatestUpdatesFeed(), name="feed_updates"),
+    path("feeds/commitments/<slug:slug>.atom", feeds.CommitmentUpdatesFeed(), name="feed_commitment"),
+    path("feeds/owners/<slug:slug>.atom", feeds.OwnerUpdatesFeed(), name="feed_owner"),
+    path("calendar.ics", calendar.deadline_calendar, name="calendar"),
+    path("badges/commitments/<slug:slug>.svg", badges.commitment_badge, name="badge_commitment"),
+    path("badges/owners/<slug:slug>.svg", badges.owner_badge, name="badge_owner"),
 ]

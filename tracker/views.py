@@ -6,19 +6,24 @@ defined there once) and leave layout to the templates.
 """
 
 import csv
+import datetime
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .charts import share, stacked_row, status_bars, target_chart
 from .choices import Axis, Role, Status
 from .dates import format_fuzzy_date, today
+from .fields import current_language
 from .filters import CommitmentFilter
 from .models import (
     Amount,
@@ -37,6 +42,9 @@ from .models import (
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 UPCOMING_DAYS = 90
+UPCOMING_SHOWN = 10
+# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _leads():
@@ -50,10 +58,6 @@ def _listed(queryset):
     return queryset.with_next_deadline().with_overdue().prefetch_related(_leads())
 
 
-def _status_counts(queryset) -> dict[str, int]:
-    return dict(queryset.order_by().values_list("status").annotate(n=Count("pk")))
-
-
 @require_safe
 def home(request):
     on = today()
@@ -63,10 +67,10 @@ def home(request):
         by_axis.setdefault(axis, {})[status] = n
     counts = {status: sum(row.get(status, 0) for row in by_axis.values()) for status in Status}
     upcoming = (
-        Deadline.objects.due_soon(on, days=UPCOMING_DAYS)
-        .filter(commitment__is_public=True)
+        Deadline.objects.public()
+        .due_soon(on, days=UPCOMING_DAYS)
         .select_related("commitment", "milestone")
-        .order_by("due", "pk")[:10]
+        .order_by("due", "pk")[:UPCOMING_SHOWN]
     )
     milestones = list(Milestone.objects.all())
     context = {
@@ -75,25 +79,21 @@ def home(request):
         "overdue_count": public.overdue(on).count(),
         "upcoming": upcoming,
         "upcoming_days": UPCOMING_DAYS,
+        "upcoming_query": urlencode(
+            {"due_after": on, "due_before": on + datetime.timedelta(days=UPCOMING_DAYS)}
+        ),
         "axes": [
             (axis, stacked_row(by_axis[axis]), sum(by_axis[axis].values()))
             for axis in Axis
             if axis in by_axis
         ],
-        "latest_updates": _published_updates().filter(commitment__is_public=True)[:5],
+        "latest_updates": ProgressUpdate.objects.public()
+        .select_related("commitment")
+        .order_by("-reported_on", "-created_at")[:5],
         "milestones": milestones,
         "next_milestone": next((m for m in milestones if m.date >= on), None),
     }
     return render(request, "tracker/home.html", context)
-
-
-def _published_updates():
-    return (
-        ProgressUpdate.objects.published()
-        .select_related("commitment", "on_behalf_of")
-        .prefetch_related("evidence")
-        .order_by("-reported_on", "-created_at")
-    )
 
 
 def _filtered(request):
@@ -135,44 +135,54 @@ def commitment_csv(request):
     filterset, commitments = _filtered(request)
     if commitments is None:
         return render(request, "tracker/commitment_list.html", {"filter": filterset}, status=400)
-    language = (get_language() or "fr")[:2]
-    rows = _listed(commitments).select_related("parent")
+    rows = _listed(commitments)
     writer = csv.writer(Echo())
     header = [
-        "slug",
-        "title",
-        "axis",
-        "kind",
-        "status",
-        "announced",
-        "lead",
-        "next_deadline",
-        "days_overdue",
-        "url",
-    ]
+        "slug", "title", "axis", "kind", "status", "announced_on", "announced_precision", "lead",
+        "next_deadline_on", "next_deadline_precision", "days_overdue", "url",
+    ]  # fmt: skip
 
     def lines():
         yield writer.writerow(header)
         # Streamed in chunks: memory stays flat however many rows match.
         for c in rows.iterator(chunk_size=500):
             yield writer.writerow(
-                [
+                _cell(value)
+                for value in (
                     c.slug,
-                    getattr(c, f"title_{language}"),
+                    c.title,
                     c.axis,
                     c.kind,
                     c.status,
-                    c.announced_label(),
+                    c.announced_on.isoformat(),
+                    c.announced_precision,
                     "; ".join(i.owner.display_name for i in c.lead_involvements),
-                    format_fuzzy_date(c.next_due_on, c.next_due_exactness),
+                    c.next_due_on.isoformat() if c.next_due_on else "",
+                    c.next_due_exactness or "",
                     c.days_overdue(),
                     request.build_absolute_uri(c.get_absolute_url()),
-                ]
+                )
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="summit-commitments-{language}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="summit-commitments-{current_language()}.csv"'
     return response
+
+
+def _cell(value):
+    """Return a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else value
+
+
+def _badge_snippet(request, page_url: str, badge_url: str, alt: str) -> str:
+    """Return the HTML others paste to show a live badge, every attribute escaped."""
+    return format_html(
+        '<a href="{}"><img src="{}" alt="{}"></a>',
+        request.build_absolute_uri(page_url),
+        request.build_absolute_uri(badge_url),
+        alt,
+    )
 
 
 @require_safe
@@ -200,7 +210,9 @@ def commitment_detail(request, slug):
             Prefetch("targets", queryset=Target.objects.select_related("milestone")),
             Prefetch("targets__readings", queryset=readings),
             Prefetch("updates", queryset=updates),
-            Prefetch("children", queryset=Commitment.objects.public().order_by("title_en")),
+            Prefetch(
+                "children", queryset=Commitment.objects.public().order_by(f"title_{current_language()}")
+            ),
             "sources",
         ),
         slug=slug,
@@ -217,7 +229,15 @@ def commitment_detail(request, slug):
         "done": done,
         "progress": share(done, len(deadline_list)),
         "targets": [(t, _target_picture(t)) for t in commitment.targets.all()],
-        "last_updated": max(filter(None, [commitment.latest_update_on, commitment.updated_at.date()])),
+        "last_updated": max(
+            filter(None, [commitment.latest_update_on, timezone.localdate(commitment.updated_at)])
+        ),
+        "badge_snippet": _badge_snippet(
+            request,
+            commitment.get_absolute_url(),
+            reverse("tracker:badge_commitment", args=[commitment.slug]),
+            commitment.title,
+        ),
     }
     return render(request, "tracker/commitment_detail.html", context)
 
@@ -232,8 +252,8 @@ def _target_picture(target):
         start_label=format_fuzzy_date(start, target.baseline_precision) if start else "",
         end_label=target.due_label(),
     )
-    reached = share(int(latest.value), int(target.target_value)) if latest and target.target_value else 0
-    return {"chart": chart, "latest": latest, "readings": readings, "reached": min(reached, 100)}
+    reached = target.progress_share(latest.value) if latest else 0
+    return {"chart": chart, "latest": latest, "readings": readings, "reached": reached}
 
 
 @require_safe
@@ -242,7 +262,7 @@ def owner_detail(request, slug):
     involvements = list(
         owner.involvements.filter(commitment__is_public=True)
         .select_related("commitment")
-        .order_by("role", "commitment__title_en")
+        .order_by("role", f"commitment__title_{current_language()}")
     )
     counts: dict[str, int] = {}
     seen = set()
@@ -258,6 +278,12 @@ def owner_detail(request, slug):
         "roles": [(Role(role), roles[role]) for role in Role if role in roles],
         "status_bars": status_bars(counts),
         "total": len(seen),
+        "badge_snippet": _badge_snippet(
+            request,
+            owner.get_absolute_url(),
+            reverse("tracker:badge_owner", args=[owner.slug]),
+            owner.display_name,
+        ),
     }
     return render(request, "tracker/owner_detail.html", context)
 
@@ -266,32 +292,26 @@ def owner_detail(request, slug):
 def milestone_detail(request, slug):
     milestone = get_object_or_404(Milestone, slug=slug)
     on = today()
-    deadlines = (
-        Deadline.objects.with_overdue_flag(on)
-        .filter(commitment__is_public=True)
-        .filter(milestone=milestone, due_on__isnull=True)
+    at_milestone = (
+        Deadline.objects.public()
+        .with_overdue_flag(on)
+        .filter(milestone=milestone)
         .select_related("commitment")
-        .order_by("commitment__title_en", "pk")
-    )
-    moved = (
-        Deadline.objects.with_due_date()
-        .filter(commitment__is_public=True, milestone=milestone, due_on__isnull=False)
-        .select_related("commitment")
-        .order_by("commitment__title_en", "pk")
+        .order_by(f"commitment__title_{current_language()}", "pk")
     )
     targets = (
         Target.objects.filter(commitment__is_public=True, milestone=milestone)
-        .select_related("commitment")
+        .select_related("commitment", "milestone")
         .prefetch_related(Prefetch("readings", queryset=Reading.objects.order_by("measured_on")))
     )
-    deadline_list = list(deadlines)
+    # A deadline given its own date (an extension) is still listed here, as moved.
+    deadlines = [d for d in at_milestone if d.due_on is None]
     context = {
         "milestone": milestone,
-        "deadlines": deadline_list,
-        "moved": moved,
+        "deadlines": deadlines,
+        "moved": [d for d in at_milestone if d.due_on is not None],
         "targets": [(t, _target_picture(t)) for t in targets],
-        "done": sum(d.is_done for d in deadline_list),
-        "is_past": milestone.date < on,
+        "done": sum(d.is_done for d in deadlines),
     }
     return render(request, "tracker/milestone_detail.html", context)
 
@@ -311,7 +331,6 @@ def about(request):
         "sources": SourceDocument.objects.all(),
         "total": Commitment.objects.public().count(),
         "milestones": Milestone.objects.all(),
-        "due_soon_days": settings.TRACKER_DUE_SOON_DAYS,
         "stale_days": settings.TRACKER_STALE_AFTER_DAYS,
     }
     return render(request, "tracker/about.html", context)

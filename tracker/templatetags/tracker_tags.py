@@ -2,17 +2,16 @@
 
 from babel.numbers import format_compact_decimal, format_decimal, get_currency_name, get_currency_symbol
 from django import template
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tracker.choices import AmountPeriod, Qualifier, Status
 from tracker.dates import format_fuzzy_date
+from tracker.fields import current_language
 
 register = template.Library()
 
 
-def _locale() -> str:
-    return (get_language() or "fr")[:2]
+_locale = current_language
 
 
 def _number(value) -> str:
@@ -39,9 +38,17 @@ def figure(value, qualifier: str = "") -> str:
 def _money(value, currency: str) -> str:
     locale, number = _locale(), _number(value)
     if locale == "fr":
+        name = get_currency_name(currency, count=value, locale="fr")
+        if value < 1_000_000:
+            return f"{number} {name}"  # "5 000 euros"
+        # "400 millions d’euros"; Babel writes "1 millions", French says "1 million".
+        if number.startswith(("1 million", "1 milliard")):
+            number = number.replace("millions", "million").replace("milliards", "milliard")
         name = get_currency_name(currency, count=2, locale="fr")
         return f"{number} {'d’' if name[:1].lower() in 'aeiouéy' else 'de '}{name}"
-    return f"{get_currency_symbol(currency, locale=locale)}{number}"
+    symbol = get_currency_symbol(currency, locale=locale)
+    # "€400 million", but "CHF 1.5 billion": a code-like symbol needs a space.
+    return f"{symbol}{' ' if symbol[-1:].isalpha() else ''}{number}"
 
 
 @register.filter
