@@ -10,13 +10,13 @@ import datetime
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
 
 from .dates import DatePrecision, end_of_period, format_fuzzy_date
-from .models import Commitment, Deadline, Milestone
+from .fields import current_language
+from .models import Deadline, Milestone
 
 # Calendar applications re-download a subscription at their own pace; this is the pace we suggest.
 REFRESH_INTERVAL = datetime.timedelta(hours=12)
@@ -25,12 +25,12 @@ REFRESH_INTERVAL = datetime.timedelta(hours=12)
 @require_safe
 def deadline_calendar(request):
     deadlines = (
-        Deadline.objects.with_due_date()
-        .filter(commitment__in=Commitment.objects.public())
+        Deadline.objects.public()
+        .with_due_date()
         .select_related("commitment", "milestone")
         .order_by("due", "pk")
     )
-    language = (get_language() or "fr")[:2]
+    language = current_language()
     calendar = Calendar.new(
         prodid="-//Summit Tracker//Deadlines//" + language.upper(),
         uid=f"calendar-{language}@summit-tracker",

@@ -26,8 +26,7 @@ MAX_ITEMS = 50
 def published_updates():
     """Return the updates the public may read, newest first, with what an item shows already joined."""
     return (
-        ProgressUpdate.objects.published()
-        .filter(commitment__in=Commitment.objects.public())
+        ProgressUpdate.objects.public()
         .select_related("commitment", "on_behalf_of")
         .order_by("-reported_on", "-created_at", "-pk")
     )
