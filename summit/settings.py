@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "tracker",
 ]
@@ -191,6 +194,46 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks, named for what they do and when; the reminders add theirs.
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# REST API (tracker/api): public reads, token or session writes, anonymous clients throttled.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Summit Tracker API",
+    "DESCRIPTION": "Open data on the commitments of the Paris AI Action Summit (February 2025), and progress "
+    "reporting for their owners. Texts come in French or English: send Accept-Language or ?lang=.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from the installed sidecar package, not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tracker.api.schema.document_errors",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "OwnerKindEnum": "tracker.choices.OwnerKind",
+        "CommitmentKindEnum": "tracker.choices.CommitmentKind",
+        "DatePrecisionEnum": "tracker.dates.DatePrecision",
+    },
+}
 
 # Spreadsheet import and export (django-import-export): importing needs the permission to add.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"

@@ -6,6 +6,8 @@ import os
 # key: tests bring a throwaway one.
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "x1y2z3" * 10)
+# The suite (and the API fuzz run) makes many anonymous requests; the throttle has its own test.
+os.environ.setdefault("API_ANON_RATE", "100000/minute")
 
 from summit.settings import *  # noqa: E402, F403
 

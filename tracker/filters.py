@@ -10,12 +10,15 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .choices import Axis, CommitmentKind, OwnerKind, Status
 from .fields import current_language
 from .models import Commitment, Deadline, Involvement, Milestone, Owner, Target
 
 
+@extend_schema_field(OpenApiTypes.STR)  # a slug in the URL
 class ByDisplayName(django_filters.ModelChoiceFilter):
     """A choice of owners or milestones, each named in the visitor's language."""
 
@@ -116,7 +119,7 @@ class CommitmentFilter(django_filters.FilterSet):
             Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner__kind=value))
         )
 
-    def filter_country(self, queryset, name, value):
+    def filter_country(self, queryset, name, value: str):
         return queryset.filter(
             Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner__country=value))
         )

@@ -11,7 +11,7 @@ import datetime
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from django.views.defaults import page_not_found
 
 from .charts import share, stacked_row, status_bars, target_chart
 from .choices import Axis, Role, Status
@@ -334,3 +335,10 @@ def about(request):
         "stale_days": settings.TRACKER_STALE_AFTER_DAYS,
     }
     return render(request, "tracker/about.html", context)
+
+
+def not_found(request, exception):
+    """Answer 404 in the API's language (JSON) under /api/, and with the site's own page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)

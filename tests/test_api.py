@@ -1,0 +1,319 @@
+"""The REST API: open reads in both languages, authorised writes, lost-update protection, 400s."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
+from tracker.choices import PublicationState, Role, Status
+from tracker.models import Commitment, Involvement, OwnerContact, ProgressUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def gpai():
+    owner = make_owner(slug="gpai", name="Partenariat mondial sur l'IA", name_en="Global Partnership on AI")
+    commitment = make_commitment(
+        slug="gpai-growth", title_fr="Élargir le PMIA", title_en="Grow GPAI", owner=owner
+    )
+    make_deadline(commitment, milestone=make_milestone(slug="bratislava", date=datetime.date(2025, 11, 30)))
+    make_update(commitment, text="Published news")
+    make_update(commitment, text="Secret draft", state=PublicationState.SUBMITTED)
+    OwnerContact.objects.create(owner=owner, email="contact@gpai.example", name="Hidden Person")
+    return commitment
+
+
+def token_for(user) -> str:
+    return Token.objects.create(user=user).key
+
+
+@pytest.fixture
+def representative(gpai):
+    user = User.objects.create_user("rep", "rep@example.org")
+    OwnerContact.objects.create(owner=gpai.involvements.get().owner, user=user)
+    return user
+
+
+@pytest.fixture
+def editor_token():
+    user = User.objects.create_user("ed", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return token_for(user)
+
+
+def test_a_researcher_reads_a_commitment_in_either_language(api, gpai):
+    english = api.get("/api/commitments/gpai-growth/", HTTP_ACCEPT_LANGUAGE="en")
+    french = api.get("/api/commitments/gpai-growth/?lang=fr", HTTP_ACCEPT_LANGUAGE="en")
+    assert english["Content-Language"] == "en" and english.json()["title"] == "Grow GPAI"
+    assert french["Content-Language"] == "fr" and french.json()["title"] == "Élargir le PMIA"
+    data = english.json()
+    assert data["owners"][0] == {
+        "owner": {"slug": "gpai", "name": "Global Partnership on AI", "kind": "country"},
+        "role": "lead",
+        "since": None,
+        "since_precision": "day",
+    }
+    assert data["is_overdue"] and data["days_overdue"] > 0
+    assert data["deadlines"][0]["is_overdue"] and data["deadlines"][0]["due"] == "2025-11-30"
+    assert data["latest_update"]["text"] == "Published news"
+
+
+def test_private_things_never_appear(api, gpai):
+    make_commitment(slug="draft", is_public=False)
+    body = b"".join(
+        api.get(address).content
+        for address in ("/api/commitments/", "/api/commitments/gpai-growth/", "/api/updates/", "/api/owners/")
+    )
+    assert (
+        b"Secret draft" not in body and b"contact@gpai.example" not in body and b"Hidden Person" not in body
+    )
+    assert b'"draft"' not in body
+    assert api.get("/api/commitments/draft/").status_code == 404
+
+
+def test_the_overdue_at_a_milestone_filter_is_the_pages_filter(api, gpai):
+    make_commitment(slug="other")
+    data = api.get("/api/commitments/?overdue=true&milestone=bratislava").json()
+    assert [c["slug"] for c in data["results"]] == ["gpai-growth"]
+    assert api.get("/api/commitments/?status=finished").status_code == 400
+
+
+def test_a_representative_posts_an_update_with_a_token(api, gpai, representative):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(representative)}")
+    response = api.post(
+        "/api/updates/",
+        {
+            "commitment": "gpai-growth",
+            "on_behalf_of": "gpai",
+            "status": "achieved",
+            "text": "Sixty members.",
+            "evidence": [{"url": "https://gpai.example/news", "title": "News"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    update = ProgressUpdate.objects.get(pk=response.json()["id"])
+    assert (update.state, update.author, update.evidence.get().url) == (
+        "submitted",
+        representative,
+        "https://gpai.example/news",
+    )
+    gpai.refresh_from_db()
+    assert gpai.status == Status.IN_PROGRESS  # nothing public changes until an editor publishes
+
+
+def test_a_representative_cannot_report_for_another_owner_or_publish(api, gpai, representative):
+    other = make_commitment(slug="other", owner=make_owner(slug="oecd"))
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(representative)}")
+    for payload in (
+        {"commitment": "other", "on_behalf_of": "oecd", "text": "Not mine"},
+        {"commitment": "other", "on_behalf_of": "gpai", "text": "Mine, but not its commitment"},
+        {"commitment": "gpai-growth", "text": "For no owner"},
+    ):
+        assert api.post("/api/updates/", payload, format="json").status_code == 403
+    draft = ProgressUpdate.objects.get(text="Secret draft")
+    assert api.post(f"/api/updates/{draft.pk}/publish/").status_code == 403
+    assert api.patch("/api/commitments/gpai-growth/", {"title_en": "Mine"}, format="json").status_code == 403
+    assert other.updates.count() == 0
+
+
+def test_anonymous_writes_are_refused_not_crashed(api, gpai):
+    assert (
+        api.post("/api/updates/", {"commitment": "gpai-growth", "text": "x"}, format="json").status_code
+        == 401
+    )
+    assert api.patch("/api/commitments/gpai-growth/", {"title_en": "x"}, format="json").status_code == 401
+
+
+def test_editors_publish_and_reject_updates(api, gpai, editor_token):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    draft = ProgressUpdate.objects.get(text="Secret draft")
+    draft.status = Status.ACHIEVED
+    draft.save()
+    assert api.post(f"/api/updates/{draft.pk}/publish/").json()["state"] == "published"
+    gpai.refresh_from_db()
+    assert gpai.status == Status.ACHIEVED
+    other = make_update(gpai, text="Dubious", state=PublicationState.SUBMITTED)
+    assert api.post(f"/api/updates/{other.pk}/reject/", {}, format="json").status_code == 400
+    assert (
+        api.post(f"/api/updates/{other.pk}/reject/", {"reason": "No source"}, format="json").status_code
+        == 200
+    )
+
+
+def test_two_editors_never_silently_overwrite_each_other(api, gpai, editor_token):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    etag = api.get("/api/commitments/gpai-growth/")["ETag"]
+    first = api.patch(
+        "/api/commitments/gpai-growth/", {"title_en": "First"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert first.status_code == 200 and first["ETag"] != etag
+    second = api.patch(
+        "/api/commitments/gpai-growth/", {"title_en": "Second"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert second.status_code == 412
+    assert Commitment.objects.get(slug="gpai-growth").title_en == "First"
+    assert api.get("/api/commitments/gpai-growth/")["ETag"] == first["ETag"]
+
+
+def test_editors_create_deadlines_and_readings(api, gpai, editor_token):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    response = api.post(
+        "/api/deadlines/",
+        {
+            "commitment": "gpai-growth",
+            "slug": "report",
+            "title_fr": "R",
+            "title_en": "Report",
+            "due_on": "2026-06-30",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert gpai.deadlines.filter(slug="report").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"commitment": "gpai-growth", "on_behalf_of": "gpai", "text": "x", "status": "done"}, "status"),
+        (
+            {"commitment": "gpai-growth", "on_behalf_of": "gpai", "text": "x", "reported_on": "2025-13-01"},
+            "reported_on",
+        ),
+        ({"commitment": "gpai-growth", "on_behalf_of": "gpai", "text": "x" * 10_001}, "text"),
+        (
+            {
+                "commitment": "gpai-growth",
+                "on_behalf_of": "gpai",
+                "text": "x",
+                "evidence": [{"url": "javascript:alert(1)"}],
+            },
+            "evidence",
+        ),
+        ({"commitment": "nothing", "on_behalf_of": "gpai", "text": "x"}, "commitment"),
+        ({"commitment": 12, "on_behalf_of": "gpai", "text": ["list"]}, "text"),
+    ],
+)
+def test_bad_input_gets_400_with_field_errors(api, gpai, representative, body, field):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(representative)}")
+    response = api.post("/api/updates/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_malformed_json_gets_400(api, representative):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(representative)}")
+    response = api.generic("POST", "/api/updates/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_the_schema_documents_every_endpoint(api):
+    response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
+    paths = response.json()["paths"]
+    for path in (
+        "/api/commitments/",
+        "/api/commitments/{slug}/",
+        "/api/owners/",
+        "/api/milestones/",
+        "/api/updates/",
+        "/api/updates/{id}/publish/",
+        "/api/deadlines/",
+        "/api/targets/",
+    ):
+        assert path in paths
+    parameters = {p["name"] for p in paths["/api/commitments/"]["get"]["parameters"]}
+    assert {"overdue", "milestone", "owner", "due_before", "lang", "page_size"} <= parameters
+    assert api.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "address", ["/api/commitments/", "/api/updates/", "/api/deadlines/", "/api/targets/"]
+)
+def test_lists_cost_the_same_queries_at_two_sizes(api, address):
+    def grow(n):
+        milestone = make_milestone()
+        for _ in range(n):
+            commitment = make_commitment()
+            Involvement.objects.create(commitment=commitment, owner=make_owner(), role=Role.PARTNER)
+            make_deadline(commitment, milestone=milestone)
+            make_update(commitment)
+
+    grow(3)
+    with CaptureQueriesContext(connection) as small:
+        assert api.get(address).status_code == 200
+    grow(20)
+    with CaptureQueriesContext(connection) as large:
+        assert api.get(address).status_code == 200
+    assert len(large) == len(small)
+
+
+def test_anonymous_clients_are_throttled(api, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import AnonRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    assert [api.get("/api/milestones/").status_code for _ in range(3)] == [200, 200, 429]
+    cache.clear()
+
+
+def test_the_schema_generates_without_a_warning(tmp_path):
+    from django.core.management import call_command
+
+    # --fail-on-warn turns any drf-spectacular warning (an undescribed field or filter) into an error.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert "Summit Tracker API" in (tmp_path / "schema.yml").read_text()
+
+
+def test_an_editor_curates_a_draft_and_gets_it_back_as_read(api, editor_token):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    draft = {"slug": "draft", "title_fr": "B", "title_en": "D", "summary_fr": "R", "summary_en": "S",
+             "axis": "science", "kind": "tool", "announced_on": "2025-02-10", "is_public": False}  # fmt: skip
+    assert api.post("/api/commitments/", draft, format="json").status_code == 201
+    response = api.post(
+        "/api/deadlines/",
+        {
+            "commitment": "draft",
+            "slug": "d",
+            "title_fr": "L",
+            "title_en": "D",
+            "due_on": "2000",
+            "due_precision": "year",
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "due_on" in response.json()  # "2000" is no date
+    response = api.post(
+        "/api/deadlines/",
+        {"commitment": "draft", "slug": "d", "title_fr": "L", "title_en": "D", "due_on": "2000-06-01",
+         "due_precision": "year", "done_on": "2000-02-01"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400  # a done date without "done": the model's rule, not a 500
+    response = api.post(
+        "/api/deadlines/",
+        {
+            "commitment": "draft",
+            "slug": "d",
+            "title_fr": "L",
+            "title_en": "D",
+            "due_on": "2000-06-01",
+            "due_precision": "year",
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    assert (response.json()["due"], response.json()["is_overdue"]) == ("2000-12-31", True)
+    assert APIClient().get("/api/deadlines/").json()["count"] == 0  # the public sees no draft's deadline

@@ -1,0 +1,201 @@
+"""
+The REST API: read for everyone, write for editors and owners' representatives.
+
+ViewSets are declarations over the same querysets and the same FilterSet as the public pages.
+"""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from ..filters import CommitmentFilter
+from ..models import Commitment, Deadline, Involvement, Milestone, Owner, ProgressUpdate, Reading, Target
+from .etags import ETagMixin
+from .permissions import IsEditor, IsRepresentative, ReadOnly, is_editor
+from .serializers import (
+    CommitmentDetailSerializer,
+    CommitmentSerializer,
+    DeadlineSerializer,
+    MilestoneSerializer,
+    OwnerSerializer,
+    ReadingSerializer,
+    RejectSerializer,
+    TargetSerializer,
+    UpdateSerializer,
+)
+
+LANG = OpenApiParameter(
+    "lang", OpenApiTypes.STR, enum=["fr", "en"], description="Language of texts (else Accept-Language)."
+)
+
+
+def _public_unless_editor(request, queryset):
+    """Editors see drafts' deadlines and targets too, to curate them; everyone else the public ones."""
+    return queryset if is_editor(request.user) else queryset.filter(commitment__is_public=True)
+
+
+class LanguageMixin:
+    """`?lang=fr|en` overrides Accept-Language; the Content-Language header says which was used."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.query_params.get("lang") in ("fr", "en"):
+            translation.activate(request.query_params["lang"])
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Language"] = translation.get_language()
+        return response
+
+
+@extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
+class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
+    """Commitments: public ones for everyone; editors create and change them (status excepted)."""
+
+    lookup_field = "slug"
+    filterset_class = CommitmentFilter
+    permission_classes = [ReadOnly | IsEditor]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        involvements = Involvement.objects.select_related("owner")
+        queryset = Commitment.objects.with_next_deadline().with_overdue().select_related("parent")
+        if not is_editor(self.request.user):
+            queryset = queryset.public()
+        if self.action == "list":
+            return queryset.prefetch_related(Prefetch("involvements", queryset=involvements))
+        return queryset.with_latest_update().prefetch_related(
+            Prefetch("involvements", queryset=involvements),
+            "stated_counts",
+            "amounts__owner",
+            Prefetch("deadlines", queryset=Deadline.objects.with_overdue_flag().select_related("milestone")),
+            Prefetch("targets", queryset=Target.objects.select_related("milestone")),
+            Prefetch("targets__readings", queryset=Reading.objects.order_by("measured_on")),
+            Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.published()
+                .select_related("commitment", "on_behalf_of")
+                .prefetch_related("evidence")
+                .order_by("-reported_on", "-created_at"),
+                to_attr="published_updates",
+            ),
+            "sources",
+            Prefetch("children", queryset=Commitment.objects.public().order_by("slug")),
+        )
+
+    def get_serializer_class(self):
+        return CommitmentSerializer if self.action == "list" else CommitmentDetailSerializer
+
+
+@extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
+class OwnerViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Owner.objects.all()
+    serializer_class = OwnerSerializer
+    lookup_field = "slug"
+    search_fields = ["name", "name_en", "short_name", "slug"]
+    ordering_fields = ["name", "slug"]
+    filterset_fields = ["kind", "country"]
+
+
+@extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
+class MilestoneViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Milestone.objects.all()
+    serializer_class = MilestoneSerializer
+    lookup_field = "slug"
+    ordering_fields = ["date", "slug"]
+
+
+class DeadlineViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
+    """Deadlines of public commitments; editors add and change them."""
+
+    serializer_class = DeadlineSerializer
+    lookup_value_regex = r"\d+"
+    permission_classes = [ReadOnly | IsEditor]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    filterset_fields = ["is_done"]
+    ordering_fields = ["due", "slug"]
+
+    def get_queryset(self):
+        deadlines = Deadline.objects.with_overdue_flag().select_related("commitment", "milestone")
+        return _public_unless_editor(self.request, deadlines).order_by("due", "pk")
+
+
+class TargetViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
+    serializer_class = TargetSerializer
+    lookup_value_regex = r"\d+"
+    permission_classes = [ReadOnly | IsEditor]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            _public_unless_editor(self.request, Target.objects.all())
+            .select_related("commitment", "milestone")
+            .prefetch_related(Prefetch("readings", queryset=Reading.objects.order_by("measured_on")))
+            .order_by("pk")
+        )
+
+
+class ReadingViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Editors record a target's readings."""
+
+    serializer_class = ReadingSerializer
+    permission_classes = [IsEditor]
+    queryset = Reading.objects.all()
+
+
+class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """
+    Progress updates. Everyone reads the published ones. Owners' representatives post updates for the
+    commitments their owner takes part in; they arrive as submitted, for editors to publish or reject.
+    """
+
+    serializer_class = UpdateSerializer
+    lookup_value_regex = r"\d+"
+    permission_classes = [ReadOnly | IsRepresentative | IsEditor]
+    ordering_fields = ["reported_on"]
+
+    def get_queryset(self):
+        return (
+            ProgressUpdate.objects.public()
+            .select_related("commitment", "on_behalf_of")
+            .prefetch_related("evidence")
+            .order_by("-reported_on", "-created_at", "-pk")
+        )
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        commitment, owner = (
+            serializer.validated_data["commitment"],
+            serializer.validated_data.get("on_behalf_of"),
+        )
+        if not is_editor(user):
+            mine = Owner.objects.filter(contacts__user=user)
+            if owner is None or not mine.filter(pk=owner.pk).exists():
+                raise PermissionDenied("You may only report for an owner you represent.")
+            if not commitment.involvements.filter(owner=owner).exists():
+                raise PermissionDenied("This owner takes no part in this commitment.")
+        serializer.save(author=user)
+
+    @extend_schema(request=None, responses={200: UpdateSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsEditor])
+    def publish(self, request, pk=None):
+        update = get_object_or_404(ProgressUpdate, pk=pk)
+        update.publish(by=request.user)
+        return Response(UpdateSerializer(update, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=RejectSerializer, responses={200: UpdateSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsEditor])
+    def reject(self, request, pk=None):
+        update = get_object_or_404(ProgressUpdate, pk=pk)
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        update.reject(by=request.user, reason=serializer.validated_data["reason"])
+        return Response(
+            UpdateSerializer(update, context=self.get_serializer_context()).data, status=status.HTTP_200_OK
+        )
