@@ -86,6 +86,10 @@ def test_the_overdue_at_a_milestone_filter_is_the_pages_filter(api, gpai):
     make_commitment(slug="other")
     data = api.get("/api/commitments/?overdue=true&milestone=bratislava").json()
     assert [c["slug"] for c in data["results"]] == ["gpai-growth"]
+    # The list alone carries owners, deadlines and targets: one pull for a researcher.
+    (row,) = data["results"]
+    assert row["owners"][0]["owner"]["slug"] == "gpai"
+    assert row["deadlines"][0]["is_overdue"] and row["targets"] == []
     assert api.get("/api/commitments/?status=finished").status_code == 400
 
 

@@ -227,6 +227,8 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
         slug_field="slug", queryset=Commitment.objects.all(), required=False, allow_null=True
     )
     owners = InvolvementSerializer(source="involvements", many=True, read_only=True)
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    targets = TargetSerializer(many=True, read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
     days_overdue = serializers.SerializerMethodField()
     next_due_on = serializers.DateField(read_only=True, allow_null=True)
@@ -245,6 +247,8 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
             "announced_precision",
             "parent",
             "owners",
+            "deadlines",
+            "targets",
             "is_overdue",
             "days_overdue",
             "next_due_on",
@@ -271,8 +275,6 @@ class CommitmentDetailSerializer(CommitmentSerializer):
     description = serializers.CharField(read_only=True)
     stated_counts = StatedCountSerializer(many=True, read_only=True)
     amounts = AmountSerializer(many=True, read_only=True)
-    deadlines = DeadlineSerializer(many=True, read_only=True)
-    targets = TargetSerializer(many=True, read_only=True)
     latest_update = serializers.SerializerMethodField()
     sources = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     children = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -285,8 +287,6 @@ class CommitmentDetailSerializer(CommitmentSerializer):
             "description_en",
             "stated_counts",
             "amounts",
-            "deadlines",
-            "targets",
             "latest_update",
             "sources",
             "children",

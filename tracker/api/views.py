@@ -68,15 +68,21 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
         queryset = Commitment.objects.with_next_deadline().with_overdue().select_related("parent")
         if not is_editor(self.request.user):
             queryset = queryset.public()
-        if self.action == "list":
-            return queryset.prefetch_related(Prefetch("involvements", queryset=involvements))
-        return queryset.with_latest_update().prefetch_related(
+        # A researcher gets every commitment with its owners, deadlines and targets from the list.
+        queryset = queryset.prefetch_related(
             Prefetch("involvements", queryset=involvements),
+            Prefetch(
+                "deadlines",
+                queryset=Deadline.objects.with_overdue_flag().select_related("commitment", "milestone"),
+            ),
+            Prefetch("targets", queryset=Target.objects.select_related("commitment", "milestone")),
+            Prefetch("targets__readings", queryset=Reading.objects.order_by("measured_on")),
+        )
+        if self.action == "list":
+            return queryset
+        return queryset.with_latest_update().prefetch_related(
             "stated_counts",
             "amounts__owner",
-            Prefetch("deadlines", queryset=Deadline.objects.with_overdue_flag().select_related("milestone")),
-            Prefetch("targets", queryset=Target.objects.select_related("milestone")),
-            Prefetch("targets__readings", queryset=Reading.objects.order_by("measured_on")),
             Prefetch(
                 "updates",
                 queryset=ProgressUpdate.objects.published()
