@@ -232,6 +232,7 @@ SPECTACULAR_SETTINGS = {
         "OwnerKindEnum": "tracker.choices.OwnerKind",
         "CommitmentKindEnum": "tracker.choices.CommitmentKind",
         "DatePrecisionEnum": "tracker.dates.DatePrecision",
+        "StatusEnum": "tracker.choices.Status",
     },
 }
 

@@ -117,13 +117,17 @@ def test_an_items_id_is_the_same_in_both_languages_and_on_every_download(client)
     assert french.startswith("tag:") and french.endswith(f":update-{update.pk}")
 
 
-def test_an_items_text_is_escaped_as_plain_text(client):
-    make_update(make_commitment(title_en="<b>Bold</b> & co"), text='<script>alert("x")</script>\nnext line')
+def test_an_items_markdown_is_cleaned_and_its_title_is_plain_text(client):
+    text = '<script>alert("x")</script>\n\nA **step** [on](javascript:alert(1)) <b onclick="x">it</b>'
+    make_update(make_commitment(title_en="<b>Bold</b> & co"), text=text)
 
     (item,) = entries(client.get(url("tracker:feed_updates")))
 
-    # The summary is HTML: the text's markup arrives as text, never as tags.
-    assert item["summary"] == "<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>next line</p>"
+    # The summary is the page's cleaned HTML: no script, no handler, no javascript: link.
+    assert (
+        item["summary"].strip() == '<p>A <strong>step</strong> <a rel="nofollow noopener ugc">on</a> it</p>'
+    )
+
     # The title is Atom plain text: the XML carries it once escaped, read back as written.
     assert item["title"] == "<b>Bold</b> & co"
 

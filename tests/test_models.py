@@ -151,33 +151,6 @@ def test_every_change_is_kept_in_the_history():
     assert titles == ["After", "Before"]
 
 
-def test_publishing_an_update_gives_the_commitment_its_reported_status(django_user_model):
-    editor = django_user_model.objects.create_user("ed")
-    commitment = make_commitment(status="in_progress")
-    update = ProgressUpdate.objects.create(commitment=commitment, text="Done.", status="achieved")
-    commitment.refresh_from_db()
-    assert commitment.status == "in_progress"  # a submitted update changes nothing public
-    update.publish(by=editor)
-    commitment.refresh_from_db()
-    assert (commitment.status, update.state, update.reviewed_by) == ("achieved", "published", editor)
-    assert commitment.history.first().history_change_reason.startswith("Status reported by published update")
-
-
-def test_rejecting_an_update_needs_a_reason_and_changes_no_status(django_user_model):
-    editor = django_user_model.objects.create_user("ed")
-    commitment = make_commitment(status="in_progress")
-    update = ProgressUpdate.objects.create(commitment=commitment, text="Done.", status="achieved")
-    with pytest.raises(ValidationError):
-        update.reject(by=editor, reason=" ")
-    update.reject(by=editor, reason="No evidence.")
-    commitment.refresh_from_db()
-    assert (commitment.status, update.state, update.rejection_reason) == (
-        "in_progress",
-        "rejected",
-        "No evidence.",
-    )
-
-
 @pytest.mark.parametrize(
     ("baseline", "target", "value", "share"),
     [

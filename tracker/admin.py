@@ -22,6 +22,7 @@ from .models import (
     Amount,
     Commitment,
     Deadline,
+    Decision,
     Evidence,
     Involvement,
     Milestone,
@@ -29,11 +30,13 @@ from .models import (
     OwnerContact,
     ProgressUpdate,
     Reading,
+    ReportedReading,
     SourceDocument,
     StatedCount,
     Target,
 )
 from .resources import CommitmentResource
+from .workflow import publish_update, record_decision, reject_update
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -168,7 +171,8 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["title_en"]}
     autocomplete_fields = ["parent", "sources"]
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 90})}}
-    readonly_fields = ["created_at", "updated_at"]
+    # The status changes only through published updates and review decisions (tracker/workflow.py).
+    readonly_fields = ["status", "created_at", "updated_at"]
     inlines = [
         InvolvementInline,
         StatedCountInline,
@@ -340,27 +344,97 @@ class EvidenceInline(admin.TabularInline):
     extra = 1
 
 
+class ReportedReadingInline(admin.TabularInline):
+    model = ReportedReading
+    autocomplete_fields = ["target"]
+    extra = 0
+
+
+class ProgressUpdateAdminForm(forms.ModelForm):
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "commitment",
+            "on_behalf_of",
+            "reported_on",
+            "status",
+            "reason",
+            "text",
+            "marks_done",
+            "state",
+            "rejection_reason",
+        ]
+
+    def clean_state(self):
+        state = self.cleaned_data["state"]
+        if self.instance.state == PublicationState.PUBLISHED and state != PublicationState.PUBLISHED:
+            raise forms.ValidationError(
+                _("A published update stays published; record a correction on its commitment instead.")
+            )
+        return state
+
+
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(SimpleHistoryAdmin):
+    form = ProgressUpdateAdminForm
     list_display = ["commitment", "reported_on", "on_behalf_of", "status", "state", "author"]
     list_filter = ["state", "status"]
     list_select_related = ["commitment", "on_behalf_of", "author"]
     search_fields = ["text", "commitment__title_en", "commitment__title_fr"]
-    autocomplete_fields = ["commitment", "on_behalf_of"]
+    autocomplete_fields = ["commitment", "on_behalf_of", "marks_done"]
     readonly_fields = ["author", "reviewed_by", "reviewed_at", "created_at", "updated_at"]
-    inlines = [EvidenceInline]
+    inlines = [EvidenceInline, ReportedReadingInline]
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.author = request.user
-        # Publishing and rejecting go through the model, which records the reviewer and, on
-        # publication, gives the commitment the reported status.
-        if "state" in form.changed_data and obj.state == PublicationState.PUBLISHED:
-            obj.publish(by=request.user)
-        elif "state" in form.changed_data and obj.state == PublicationState.REJECTED:
-            obj.reject(by=request.user, reason=obj.rejection_reason)
-        else:
-            super().save_model(request, obj, form, change)
+        # Publishing and rejecting go through the workflow, which records the reviewer and, on
+        # publication, applies the status, readings and deliverables the update reports. The other
+        # fields are saved first, in the state the update had.
+        state = obj.state
+        if "state" in form.changed_data:
+            obj.state = form.initial.get("state", PublicationState.SUBMITTED)
+        super().save_model(request, obj, form, change)
+        self._new_state = state if "state" in form.changed_data else None
+
+    def save_related(self, request, form, formsets, change):
+        # After the evidence and readings are saved, so that publishing applies them too.
+        super().save_related(request, form, formsets, change)
+        update = form.instance
+        if self._new_state == PublicationState.PUBLISHED:
+            publish_update(update, by=request.user)
+        elif self._new_state == PublicationState.REJECTED:
+            reject_update(update, by=request.user, reason=update.rejection_reason)
+
+
+@admin.register(Decision)
+class DecisionAdmin(SimpleHistoryAdmin):
+    """Review decisions are applied as they are recorded and never edited: a new one answers a mistake."""
+
+    list_display = ["commitment", "kind", "decided_on", "decided_by"]
+    list_filter = ["kind"]
+    list_select_related = ["commitment", "decided_by"]
+    search_fields = ["commitment__title_en", "commitment__title_fr", "reason"]
+    autocomplete_fields = ["commitment", "deadline"]
+    fields = [
+        "commitment",
+        "kind",
+        "deadline",
+        ("new_due", "new_precision"),
+        "new_status",
+        "reason",
+        "language",
+        "evidence_url",
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        record_decision(obj, by=request.user)
 
 
 @admin.register(SourceDocument)

@@ -71,6 +71,11 @@ class Status(models.TextChoices):
         """Statuses after which deadlines no longer count: nothing can be overdue or stale."""
         return (cls.ACHIEVED, cls.WITHDRAWN)
 
+    @classmethod
+    def needing_reason(cls):
+        """Statuses a report must explain with a `StatusReason`."""
+        return (cls.STALLED, cls.NOT_ACHIEVED)
+
     @property
     def meaning(self) -> str:
         """Return what the status means, as the method page and the admin explain it."""
@@ -110,6 +115,37 @@ STATUS_COLOURS = {
     Status.NOT_ACHIEVED: "#b42318",  # red
     Status.WITHDRAWN: "#3f4349",  # dark grey
 }
+
+
+class StatusReason(models.TextChoices):
+    """Why a commitment is stalled or was not achieved, as its owner reports it."""
+
+    NO_FUNDING = "no_funding", _("no funding")
+    NO_MAJORITY = "no_majority", _("no majority")
+    CHANGED_PRIORITY = "changed_priority", _("changed priority")
+    SUPERSEDED = "superseded", _("superseded by another commitment")
+    OTHER = "other", _("other reason")
+
+
+class DecisionKind(models.TextChoices):
+    """What an editor decides when reviewing a commitment (tracker/workflow.py applies it)."""
+
+    EXTENDED = "extended", _("deadline extended")
+    MISSED = "missed", _("marked missed")
+    ACHIEVED = "achieved", _("marked achieved")
+    FOLLOWED_UP = "followed_up", _("followed up")
+    CORRECTION = "correction", _("correction")
+
+    @classmethod
+    def public(cls):
+        """Decisions that change what the public sees, and so are shown on the public pages."""
+        return (cls.EXTENDED, cls.MISSED, cls.ACHIEVED, cls.CORRECTION)
+
+    @property
+    def sets_status(self) -> str:
+        """Return the status this decision gives the commitment ("" when it leaves it, or the editor says)."""
+        verdicts = {DecisionKind.MISSED: Status.NOT_ACHIEVED, DecisionKind.ACHIEVED: Status.ACHIEVED}
+        return verdicts.get(self, "")
 
 
 class Role(models.TextChoices):

@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
+from .markup import render_markdown
 from .models import Commitment, Involvement, Owner, ProgressUpdate
 
 MAX_ITEMS = 50
@@ -60,8 +60,8 @@ class LatestUpdatesFeed(Feed):
         }
 
     def item_description(self, update):
-        # Atom sends the summary as HTML: escape the text, keep its paragraphs and line breaks.
-        return linebreaks(update.text, autoescape=True)
+        # Atom sends the summary as HTML: the same cleaned HTML as the pages show.
+        return render_markdown(update.text)
 
     def item_link(self, update):
         return f"{update.commitment.get_absolute_url()}#update-{update.pk}"

@@ -12,10 +12,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F, Min, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -24,12 +23,14 @@ from .choices import (
     AmountPeriod,
     Axis,
     CommitmentKind,
+    DecisionKind,
     Language,
     OwnerKind,
     PublicationState,
     Qualifier,
     Role,
     Status,
+    StatusReason,
 )
 from .dates import format_fuzzy_date, today
 from .fields import (
@@ -40,7 +41,7 @@ from .fields import (
     WebAddressField,
     currency_validator,
 )
-from .querysets import CommitmentQuerySet, DeadlineQuerySet, ProgressUpdateQuerySet
+from .querysets import CommitmentQuerySet, DeadlineQuerySet, DecisionQuerySet, ProgressUpdateQuerySet
 
 # The group of staff who curate the data; created by migration 0002, which keeps its own copy of the
 # name (a migration must not change when the code does).
@@ -404,6 +405,12 @@ class DueAtMilestoneOrDate(DatesWithPrecision):
             return self.due_on
         return self.milestone.date if self.milestone_id else None
 
+    def due_date_precision(self) -> str:
+        """Return how precisely `due_date()` is known (day, month or year)."""
+        if self.due_on:
+            return self.due_precision
+        return self.milestone.date_precision if self.milestone_id else ""
+
     def due_label(self) -> str:
         """Return the due date as precisely as the sources give it."""
         if self.due_on:
@@ -518,6 +525,15 @@ class Reading(DatesWithPrecision):
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
     source_url = WebAddressField(_("source"), blank=True)
+    from_update = models.ForeignKey(
+        "ProgressUpdate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="applied_readings",
+        verbose_name=_("from update"),
+        help_text=_("The published progress update that reported this reading, if any."),
+    )
 
     history = HistoricalRecords()
     dates_with_precision = (("measured_on", "measured_precision"),)
@@ -561,7 +577,21 @@ class ProgressUpdate(Timestamped):
     status = models.CharField(
         _("reported status"), max_length=20, choices=Status, blank=True, help_text=_("Empty when unchanged.")
     )
-    text = models.TextField(_("text"))
+    reason = models.CharField(
+        _("reason"),
+        max_length=20,
+        choices=StatusReason,
+        blank=True,
+        help_text=_("Why the commitment is stalled or not achieved."),
+    )
+    text = models.TextField(_("text"), help_text=_("Markdown: paragraphs, lists, emphasis and links."))
+    marks_done = models.ManyToManyField(
+        "Deadline",
+        blank=True,
+        related_name="reported_done_by",
+        verbose_name=_("deliverables it reports done"),
+        help_text=_("Marked done when the update is published."),
+    )
     state = models.CharField(
         _("publication"), max_length=10, choices=PublicationState, default=PublicationState.SUBMITTED
     )
@@ -571,7 +601,7 @@ class ProgressUpdate(Timestamped):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[marks_done])
     objects = ProgressUpdateQuerySet.as_manager()
 
     class Meta:
@@ -582,6 +612,11 @@ class ProgressUpdate(Timestamped):
                 condition=~Q(state=PublicationState.REJECTED) | ~Q(rejection_reason=""),
                 name="update_rejection_has_reason",
                 violation_error_message=_("Say why the update is rejected."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=Status.needing_reason()) | ~Q(reason=""),
+                name="update_stalled_or_missed_has_reason",
+                violation_error_message=_("Say why the commitment is stalled or not achieved."),
             ),
         ]
         indexes = [
@@ -601,29 +636,15 @@ class ProgressUpdate(Timestamped):
         return f"{self.commitment} — {self.reported_on:%Y-%m-%d} ({self.get_state_display()})"
 
     def clean(self):
-        # Attached to the field, where the form shows it (the constraint's message is form-wide).
+        # Attached to the fields, where the forms show them (the constraints' messages are form-wide).
         if self.state == PublicationState.REJECTED and not self.rejection_reason:
             raise ValidationError({"rejection_reason": _("Say why the update is rejected.")})
+        if self.status in Status.needing_reason() and not self.reason:
+            raise ValidationError({"reason": _("Say why the commitment is stalled or not achieved.")})
 
-    @transaction.atomic
-    def publish(self, by) -> None:
-        """Make the update public and give its commitment the status it reports, if any."""
-        self.state, self.reviewed_by, self.reviewed_at = PublicationState.PUBLISHED, by, timezone.now()
-        self.rejection_reason = ""
-        self.save()
-        commitment = self.commitment
-        if self.status and commitment.status != self.status:
-            commitment.status = self.status
-            commitment._change_reason = f"Status reported by published update {self.pk}"
-            commitment.save(update_fields=["status", "updated_at"])
-
-    def reject(self, by, reason: str) -> None:
-        """Keep the update off the public site, saying why."""
-        if not reason.strip():
-            raise ValidationError({"rejection_reason": _("Say why the update is rejected.")})
-        self.state, self.reviewed_by, self.reviewed_at = PublicationState.REJECTED, by, timezone.now()
-        self.rejection_reason = reason
-        self.save()
+    def reported_status_change(self) -> bool:
+        """Return True when the update reports a status other than its commitment's current one."""
+        return bool(self.status) and self.status != self.commitment.status
 
 
 class Evidence(models.Model):
@@ -641,3 +662,128 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.title or self.url
+
+
+class ReportedReading(models.Model):
+    """A target's value as a progress update reports it; it becomes a Reading when the update is published."""
+
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="reported_readings")
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="+")
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["update_id", "target_id"]
+        verbose_name = _("reported reading")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["update", "target"],
+                name="reported_reading_one_per_target",
+                violation_error_message=_("This update already reports a value for this target."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.target.name_en}: {self.value:,.0f}"
+
+
+class Decision(DatesWithPrecision, Timestamped):
+    """
+    An editor's review decision on a commitment: a deadline extended, the commitment marked missed or
+    achieved, a follow-up noted, or a published fact corrected. Applied by tracker/workflow.py.
+    """
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(_("decision"), max_length=20, choices=DecisionKind)
+    deadline = models.ForeignKey(
+        Deadline,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("deadline"),
+        help_text=_("The deadline it extends or finds missed."),
+    )
+    previous_due = models.DateField(_("previous due date"), null=True, blank=True)
+    previous_precision = PrecisionField(_("previous due date precision"))
+    new_due = models.DateField(_("new due date"), null=True, blank=True)
+    new_precision = PrecisionField(_("new due date precision"))
+    previous_status = models.CharField(_("status before"), max_length=20, choices=Status, blank=True)
+    new_status = models.CharField(
+        _("status after"),
+        max_length=20,
+        choices=Status,
+        blank=True,
+        help_text=_("For a correction: the status the commitment should have had; empty to keep it."),
+    )
+    reason = models.TextField(_("reason"), help_text=_("Shown to the public, except for follow-ups."))
+    language = models.CharField(_("written in"), max_length=2, choices=Language, default=Language.FRENCH)
+    evidence_url = WebAddressField(_("evidence"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_on = models.DateField(_("date"), default=today)
+
+    history = HistoricalRecords()
+    objects = DecisionQuerySet.as_manager()
+    dates_with_precision = (("previous_due", "previous_precision"), ("new_due", "new_precision"))
+
+    class Meta:
+        ordering = ["-decided_on", "-created_at"]
+        verbose_name = _("review decision")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="decision_has_reason", violation_error_message=_("Say why.")
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=DecisionKind.EXTENDED) | Q(deadline__isnull=False, new_due__isnull=False),
+                name="decision_extension_has_dates",
+                violation_error_message=_("An extension needs the deadline and its new date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=DecisionKind.ACHIEVED) | ~Q(evidence_url=""),
+                name="decision_achieved_has_evidence",
+                violation_error_message=_("Marking a commitment achieved needs a link to the evidence."),
+            ),
+        ]
+        indexes = [
+            # The public corrections page and its feed.
+            models.Index(
+                fields=["-decided_on"],
+                condition=Q(kind=DecisionKind.CORRECTION),
+                name="decision_corrections_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.commitment} — {self.get_kind_display()} ({self.decided_on:%Y-%m-%d})"
+
+    def clean(self):
+        # The same rules as the constraints, attached to the fields the forms show them on.
+        errors = {}
+        if self.kind == DecisionKind.EXTENDED:
+            if self.deadline_id is None:
+                errors["deadline"] = _("Choose the deadline to extend.")
+            if self.new_due is None:
+                errors["new_due"] = _("Give the new date.")
+        if self.kind == DecisionKind.ACHIEVED and not self.evidence_url:
+            errors["evidence_url"] = _("Link to the evidence that it was achieved.")
+        if self.deadline_id and self.commitment_id and self.deadline.commitment_id != self.commitment_id:
+            errors["deadline"] = _("This deadline belongs to another commitment.")
+        # Checked when the decision is made: once applied, the deadline is due on the new date.
+        extension = self._state.adding and self.kind == DecisionKind.EXTENDED
+        if extension and self.deadline_id and self.new_due and self.new_due <= self.deadline.due_date():
+            errors["new_due"] = _("An extension moves the deadline later; correct an earlier date instead.")
+        if errors:
+            raise ValidationError(errors)
+
+    def is_public(self) -> bool:
+        """Return True when the decision changes what the public sees (follow-ups are the editors' own)."""
+        return self.kind in DecisionKind.public()
+
+    def previous_due_label(self) -> str:
+        return format_fuzzy_date(self.previous_due, self.previous_precision) if self.previous_due else ""
+
+    def new_due_label(self) -> str:
+        return format_fuzzy_date(self.new_due, self.new_precision) if self.new_due else ""

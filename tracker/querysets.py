@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from .choices import PublicationState, Status
+from .choices import DecisionKind, PublicationState, Status
 from .dates import today
 
 
@@ -158,3 +158,14 @@ class ProgressUpdateQuerySet(models.QuerySet):
 
     def awaiting_review(self):
         return self.filter(state=PublicationState.SUBMITTED)
+
+
+class DecisionQuerySet(models.QuerySet):
+    def public(self):
+        """Return the decisions the public sees: those that change a public commitment's facts."""
+        return self.filter(kind__in=DecisionKind.public(), commitment__is_public=True)
+
+    def corrections(self):
+        """Return the public corrections, the newest first (the corrections page and its feed)."""
+        corrections = self.public().filter(kind=DecisionKind.CORRECTION)
+        return corrections.order_by("-decided_on", "-created_at", "-pk")

@@ -85,6 +85,9 @@ class CommitmentResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self.slugs_in_file = set(dataset["slug"]) if "slug" in (dataset.headers or ()) else set()
+        # A status comes in with a new commitment only; afterwards it changes through published
+        # updates and editors' decisions (tracker/workflow.py), never through an import.
+        self.statuses = dict(Commitment.objects.values_list("slug", "status"))
         self.pending_parents = []
 
     def import_instance(self, instance, row, **kwargs):
@@ -93,6 +96,8 @@ class CommitmentResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if instance.pk is not None:
+            instance.status = self.statuses.get(instance.slug, instance.status)
         instance._pending_parent = None
         if "parent" in row:
             slug = (row["parent"] or "").strip()

@@ -2,15 +2,12 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from ..access import is_editor
+
 
 class ReadOnly(BasePermission):
     def has_permission(self, request, view):
         return request.method in SAFE_METHODS
-
-
-def is_editor(user) -> bool:
-    """Return True for members of the Editors group (or anyone with the right to change commitments)."""
-    return user.is_authenticated and user.has_perm("tracker.change_commitment")
 
 
 class IsEditor(BasePermission):

@@ -7,6 +7,7 @@ Only public facts appear: published updates, no contacts, no e-mail addresses, n
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,15 +17,18 @@ from ..models import (
     Amount,
     Commitment,
     Deadline,
+    Decision,
     Evidence,
     Involvement,
     Milestone,
     Owner,
     ProgressUpdate,
     Reading,
+    ReportedReading,
     StatedCount,
     Target,
 )
+from ..workflow import record_decision, report_problems, submit_update
 
 
 class ModelValidated:
@@ -192,26 +196,110 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = ["url", "title"]
 
 
+class ReportedReadingSerializer(serializers.ModelSerializer):
+    """A target's value as an update reports it; it becomes one of the target's readings on publication."""
+
+    class Meta:
+        model = ReportedReading
+        fields = ["target", "value"]
+
+
 class UpdateSerializer(ModelValidated, serializers.ModelSerializer):
-    """A progress update. Created as submitted; only editors publish or reject it."""
+    """
+    A progress update (its text is Markdown). Created as submitted, through the same workflow as the
+    web form; only editors publish or reject it, which applies its status, readings and done deliverables.
+    """
 
     commitment = serializers.SlugRelatedField(slug_field="slug", queryset=Commitment.objects.all())
     on_behalf_of = serializers.SlugRelatedField(
         slug_field="slug", queryset=Owner.objects.all(), required=False, allow_null=True
     )
     evidence = EvidenceSerializer(many=True, required=False)
+    readings = ReportedReadingSerializer(source="reported_readings", many=True, required=False)
+    marks_done = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Deadline.objects.all(), required=False
+    )
     text = serializers.CharField(max_length=10_000)
 
     class Meta:
         model = ProgressUpdate
-        fields = ["id", "commitment", "on_behalf_of", "reported_on", "status", "text", "evidence", "state"]
+        fields = [
+            "id",
+            "commitment",
+            "on_behalf_of",
+            "reported_on",
+            "status",
+            "reason",
+            "text",
+            "evidence",
+            "readings",
+            "marks_done",
+            "state",
+        ]
         read_only_fields = ["state"]
 
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        commitment = attrs["commitment"]
+        problems = report_problems(
+            commitment, attrs.get("status", ""), attrs.get("reason", ""), len(attrs.get("evidence", []))
+        )
+        if any(r["target"].commitment_id != commitment.pk for r in attrs.get("reported_readings", [])):
+            problems["readings"] = _("A reading must be for one of this commitment's targets.")
+        if any(d.commitment_id != commitment.pk for d in attrs.get("marks_done", [])):
+            problems["marks_done"] = _("A deliverable must be one of this commitment's deadlines.")
+        if problems:
+            raise serializers.ValidationError(problems)
+        return attrs
+
     def create(self, validated_data):
-        evidence = validated_data.pop("evidence", [])
-        update = ProgressUpdate.objects.create(**validated_data)
-        Evidence.objects.bulk_create(Evidence(update=update, **link) for link in evidence)
-        return update
+        return submit_update(
+            commitment=validated_data["commitment"],
+            author=validated_data.get("author"),
+            on_behalf_of=validated_data.get("on_behalf_of"),
+            reported_on=validated_data.get("reported_on"),
+            status=validated_data.get("status", ""),
+            reason=validated_data.get("reason", ""),
+            text=validated_data["text"],
+            evidence=validated_data.get("evidence", []),
+            readings=[(r["target"], r["value"]) for r in validated_data.get("reported_readings", [])],
+            done=validated_data.get("marks_done", []),
+        )
+
+
+class DecisionSerializer(ModelValidated, serializers.ModelSerializer):
+    """An editor's review decision; recording one applies it (tracker/workflow.py: record_decision)."""
+
+    commitment = serializers.SlugRelatedField(slug_field="slug", queryset=Commitment.objects.all())
+    deadline = serializers.PrimaryKeyRelatedField(
+        queryset=Deadline.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "commitment",
+            "kind",
+            "decided_on",
+            "deadline",
+            "previous_due",
+            "previous_precision",
+            "new_due",
+            "new_precision",
+            "previous_status",
+            "new_status",
+            "reason",
+            "language",
+            "evidence_url",
+        ]
+        read_only_fields = ["decided_on", "previous_due", "previous_precision", "previous_status"]
+
+    def create(self, validated_data):
+        try:
+            return record_decision(Decision(**validated_data), by=validated_data.get("decided_by"))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
 
 
 class RejectSerializer(serializers.Serializer):
@@ -278,6 +366,7 @@ class CommitmentDetailSerializer(CommitmentSerializer):
     latest_update = serializers.SerializerMethodField()
     sources = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     children = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    decisions = DecisionSerializer(source="public_decisions", many=True, read_only=True)
 
     class Meta(CommitmentSerializer.Meta):
         fields = [
@@ -290,6 +379,7 @@ class CommitmentDetailSerializer(CommitmentSerializer):
             "latest_update",
             "sources",
             "children",
+            "decisions",
         ]
         extra_kwargs = {
             **CommitmentSerializer.Meta.extra_kwargs,

@@ -14,6 +14,7 @@ router.register("deadlines", views.DeadlineViewSet, basename="deadline")
 router.register("targets", views.TargetViewSet, basename="target")
 router.register("readings", views.ReadingViewSet, basename="reading")
 router.register("updates", views.UpdateViewSet, basename="update")
+router.register("decisions", views.DecisionViewSet, basename="decision")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -4,24 +4,38 @@ The REST API: read for everyone, write for editors and owners' representatives.
 ViewSets are declarations over the same querysets and the same FilterSet as the public pages.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from ..access import is_editor, reporting_owners
 from ..filters import CommitmentFilter
-from ..models import Commitment, Deadline, Involvement, Milestone, Owner, ProgressUpdate, Reading, Target
+from ..models import (
+    Commitment,
+    Deadline,
+    Decision,
+    Involvement,
+    Milestone,
+    Owner,
+    ProgressUpdate,
+    Reading,
+    Target,
+)
+from ..workflow import publish_update, reject_update
 from .etags import ETagMixin
-from .permissions import IsEditor, IsRepresentative, ReadOnly, is_editor
+from .permissions import IsEditor, IsRepresentative, ReadOnly
 from .serializers import (
     CommitmentDetailSerializer,
     CommitmentSerializer,
     DeadlineSerializer,
+    DecisionSerializer,
     MilestoneSerializer,
     OwnerSerializer,
     ReadingSerializer,
@@ -93,6 +107,11 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
             ),
             "sources",
             Prefetch("children", queryset=Commitment.objects.public().order_by("slug")),
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.public().select_related("commitment"),
+                to_attr="public_decisions",
+            ),
         )
 
     def get_serializer_class(self):
@@ -170,7 +189,7 @@ class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         return (
             ProgressUpdate.objects.public()
             .select_related("commitment", "on_behalf_of")
-            .prefetch_related("evidence")
+            .prefetch_related("evidence", "reported_readings", "marks_done")
             .order_by("-reported_on", "-created_at", "-pk")
         )
 
@@ -181,18 +200,16 @@ class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
             serializer.validated_data.get("on_behalf_of"),
         )
         if not is_editor(user):
-            mine = Owner.objects.filter(contacts__user=user)
-            if owner is None or not mine.filter(pk=owner.pk).exists():
+            if owner is None or not Owner.objects.filter(contacts__user=user, pk=owner.pk).exists():
                 raise PermissionDenied("You may only report for an owner you represent.")
-            if not commitment.involvements.filter(owner=owner).exists():
+            if not reporting_owners(user, commitment).filter(pk=owner.pk).exists():
                 raise PermissionDenied("This owner takes no part in this commitment.")
         serializer.save(author=user)
 
     @extend_schema(request=None, responses={200: UpdateSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsEditor])
     def publish(self, request, pk=None):
-        update = get_object_or_404(ProgressUpdate, pk=pk)
-        update.publish(by=request.user)
+        update = _applied(publish_update, get_object_or_404(ProgressUpdate, pk=pk), by=request.user)
         return Response(UpdateSerializer(update, context=self.get_serializer_context()).data)
 
     @extend_schema(request=RejectSerializer, responses={200: UpdateSerializer})
@@ -201,7 +218,36 @@ class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         update = get_object_or_404(ProgressUpdate, pk=pk)
         serializer = RejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        update.reject(by=request.user, reason=serializer.validated_data["reason"])
+        update = _applied(reject_update, update, by=request.user, reason=serializer.validated_data["reason"])
         return Response(
             UpdateSerializer(update, context=self.get_serializer_context()).data, status=status.HTTP_200_OK
         )
+
+
+def _applied(step, *args, **kwargs):
+    """Run a workflow step; a rule it refuses on (e.g. publishing twice) answers 400, not 500."""
+    try:
+        return step(*args, **kwargs)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+
+
+@extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
+class DecisionViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """
+    Editors' review decisions. Everyone reads those that change public facts (extensions, verdicts,
+    corrections); editors record them, which applies them, and also read their follow-up notes.
+    """
+
+    serializer_class = DecisionSerializer
+    lookup_value_regex = r"\d+"
+    permission_classes = [ReadOnly | IsEditor]
+    filterset_fields = ["kind"]
+    ordering_fields = ["decided_on"]
+
+    def get_queryset(self):
+        decisions = Decision.objects.all() if is_editor(self.request.user) else Decision.objects.public()
+        return decisions.select_related("commitment").order_by("-decided_on", "-created_at", "-pk")
+
+    def perform_create(self, serializer):
+        serializer.save(decided_by=self.request.user)

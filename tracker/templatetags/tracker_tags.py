@@ -2,11 +2,13 @@
 
 from babel.numbers import format_compact_decimal, format_decimal, get_currency_name, get_currency_symbol
 from django import template
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from tracker.choices import AmountPeriod, Qualifier, Status
 from tracker.dates import format_fuzzy_date
 from tracker.fields import current_language
+from tracker.markup import render_markdown
 
 register = template.Library()
 
@@ -84,3 +86,9 @@ def as_status(value) -> Status:
 def fuzzy_date(value, precision) -> str:
     """Write a date as precisely as it is known ("November 2025", "2026")."""
     return format_fuzzy_date(value, precision)
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Show a progress update's Markdown as cleaned HTML (see tracker/markup.py)."""
+    return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has cleaned it
