@@ -130,6 +130,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Accounts: representatives and editors sign in on the site (in its language), then land on their
+# workspace; the admin keeps its own sign-in page.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "tracker:my_commitments"
+LOGOUT_REDIRECT_URL = "tracker:home"
+
 # Internationalisation: French is the source language of the summit documents, English the other
 # language every commitment carries. Deadlines are judged in the site's zone (tracker/dates.py).
 LANGUAGE_CODE = "fr"

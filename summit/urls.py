@@ -11,15 +11,18 @@ admin.site.index_title = "Commitments of the Paris AI Action Summit"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Password reset and the one-time link create_editor prints (the admin styles these pages).
-    path("accounts/", include("django.contrib.auth.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("api/", include("tracker.api.urls")),
 ]
 
 # The public site carries its language in the URL (/fr/…, /en/…), so that a shared link or a feed
 # shows the same language to everyone; "/" sends visitors to their browser's language.
-urlpatterns += i18n_patterns(path("", include("tracker.urls")))
+urlpatterns += i18n_patterns(
+    # Sign in, sign out and password reset (also the one-time link create_editor prints), in the
+    # site's style and language (templates/registration/).
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("tracker.urls")),
+)
 
 # 404s under /api/ answer JSON, as the API's schema documents; elsewhere the site's page.
 handler404 = "tracker.views.not_found"

@@ -1,5 +1,6 @@
 """
-Atom feeds of published progress updates: all of them, one commitment's, one owner's.
+Atom feeds of published progress updates (all of them, one commitment's, one owner's) and of the
+editors' corrections.
 
 Each feed reads its items in one query (commitment and owner joined), whatever the number of updates,
 and shows only published updates of public commitments, in the language of the URL.
@@ -15,10 +16,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
 from .markup import render_markdown
-from .models import Commitment, Involvement, Owner, ProgressUpdate
+from .models import Commitment, Decision, Involvement, Owner, ProgressUpdate
 
 MAX_ITEMS = 50
 
@@ -30,6 +32,15 @@ def published_updates():
         .select_related("commitment", "on_behalf_of")
         .order_by("-reported_on", "-created_at", "-pk")
     )
+
+
+def tag_uri(name: str) -> str:
+    """
+    Return an item's id: a tag URI (RFC 4151) on the site's own host, the same in every language and
+    whatever address the feed was fetched from, so that readers never see an item twice.
+    """
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"tag:{host},2025:{name}"
 
 
 class LatestUpdatesFeed(Feed):
@@ -67,10 +78,7 @@ class LatestUpdatesFeed(Feed):
         return f"{update.commitment.get_absolute_url()}#update-{update.pk}"
 
     def item_guid(self, update):
-        # A tag URI (RFC 4151) on the site's own host, the same in every language and whatever address
-        # the feed was fetched from, so readers never see an update twice.
-        host = urlsplit(settings.SITE_URL).hostname or "localhost"
-        return f"tag:{host},2025:update-{update.pk}"
+        return tag_uri(f"update-{update.pk}")
 
     def item_author_name(self, update):
         return update.on_behalf_of.display_name if update.on_behalf_of else None
@@ -124,3 +132,41 @@ class OwnerUpdatesFeed(LatestUpdatesFeed):
         # A subquery rather than a join: an owner with two roles in a commitment must not double its items.
         involved = Involvement.objects.filter(owner=owner).values("commitment")
         return published_updates().filter(Q(commitment__in=involved) | Q(on_behalf_of=owner))[:MAX_ITEMS]
+
+
+class CorrectionsFeed(Feed):
+    """The corrections page as a feed: what was published wrong, when it was corrected, and why."""
+
+    feed_type = Atom1Feed
+
+    def title(self):
+        return _("Summit Tracker: corrections")
+
+    def description(self):
+        return _("Corrections of facts published about the commitments of the Paris AI Action Summit.")
+
+    subtitle = description
+
+    def link(self):
+        return reverse("tracker:corrections")
+
+    def items(self):
+        return Decision.objects.corrections().select_related("commitment")[:MAX_ITEMS]
+
+    def item_title(self, decision):
+        return _("Correction: %(commitment)s") % {"commitment": decision.commitment.title}
+
+    def item_description(self, decision):
+        return linebreaks(decision.reason, autoescape=True)
+
+    def item_link(self, decision):
+        return f"{decision.commitment.get_absolute_url()}#decision-{decision.pk}"
+
+    def item_guid(self, decision):
+        return tag_uri(f"decision-{decision.pk}")
+
+    def item_pubdate(self, decision):
+        return decision.created_at
+
+    def item_updateddate(self, decision):
+        return decision.updated_at

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import badges, calendar, feeds, views
+from . import badges, calendar, feeds, views, workspace
 
 app_name = "tracker"
 
@@ -12,12 +12,25 @@ urlpatterns = [
     path("owners/<slug:slug>/", views.owner_detail, name="owner_detail"),
     path("milestones/<slug:slug>/", views.milestone_detail, name="milestone_detail"),
     path("overdue/", views.overdue, name="overdue"),
+    path("corrections/", views.corrections, name="corrections"),
     path("about/", views.about, name="about"),
     # Feeds, calendar and badges: the open-data side of the same pages.
     path("feeds/updates.atom", feeds.LatestUpdatesFeed(), name="feed_updates"),
     path("feeds/commitments/<slug:slug>.atom", feeds.CommitmentUpdatesFeed(), name="feed_commitment"),
     path("feeds/owners/<slug:slug>.atom", feeds.OwnerUpdatesFeed(), name="feed_owner"),
+    path("feeds/corrections.atom", feeds.CorrectionsFeed(), name="feed_corrections"),
     path("calendar.ics", calendar.deadline_calendar, name="calendar"),
     path("badges/commitments/<slug:slug>.svg", badges.commitment_badge, name="badge_commitment"),
     path("badges/owners/<slug:slug>.svg", badges.owner_badge, name="badge_owner"),
+    # The workspaces: representatives log progress, editors review (sign-in needed; see workspace.py).
+    path("me/", workspace.my_commitments, name="my_commitments"),
+    path("commitments/<slug:slug>/log/", workspace.log_progress, name="log_progress"),
+    path("review/", workspace.review_queue, name="review_queue"),
+    path("review/updates/<int:pk>/", workspace.review_update, name="review_update"),
+    path("review/updates/<int:pk>/publish/", workspace.publish, name="publish_update"),
+    path("review/updates/<int:pk>/reject/", workspace.reject, name="reject_update"),
+    path("review/overdue/", workspace.review_overdue, name="review_overdue"),
+    path("review/commitments/<slug:slug>/", workspace.review_commitment, name="review_commitment"),
+    path("review/commitments/<slug:slug>/decide/", workspace.decide, name="decide"),
+    path("review/commitments/<slug:slug>/history/", workspace.commitment_audit, name="commitment_history"),
 ]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found
 
 from .charts import share, stacked_row, status_bars, target_chart
-from .choices import Axis, Role, Status
+from .choices import Axis, DecisionKind, Role, Status
 from .dates import format_fuzzy_date, today
 from .fields import current_language
 from .filters import CommitmentFilter
@@ -30,6 +30,7 @@ from .models import (
     Amount,
     Commitment,
     Deadline,
+    Decision,
     Evidence,
     Involvement,
     Milestone,
@@ -189,12 +190,23 @@ def _badge_snippet(request, page_url: str, badge_url: str, alt: str) -> str:
 @require_safe
 def commitment_detail(request, slug):
     on = today()
-    deadlines = Deadline.objects.with_overdue_flag(on).select_related("milestone").order_by("due", "pk")
+    # Extensions are shown on their deadline: "moved from … to …, because …".
+    extensions = Decision.objects.filter(kind=DecisionKind.EXTENDED).order_by("created_at")
+    deadlines = (
+        Deadline.objects.with_overdue_flag(on)
+        .select_related("milestone")
+        .prefetch_related(Prefetch("decisions", queryset=extensions, to_attr="extensions"))
+        .order_by("due", "pk")
+    )
     readings = Reading.objects.order_by("measured_on")
     updates = (
         ProgressUpdate.objects.published()
         .select_related("on_behalf_of")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
+        .prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.order_by("pk")),
+            "reported_readings__target",
+            Prefetch("marks_done", queryset=Deadline.objects.order_by("pk")),
+        )
         .order_by("reported_on", "created_at")
     )
     commitment = get_object_or_404(
@@ -215,6 +227,11 @@ def commitment_detail(request, slug):
                 "children", queryset=Commitment.objects.public().order_by(f"title_{current_language()}")
             ),
             "sources",
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.public().select_related("deadline"),
+                to_attr="public_decisions",
+            ),
         ),
         slug=slug,
     )
@@ -223,8 +240,13 @@ def commitment_detail(request, slug):
     roles = {}
     for involvement in commitment.involvements.all():
         roles.setdefault(involvement.role, []).append(involvement)
+    decisions = commitment.public_decisions
     context = {
         "commitment": commitment,
+        "reported": _owners_voice(commitment),
+        "assessment": next((d for d in decisions if d.new_status == commitment.status), None),
+        "corrections": [d for d in decisions if d.kind == DecisionKind.CORRECTION],
+        "decisions": decisions,
         "roles": [(Role(role), roles[role]) for role in Role if role in roles],
         "deadlines": [(d, (on - d.due).days if d.is_overdue else 0) for d in deadline_list],
         "done": done,
@@ -241,6 +263,17 @@ def commitment_detail(request, slug):
         ),
     }
     return render(request, "tracker/commitment_detail.html", context)
+
+
+def _owners_voice(commitment):
+    """
+    Return the latest published owner's report whose status differs from the commitment's, or None.
+
+    The status is the editors' assessment; when an owner reported something else, the page shows both.
+    """
+    reports = [u for u in commitment.updates.all() if u.on_behalf_of_id and u.status]
+    latest = reports[-1] if reports else None  # the updates are prefetched oldest first
+    return latest if latest and latest.status != commitment.status else None
 
 
 def _target_picture(target):
@@ -323,6 +356,16 @@ def overdue(request):
         _listed(Commitment.objects.public().overdue()).with_latest_update().order_by("overdue_since", "pk")
     )
     return render(request, "tracker/overdue.html", {"commitments": commitments})
+
+
+@require_safe
+def corrections(request):
+    paginator = Paginator(Decision.objects.corrections().select_related("commitment"), PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404(_("There is no such page.")) from error
+    return render(request, "tracker/corrections.html", {"page": page})
 
 
 @require_safe

@@ -1,0 +1,160 @@
+"""
+The workspaces' forms: a representative logs progress, an editor rejects an update or records a decision.
+
+Forms only check and collect what was typed; tracker/workflow.py applies it, as it does for the admin
+and the API.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Status
+from .dates import DatePrecision, today
+from .fields import current_language
+from .models import Commitment, Decision, Evidence, ProgressUpdate
+from .workflow import report_problems
+
+MAX_EVIDENCE_LINKS = 10
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def format_value(self, value):
+        # The browser's date field reads ISO dates, whatever the page's language.
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class UpdateForm(forms.ModelForm):
+    """A progress report on one commitment, with a reading field per target of the commitment."""
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["on_behalf_of", "reported_on", "status", "reason", "text", "marks_done"]
+        widgets = {
+            "reported_on": DateInput(),
+            "text": forms.Textarea(attrs={"rows": 8}),
+            "marks_done": forms.CheckboxSelectMultiple,
+        }
+        labels = {"status": _("Status it reports")}
+
+    def __init__(self, *args, commitment: Commitment, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commitment = commitment
+        self.fields["on_behalf_of"].queryset = owners
+        self.fields["on_behalf_of"].empty_label = None
+        self.fields["on_behalf_of"].label = _("Reporting for")
+        self.fields["status"].choices = [("", _("Unchanged"))] + [
+            (value, label) for value, label in Status.choices if value != Status.NOT_ASSESSED
+        ]
+        self.fields["reason"].help_text = _("Needed when the commitment is stalled or not achieved.")
+        self.fields["reported_on"].initial = today()
+        self.fields["reported_on"].help_text = _("The day the facts you report were true.")
+        deadlines = commitment.deadlines.filter(is_done=False).select_related("milestone").order_by("pk")
+        self.fields["marks_done"].queryset = deadlines
+        self.fields["marks_done"].label_from_instance = lambda d: f"{d.title} ({d.due_label()})"
+        self.fields["marks_done"].help_text = _("Deliverables this update reports done.")
+        self.targets = list(commitment.targets.order_by("pk"))
+        for target in self.targets:
+            unit = target.currency or target.unit
+            self.fields[f"reading_{target.pk}"] = forms.DecimalField(
+                label=target.name,
+                required=False,
+                max_digits=18,
+                decimal_places=2,
+                min_value=0,
+                help_text=_("New value on the report's date") + (f" ({unit})" if unit else ""),
+            )
+
+    def report_fields(self):
+        return [self[name] for name in ("on_behalf_of", "reported_on", "status", "reason", "text")]
+
+    def reading_fields(self):
+        return [self[f"reading_{target.pk}"] for target in self.targets]
+
+    def clean_reported_on(self):
+        reported_on = self.cleaned_data["reported_on"]
+        if reported_on > today():
+            raise ValidationError(_("A report cannot be dated in the future."))
+        return reported_on
+
+    def readings(self):
+        """Return [(target, value)] for the readings filled in."""
+        values = ((target, self.cleaned_data.get(f"reading_{target.pk}")) for target in self.targets)
+        return [(target, value) for target, value in values if value is not None]
+
+    def check_report(self, evidence_count: int) -> bool:
+        """Add the workflow's objections (evidence, reason) to the form; return True when there are none."""
+        status, reason = self.cleaned_data.get("status", ""), self.cleaned_data.get("reason", "")
+        problems = report_problems(self.commitment, status, reason, evidence_count)
+        for field, message in problems.items():
+            self.add_error(field if field in self.fields else None, message)
+        return not problems
+
+
+class EvidenceForm(forms.ModelForm):
+    class Meta:
+        model = Evidence
+        fields = ["url", "title"]
+        labels = {"url": _("Link"), "title": _("What it shows")}
+
+
+class BaseEvidenceFormSet(forms.BaseModelFormSet):
+    def links(self) -> list[dict]:
+        """Return the links filled in, as {"url", "title"}."""
+        return [
+            {"url": form.cleaned_data["url"], "title": form.cleaned_data.get("title", "")}
+            for form in self.forms
+            if form.cleaned_data.get("url")
+        ]
+
+
+EvidenceFormSet = forms.modelformset_factory(
+    Evidence,
+    form=EvidenceForm,
+    formset=BaseEvidenceFormSet,
+    extra=3,
+    max_num=MAX_EVIDENCE_LINKS,
+    validate_max=True,
+)
+
+
+def evidence_formset(data=None) -> BaseEvidenceFormSet:
+    return EvidenceFormSet(data, queryset=Evidence.objects.none(), prefix="evidence")
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejection"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The representative reads it."),
+    )
+
+
+class DecisionForm(forms.ModelForm):
+    """An editor's review decision on one commitment."""
+
+    class Meta:
+        model = Decision
+        fields = ["kind", "deadline", "new_due", "new_precision", "new_status", "reason", "evidence_url"]
+        widgets = {"new_due": DateInput(), "reason": forms.Textarea(attrs={"rows": 3})}
+        labels = {"new_status": _("Corrected status")}
+        help_texts = {"reason": _("Shown on the public page, except for follow-ups.")}
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        super().__init__(*args, instance=Decision(commitment=commitment), **kwargs)
+        self.fields["deadline"].queryset = commitment.deadlines.select_related("milestone").order_by("pk")
+        self.fields["deadline"].label_from_instance = lambda d: f"{d.title} ({d.due_label()})"
+        self.fields["new_precision"].initial = DatePrecision.DAY
+        self.fields["new_precision"].required = False  # only an extension has a new date
+
+    def clean_new_precision(self):
+        return self.cleaned_data["new_precision"] or DatePrecision.DAY
+
+    def decision(self) -> Decision:
+        """Return the checked, unsaved decision, for tracker/workflow.py to record and apply."""
+        # The language the editor writes in, so that the public page marks it for screen readers.
+        self.instance.language = current_language()
+        return self.instance

@@ -1,0 +1,118 @@
+"""
+The audit trail of one commitment: every recorded change to it and to what belongs to it (deadlines,
+targets and their readings, roles, money, updates and their evidence, decisions), newest first.
+
+django-simple-history keeps a historical row per save; here consecutive rows of each object are
+compared in memory, so the page costs one query per kind of record, however long the history.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Amount,
+    Commitment,
+    Deadline,
+    Decision,
+    Evidence,
+    Involvement,
+    ProgressUpdate,
+    Reading,
+    ReportedReading,
+    StatedCount,
+    Target,
+)
+
+ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+NOT_SHOWN = {"id", "created_at", "updated_at"}
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class Entry:
+    when: datetime.datetime
+    who: object
+    kind: str
+    label: str
+    action: str
+    reason: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def commitment_history(commitment: Commitment) -> list[Entry]:
+    """Return every change recorded for `commitment` and its parts, the newest first."""
+    pk = commitment.pk
+    target_ids = Target.history.filter(commitment_id=pk).values("id")
+    update_ids = ProgressUpdate.history.filter(commitment_id=pk).values("id")
+    histories = [
+        Commitment.history.filter(id=pk),
+        Involvement.history.filter(commitment_id=pk),
+        StatedCount.history.filter(commitment_id=pk),
+        Amount.history.filter(commitment_id=pk),
+        Deadline.history.filter(commitment_id=pk),
+        Target.history.filter(commitment_id=pk),
+        Reading.history.filter(target_id__in=target_ids),
+        ProgressUpdate.history.filter(commitment_id=pk),
+        Evidence.history.filter(update_id__in=update_ids),
+        ReportedReading.history.filter(update_id__in=update_ids),
+        Decision.history.filter(commitment_id=pk),
+    ]
+    entries = []
+    for records in histories:
+        entries.extend(
+            _entries(records.select_related("history_user").order_by("id", "history_date", "history_id"))
+        )
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
+
+
+def _entries(records) -> list[Entry]:
+    model = records.model.instance_type
+    names = [f.name for f in model._meta.concrete_fields if f.name not in NOT_SHOWN]
+    entries = []
+    for _pk, versions in groupby(records, key=lambda record: record.id):
+        previous = None
+        for record in versions:
+            entry = Entry(
+                when=record.history_date,
+                who=record.history_user,
+                kind=model._meta.verbose_name,
+                label=_label(model, record),
+                action=ACTIONS.get(record.history_type, record.history_type),
+                reason=record.history_change_reason or "",
+            )
+            if previous is not None and record.history_type == "~":
+                delta = record.diff_against(previous, included_fields=names)
+                entry.changes = [_change(model, c.field, c.old, c.new) for c in delta.changes]
+            entries.append(entry)
+            previous = record
+    return entries
+
+
+def _label(model, record) -> str:
+    # Each record's own fields (no query): titles and names where the model has them.
+    for name in ("title_en", "name_en", "slug"):
+        if getattr(record, name, ""):
+            return getattr(record, name)
+    return f"#{record.id}"
+
+
+def _change(model, name: str, old, new) -> Change:
+    model_field = model._meta.get_field(name)
+    choices = dict(model_field.flatchoices) if model_field.choices else {}
+
+    def shown(value) -> str:
+        if value in (None, ""):
+            return "—"
+        return str(choices.get(value, value))
+
+    return Change(field=str(model_field.verbose_name), old=shown(old), new=shown(new))

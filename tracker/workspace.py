@@ -1,0 +1,272 @@
+"""
+The signed-in side of the site: owners' representatives log progress; editors review it, watch what
+is overdue or stale, record decisions and read each commitment's history.
+
+Every view checks who is asking on the server: anonymous visitors are sent to sign in, others get a
+403 when the page is not theirs. Views collect input with tracker/forms.py and change facts only
+through tracker/workflow.py.
+"""
+
+import functools
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .access import is_editor, reporting_owners, represented_owners
+from .choices import PublicationState, Role
+from .dates import today
+from .fields import current_language
+from .forms import DecisionForm, RejectForm, UpdateForm, evidence_formset
+from .history import commitment_history
+from .models import Commitment, Deadline, Decision, Evidence, Involvement, ProgressUpdate
+from .views import _listed
+from .workflow import publish_update, record_decision, reject_update, submit_update
+
+QUEUE_SHOWN = 100
+MY_UPDATES_SHOWN = 50
+
+
+def editor_required(view):
+    """Sign-in first, then editors only (403 for everyone else)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_editor(request.user):
+            raise PermissionDenied(_("This page is for the tracker's editors."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _updates():
+    """Updates with what their rendering needs (the public page's own partial)."""
+    return ProgressUpdate.objects.select_related("commitment", "on_behalf_of", "author").prefetch_related(
+        Prefetch("evidence", queryset=Evidence.objects.order_by("pk")),
+        "reported_readings__target",
+        Prefetch("marks_done", queryset=Deadline.objects.select_related("milestone")),
+    )
+
+
+@login_required
+def my_commitments(request):
+    owners = list(represented_owners(request.user))
+    commitments = (
+        _listed(Commitment.objects.filter(involvements__owner__in=owners).distinct())
+        .with_latest_update()
+        .order_by(f"title_{current_language()}")
+    )
+    rows = list(commitments)
+    ids = [c.pk for c in rows]
+    due_soon = set(Commitment.objects.filter(pk__in=ids).due_soon().values_list("pk", flat=True))
+    stale = set(Commitment.objects.filter(pk__in=ids).stale().values_list("pk", flat=True))
+    for commitment in rows:
+        commitment.is_due_soon, commitment.is_stale = commitment.pk in due_soon, commitment.pk in stale
+    updates = (
+        ProgressUpdate.objects.filter(on_behalf_of__in=owners)
+        .select_related("commitment")
+        .order_by("-created_at")[:MY_UPDATES_SHOWN]
+    )
+    context = {
+        "owners": owners,
+        "commitments": rows,
+        "overdue": [c for c in rows if c.is_overdue],
+        "due_soon": [c for c in rows if c.is_due_soon],
+        "stale": [c for c in rows if c.is_stale],
+        "updates": updates,
+        "is_editor": is_editor(request.user),
+    }
+    return render(request, "tracker/workspace/my_commitments.html", context)
+
+
+@login_required
+def log_progress(request, slug):
+    commitment = get_object_or_404(Commitment, slug=slug)
+    editor = is_editor(request.user)
+    owners = reporting_owners(request.user, commitment)
+    if editor and not owners.exists():
+        # Editors may log on behalf of any owner taking part, e.g. from an e-mail they received.
+        owners = commitment.owners.distinct()
+    if not editor and not owners.exists():
+        raise PermissionDenied(_("You represent no owner of this commitment."))
+    if request.method == "POST" and not editor:
+        # A crafted POST naming another owner is refused outright, not merely invalid.
+        chosen = request.POST.get("on_behalf_of", "")
+        if chosen and chosen not in {str(pk) for pk in owners.values_list("pk", flat=True)}:
+            raise PermissionDenied(_("You may only report for an owner you represent."))
+    form = UpdateForm(request.POST or None, commitment=commitment, owners=owners)
+    evidence = evidence_formset(request.POST or None)
+    if request.method == "POST":
+        valid = form.is_valid() & evidence.is_valid()  # both, so that every message shows at once
+        if valid and form.check_report(len(evidence.links())):
+            data = form.cleaned_data
+            submit_update(
+                commitment=commitment,
+                author=request.user,
+                on_behalf_of=data["on_behalf_of"],
+                reported_on=data["reported_on"],
+                status=data["status"],
+                reason=data["reason"],
+                text=data["text"],
+                evidence=evidence.links(),
+                readings=form.readings(),
+                done=data["marks_done"],
+            )
+            messages.success(request, _("Thank you: your update is submitted. Editors will review it."))
+            return redirect("tracker:my_commitments")
+    context = {"commitment": commitment, "form": form, "evidence": evidence}
+    # What was typed comes back with the messages; 400 says the submission was refused.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tracker/workspace/log_progress.html", context, status=status)
+
+
+@editor_required
+def review_queue(request):
+    updates = _updates().filter(state=PublicationState.SUBMITTED).order_by("created_at", "pk")[:QUEUE_SHOWN]
+    total = ProgressUpdate.objects.awaiting_review().count()
+    return render(request, "tracker/workspace/review_queue.html", {"updates": updates, "total": total})
+
+
+@editor_required
+def review_update(request, pk, reject_form=None):
+    update = get_object_or_404(_updates(), pk=pk)
+    context = {"update": update, "reject_form": reject_form or RejectForm()}
+    return render(
+        request, "tracker/workspace/review_update.html", context, status=400 if reject_form else 200
+    )
+
+
+@require_POST
+@editor_required
+def publish(request, pk):
+    update = get_object_or_404(ProgressUpdate, pk=pk)
+    try:
+        publish_update(update, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("tracker:review_update", pk=pk)
+    messages.success(request, _("Published. The public page shows it now."))
+    return redirect("tracker:review_queue")
+
+
+@require_POST
+@editor_required
+def reject(request, pk):
+    update = get_object_or_404(ProgressUpdate, pk=pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return review_update(request, pk, reject_form=form)
+    try:
+        reject_update(update, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("tracker:review_update", pk=pk)
+    messages.success(request, _("Rejected. The representative sees your reason."))
+    return redirect("tracker:review_queue")
+
+
+SORTS = {
+    "days": ("overdue_since", "pk"),
+    "owner": ("lead_name", "pk"),
+}
+
+
+@editor_required
+def review_overdue(request):
+    on = today()
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "days"
+    lead_name = Involvement.objects.filter(commitment=OuterRef("pk"), role=Role.LEAD).order_by("owner__name")
+    # Drafts too: editors review everything they track.
+    tracked = Commitment.objects.all()
+    overdue_or_stale = tracked.filter(
+        Q(pk__in=tracked.overdue(on).values("pk")) | Q(pk__in=tracked.stale(on).values("pk"))
+    )
+    commitments = (
+        _listed(overdue_or_stale)
+        .with_latest_update()
+        .annotate(lead_name=Subquery(lead_name.values("owner__name")[:1]))
+        .prefetch_related(
+            Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.order_by("-reported_on", "-created_at"),
+                to_attr="all_updates",
+            ),
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related("decided_by").order_by("-decided_on", "-created_at"),
+                to_attr="recent_decisions",
+            ),
+        )
+        .order_by(*SORTS[sort])
+    )
+    rows = list(commitments)
+    stale = set(tracked.stale(on).filter(pk__in=[c.pk for c in rows]).values_list("pk", flat=True))
+    for commitment in rows:
+        commitment.is_stale = commitment.pk in stale
+        commitment.last_update = commitment.all_updates[0] if commitment.all_updates else None
+    context = {"commitments": rows, "sort": sort, "stale_days": settings.TRACKER_STALE_AFTER_DAYS}
+    return render(request, "tracker/workspace/review_overdue.html", context)
+
+
+@editor_required
+def review_commitment(request, slug, form=None):
+    commitment = get_object_or_404(
+        Commitment.objects.with_overdue()
+        .with_latest_update()
+        .prefetch_related(
+            Prefetch(
+                "deadlines",
+                queryset=Deadline.objects.with_overdue_flag()
+                .select_related("milestone")
+                .order_by("due", "pk"),
+            ),
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related("decided_by", "deadline").order_by(
+                    "-decided_on", "-created_at"
+                ),
+            ),
+        ),
+        slug=slug,
+    )
+    updates = (
+        ProgressUpdate.objects.filter(commitment=commitment)
+        .select_related("on_behalf_of", "author")
+        .annotate(links=Count("evidence"))
+        .order_by("-reported_on", "-created_at")
+    )
+    context = {
+        "commitment": commitment,
+        "form": form or DecisionForm(commitment=commitment),
+        "updates": updates,
+    }
+    return render(request, "tracker/workspace/review_commitment.html", context, status=400 if form else 200)
+
+
+@require_POST
+@editor_required
+def decide(request, slug):
+    commitment = get_object_or_404(Commitment, slug=slug)
+    form = DecisionForm(request.POST, commitment=commitment)
+    if form.is_valid():
+        try:
+            record_decision(form.decision(), by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("tracker:review_commitment", slug=slug)
+    return review_commitment(request, slug, form=form)
+
+
+@editor_required
+def commitment_audit(request, slug):
+    commitment = get_object_or_404(Commitment, slug=slug)
+    context = {"commitment": commitment, "entries": commitment_history(commitment)}
+    return render(request, "tracker/workspace/history.html", context)
