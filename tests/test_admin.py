@@ -1,6 +1,7 @@
 """The editors' admin: who gets in, what the changelists show, and what they cost in queries."""
 
 import datetime
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -294,3 +295,87 @@ def test_rejecting_an_update_without_a_reason_is_refused_and_keeps_what_was_type
     assert b"Edited text" in response.content
     update.refresh_from_db()
     assert update.state == "submitted"
+
+
+def test_publishing_in_the_admin_applies_the_reported_readings_and_status(editor_client, editor):
+    commitment = make_commitment(status=Status.IN_PROGRESS)
+    target = Target.objects.create(commitment=commitment, slug="t", name_fr="T", name_en="T", target_value=10)
+    update = make_update(commitment, state="submitted", status=Status.ACHIEVED)
+    update.reported_readings.create(target=target, value=7)
+    url = reverse("admin:tracker_progressupdate_change", args=[update.pk])
+    data = {**form_data(editor_client.get(url)), "state": "published"}
+    assert editor_client.post(url, data).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.status == Status.ACHIEVED
+    assert Reading.objects.get().value == 7
+    assert commitment.history.first().history_user == editor
+
+
+def test_a_published_update_cannot_be_unpublished_in_the_admin(editor_client):
+    update = make_update(make_commitment(), state="published")
+    url = reverse("admin:tracker_progressupdate_change", args=[update.pk])
+    data = {**form_data(editor_client.get(url)), "state": "submitted"}
+    response = editor_client.post(url, data)
+    assert response.status_code == 200 and "state" in response.context["adminform"].form.errors
+
+
+def test_the_status_is_not_editable_on_the_commitment_form(editor_client):
+    commitment = make_commitment(status=Status.IN_PROGRESS)
+    commitment.sources.add(make_source())
+    url = reverse("admin:tracker_commitment_change", args=[commitment.pk])
+    response = editor_client.get(url)
+    assert "status" not in response.context["adminform"].form.fields
+    data = {**form_data(response), "status": Status.ACHIEVED}
+    assert editor_client.post(url, data).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.status == Status.IN_PROGRESS
+
+
+def test_a_decision_added_in_the_admin_is_applied_and_cannot_be_edited(editor_client, editor):
+    commitment = make_commitment(status=Status.IN_PROGRESS)
+    response = editor_client.post(
+        reverse("admin:tracker_decision_add"),
+        {"commitment": commitment.pk, "kind": "missed", "reason": "Nothing came.", "language": "en",
+         "new_precision": "day"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    commitment.refresh_from_db()
+    assert commitment.status == Status.NOT_ACHIEVED
+    decision = commitment.decisions.get()
+    assert decision.decided_by == editor
+    change = reverse("admin:tracker_decision_change", args=[decision.pk])
+    assert editor_client.post(change, {"reason": "Rewritten"}).status_code == 403
+    decision.refresh_from_db()
+    assert decision.reason == "Nothing came."
+
+
+def test_an_admin_extension_to_an_earlier_date_is_refused_with_a_message(editor_client):
+    commitment = make_commitment()
+    deadline = make_deadline(commitment, due_on=datetime.date(2025, 11, 30))
+    response = editor_client.post(
+        reverse("admin:tracker_decision_add"),
+        {"commitment": commitment.pk, "kind": "extended", "deadline": deadline.pk, "new_due": "2025-01-01",
+         "new_precision": "day", "reason": "Typo", "language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "new_due" in response.context["adminform"].form.errors
+
+
+def test_editors_invite_a_contact_who_then_chooses_a_password(editor_client, client, mailoutbox):
+    owner = make_owner(slug="unesco", name="UNESCO")
+    contact = OwnerContact.objects.create(
+        owner=owner, email="focal@unesco.example", language="en", name="Ana"
+    )
+    response = editor_client.post(
+        reverse("admin:tracker_ownercontact_changelist"),
+        {"action": "invite", "_selected_action": [contact.pk]},
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.user.email == "focal@unesco.example" and not contact.user.has_usable_password()
+    (message,) = mailoutbox
+    assert message.to == ["focal@unesco.example"] and "UNESCO" in message.subject
+    link = next(line for line in message.body.splitlines() if "/accounts/reset/" in line)
+    assert "/en/accounts/reset/" in link
+    form_page = client.get(urlsplit(link.strip()).path, follow=True)
+    assert form_page.context["validlink"]  # the representative chooses a password there

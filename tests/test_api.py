@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker.choices import PublicationState, Role, Status
-from tracker.models import Commitment, Involvement, OwnerContact, ProgressUpdate
+from tracker.models import Commitment, Involvement, OwnerContact, ProgressUpdate, Reading, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +321,94 @@ def test_an_editor_curates_a_draft_and_gets_it_back_as_read(api, editor_token):
     assert response.status_code == 201
     assert (response.json()["due"], response.json()["is_overdue"]) == ("2000-12-31", True)
     assert APIClient().get("/api/deadlines/").json()["count"] == 0  # the public sees no draft's deadline
+
+
+# The review workflow through the API: the same rules and the same code path as the web forms.
+
+
+def test_an_update_carries_readings_and_deliverables_that_publishing_applies(
+    api, gpai, representative, editor_token
+):
+    target = Target.objects.create(commitment=gpai, slug="members", name_fr="M", name_en="M", target_value=60)
+    deadline = gpai.deadlines.get()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(representative)}")
+    payload = {
+        "commitment": "gpai-growth",
+        "on_behalf_of": "gpai",
+        "reported_on": "2025-11-30",
+        "text": "Sixteen joined.",
+        "readings": [{"target": target.pk, "value": "60"}],
+        "marks_done": [deadline.pk],
+    }
+    created = api.post("/api/updates/", payload, format="json")
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    published = api.post(f"/api/updates/{pk}/publish/")
+    assert published.status_code == 200
+    assert published.json()["readings"] == [{"target": target.pk, "value": "60.00"}]
+    assert Reading.objects.get(target=target).value == 60
+    deadline.refresh_from_db()
+    assert deadline.is_done
+    again = api.post(f"/api/updates/{pk}/publish/?lang=en")
+    assert again.status_code == 400 and "already published" in str(again.json())
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"status": "achieved"}, "evidence"),
+        ({"status": "stalled", "evidence": [{"url": "https://e.org"}]}, "reason"),
+        ({"readings": [{"target": "other", "value": "1"}]}, "readings"),
+        ({"marks_done": ["other"]}, "marks_done"),
+    ],
+)
+def test_an_update_that_breaks_a_reporting_rule_gets_400(api, gpai, representative, extra, field):
+    other = make_commitment(slug="other")
+    foreign_target = Target.objects.create(
+        commitment=other, slug="t", name_fr="T", name_en="T", target_value=1
+    )
+    foreign_deadline = make_deadline(other)
+    if "readings" in extra:
+        extra = {"readings": [{"target": foreign_target.pk, "value": "1"}]}
+    if "marks_done" in extra:
+        extra = {"marks_done": [foreign_deadline.pk]}
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(representative)}")
+    payload = {"commitment": "gpai-growth", "on_behalf_of": "gpai", "text": "News", **extra}
+    response = api.post("/api/updates/", payload, format="json")
+    assert response.status_code == 400 and field in response.json(), response.json()
+    assert ProgressUpdate.objects.filter(text="News").count() == 0
+
+
+def test_editors_record_decisions_and_everyone_reads_the_public_ones(api, gpai, editor_token, representative):
+    deadline = gpai.deadlines.get()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(representative)}")
+    refused = api.post("/api/decisions/", {"commitment": "gpai-growth", "kind": "missed", "reason": "x"})
+    assert refused.status_code == 403
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    extension = api.post(
+        "/api/decisions/",
+        {"commitment": "gpai-growth", "kind": "extended", "deadline": deadline.pk, "new_due": "2026-06-30",
+         "reason": "Postponed ministerial."},
+        format="json",
+    )  # fmt: skip
+    assert extension.status_code == 201, extension.json()
+    assert extension.json()["previous_due"] == "2025-11-30"
+    early = api.post(
+        "/api/decisions/",
+        {"commitment": "gpai-growth", "kind": "extended", "deadline": deadline.pk, "new_due": "2020-01-01",
+         "reason": "Wrong way."},
+        format="json",
+    )  # fmt: skip
+    assert early.status_code == 400 and "new_due" in early.json()
+    note = api.post(
+        "/api/decisions/", {"commitment": "gpai-growth", "kind": "followed_up", "reason": "Called."}
+    )
+    assert note.status_code == 201
+    api.credentials()
+    public = api.get("/api/decisions/").json()["results"]
+    assert [d["kind"] for d in public] == ["extended"]  # follow-ups are the editors' own notes
+    detail = api.get("/api/commitments/gpai-growth/").json()
+    assert [d["kind"] for d in detail["decisions"]] == ["extended"]
+    deadline.refresh_from_db()
+    assert deadline.due_on == datetime.date(2026, 6, 30)

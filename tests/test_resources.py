@@ -138,3 +138,15 @@ def test_an_exported_formula_is_written_as_text():
     make_commitment(slug="formula", title_en='=HYPERLINK("http://evil.example")')
     exported = CSV().export_data(exported_dataset())
     assert "HYPERLINK" in exported and "=HYPERLINK" not in exported
+
+
+def test_an_import_never_changes_the_status_of_a_tracked_commitment():
+    make_commitment(slug="one", owner=make_owner(slug="france"), status="in_progress")
+    dataset = exported_dataset()
+    rows = dataset.dict
+    rows[0]["status"] = "achieved"
+    result = CommitmentResource().import_data(
+        tablib.Dataset(*[r.values() for r in rows], headers=list(rows[0]))
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Commitment.objects.get(slug="one").status == "in_progress"  # only updates and decisions set it

@@ -5,7 +5,7 @@ overdue since) and prefetch lead owners, so they cost the same number of queries
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Subquery
@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .accounts import invite_representative
 from .choices import OwnerKind, PublicationState, Role, Status
 from .dates import format_fuzzy_date
 from .models import (
@@ -295,6 +296,20 @@ class OwnerContactAdmin(SimpleHistoryAdmin):
     list_select_related = ["owner", "user"]
     search_fields = ["name", "email", "owner__name", "user__username", "user__email"]
     autocomplete_fields = ["owner", "user"]
+    actions = ["invite"]
+
+    @admin.action(description=_("Invite to sign in and report progress"), permissions=["change"])
+    def invite(self, request, queryset):
+        sent = 0
+        for contact in queryset.select_related("owner", "user"):
+            if not contact.recipient_email():
+                self.message_user(
+                    request, _("%(contact)s has no e-mail address.") % {"contact": contact}, messages.WARNING
+                )
+                continue
+            invite_representative(contact)
+            sent += 1
+        self.message_user(request, _("Invitations sent: %(n)d.") % {"n": sent}, messages.SUCCESS)
 
 
 @admin.register(Milestone)

@@ -23,7 +23,13 @@ class PageSitemap(TrackerSitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["tracker:home", "tracker:commitment_list", "tracker:overdue", "tracker:about"]
+        return [
+            "tracker:home",
+            "tracker:commitment_list",
+            "tracker:overdue",
+            "tracker:corrections",
+            "tracker:about",
+        ]
 
     def location(self, name):
         return reverse(name)

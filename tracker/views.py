@@ -187,15 +187,18 @@ def _badge_snippet(request, page_url: str, badge_url: str, alt: str) -> str:
     )
 
 
+def _extensions():
+    """Extensions, oldest first, shown on their deadline: "moved from … to …, because …"."""
+    return Decision.objects.filter(kind=DecisionKind.EXTENDED).order_by("created_at")
+
+
 @require_safe
 def commitment_detail(request, slug):
     on = today()
-    # Extensions are shown on their deadline: "moved from … to …, because …".
-    extensions = Decision.objects.filter(kind=DecisionKind.EXTENDED).order_by("created_at")
     deadlines = (
         Deadline.objects.with_overdue_flag(on)
         .select_related("milestone")
-        .prefetch_related(Prefetch("decisions", queryset=extensions, to_attr="extensions"))
+        .prefetch_related(Prefetch("decisions", queryset=_extensions(), to_attr="extensions"))
         .order_by("due", "pk")
     )
     readings = Reading.objects.order_by("measured_on")
@@ -331,6 +334,7 @@ def milestone_detail(request, slug):
         .with_overdue_flag(on)
         .filter(milestone=milestone)
         .select_related("commitment")
+        .prefetch_related(Prefetch("decisions", queryset=_extensions(), to_attr="extensions"))
         .order_by(f"commitment__title_{current_language()}", "pk")
     )
     targets = (

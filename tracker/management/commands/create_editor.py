@@ -1,15 +1,12 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
+from tracker.accounts import password_link
 from tracker.models import EDITORS_GROUP
 
 
@@ -41,15 +38,8 @@ class Command(BaseCommand):
         # No password until the editor chooses one: nothing secret is printed that outlives its first use.
         user = User.objects.create_user(username=username, email=email, password=None, is_staff=True)
         user.groups.add(group)
-        path = reverse(
-            "password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
         days = settings.PASSWORD_RESET_TIMEOUT // 86400
-        link = settings.SITE_URL.rstrip("/") + path
+        link = password_link(user)
         self.stdout.write(
             f"Editor account {username!r} created. Open this link to choose its password; it works once "
             f"and expires in {days} days:\n\n    {link}\n"
