@@ -130,6 +130,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# History (django-simple-history) is a record, not an undo button: reverting an old version in the
+# admin would change statuses and published updates behind tracker/workflow.py's back.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Accounts: representatives and editors sign in on the site (in its language), then land on their
 # workspace; the admin keeps its own sign-in page.
 LOGIN_URL = "login"

@@ -1,8 +1,10 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from tracker.forms import PasswordResetForm
 from tracker.sitemaps import SITEMAPS
 
 admin.site.site_header = "Summit Tracker"
@@ -20,6 +22,11 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     # Sign in, sign out and password reset (also the one-time link create_editor prints), in the
     # site's style and language (templates/registration/).
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("tracker.urls")),
 )

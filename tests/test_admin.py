@@ -257,22 +257,28 @@ def _upload(name, text):
 # Progress updates
 
 
-def test_an_update_added_inline_records_its_author_and_stays_submitted(editor_client, editor):
+def test_an_update_added_in_the_admin_records_its_author_and_stays_submitted(editor_client, editor):
     commitment = make_commitment()
-    commitment.sources.add(make_source())
-    url = reverse("admin:tracker_commitment_change", args=[commitment.pk])
-    data = form_data(editor_client.get(url))
-    data.update(
+    response = editor_client.post(
+        reverse("admin:tracker_progressupdate_add"),
         {
-            "updates-TOTAL_FORMS": "1",
-            "updates-0-reported_on": "2025-06-01",
-            "updates-0-text": "The first report.",
-            "updates-0-state": "published",  # read-only inline: ignored
-        }
+            "commitment": commitment.pk,
+            "reported_on": "2025-06-01",
+            "text": "The first report.",
+            "language": "en",
+            "state": "submitted",
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
+            "reported_readings-TOTAL_FORMS": "0",
+            "reported_readings-INITIAL_FORMS": "0",
+        },
     )
-    assert editor_client.post(url, data).status_code == 302
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
     update = commitment.updates.get()
     assert (update.author, update.state) == (editor, "submitted")
+    # The commitment's page lists its updates but edits none of them.
+    page = editor_client.get(reverse("admin:tracker_commitment_change", args=[commitment.pk]))
+    assert "updates-0-text" not in page.content.decode()
 
 
 def test_publishing_an_update_in_the_admin_records_the_reviewer(editor_client, editor):
@@ -311,12 +317,35 @@ def test_publishing_in_the_admin_applies_the_reported_readings_and_status(editor
     assert commitment.history.first().history_user == editor
 
 
-def test_a_published_update_cannot_be_unpublished_in_the_admin(editor_client):
-    update = make_update(make_commitment(), state="published")
+def test_a_published_update_is_read_only_in_the_admin(editor_client):
+    update = make_update(make_commitment(), state="published", text="Public words")
     url = reverse("admin:tracker_progressupdate_change", args=[update.pk])
-    data = {**form_data(editor_client.get(url)), "state": "submitted"}
-    response = editor_client.post(url, data)
+    page = editor_client.get(url)
+    assert "state" not in page.context["adminform"].form.fields
+    editor_client.post(url, {**form_data(page), "state": "submitted", "text": "Rewritten"})
+    update.refresh_from_db()
+    assert (update.state, update.text) == ("published", "Public words")
+
+
+def test_a_rejected_update_cannot_go_back_to_submitted(editor_client):
+    update = make_update(make_commitment(), state="rejected", rejection_reason="No source")
+    url = reverse("admin:tracker_progressupdate_change", args=[update.pk])
+    response = editor_client.post(url, {**form_data(editor_client.get(url)), "state": "submitted"})
     assert response.status_code == 200 and "state" in response.context["adminform"].form.errors
+
+
+def test_history_is_a_record_not_an_undo_button(editor_client):
+    commitment = make_commitment(status=Status.IN_PROGRESS)
+    commitment.sources.add(make_source())
+    first = commitment.history.first()
+    commitment.status = Status.ACHIEVED  # as the workflow would
+    commitment.save()
+    url = reverse("admin:tracker_commitment_simple_history", args=[commitment.pk, first.history_id])
+    page = editor_client.get(url)
+    assert page.status_code == 200  # old versions can be read
+    assert editor_client.post(url, {"title_en": "Reverted"}).status_code == 403
+    commitment.refresh_from_db()
+    assert commitment.status == Status.ACHIEVED
 
 
 def test_the_status_is_not_editable_on_the_commitment_form(editor_client):
@@ -379,3 +408,31 @@ def test_editors_invite_a_contact_who_then_chooses_a_password(editor_client, cli
     assert "/en/accounts/reset/" in link
     form_page = client.get(urlsplit(link.strip()).path, follow=True)
     assert form_page.context["validlink"]  # the representative chooses a password there
+
+
+def test_an_invitation_never_sends_a_password_link_to_another_address(editor_client, mailoutbox):
+    # An editor points a contact at someone else's account and at their own address.
+    boss = User.objects.create_superuser("boss", "boss@example.org", "pw")
+    victim = User.objects.create_user("victim", "victim@example.org")
+    owner = make_owner()
+    for user in (boss, victim):
+        contact = OwnerContact.objects.create(
+            owner=owner, user=user, email=f"attacker-{user.pk}@evil.example"
+        )
+        editor_client.post(
+            reverse("admin:tracker_ownercontact_changelist"),
+            {"action": "invite", "_selected_action": [contact.pk]},
+        )
+    # No mail for the superuser; the ordinary account's link goes to its own address only.
+    assert [m.to for m in mailoutbox] == [["victim@example.org"]]
+
+
+def test_an_account_with_a_password_is_told_without_a_link(editor_client, mailoutbox):
+    user = User.objects.create_user("known", "known@example.org", "a-password")
+    contact = OwnerContact.objects.create(owner=make_owner(), user=user, language="en")
+    editor_client.post(
+        reverse("admin:tracker_ownercontact_changelist"),
+        {"action": "invite", "_selected_action": [contact.pk]},
+    )
+    (message,) = mailoutbox
+    assert "/accounts/reset/" not in message.body and "known" in message.body

@@ -13,7 +13,9 @@ from tests.conftest import need_service
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = settings.BASE_DIR / "test-artifacts"
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+# serialized_rollback: every live-server test empties the database after it; this brings back the
+# migrated rows (the Editors group) before the next, which test_browser_workflow.py needs.
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
 
 PAGES = {
     "home": "",

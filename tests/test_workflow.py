@@ -129,13 +129,59 @@ def test_rejecting_needs_a_reason_and_changes_no_status(commitment, user):
         (Status.IN_PROGRESS, "", 0, set()),  # the current status: no change, no evidence needed
         (Status.ACHIEVED, "", 0, {"evidence"}),
         (Status.ACHIEVED, "", 1, set()),
+        (Status.ACHIEVED, "", 11, {"evidence"}),  # at most ten links
         (Status.STALLED, "", 1, {"reason"}),
         (Status.NOT_ACHIEVED, "", 0, {"reason", "evidence"}),
         (Status.NOT_ACHIEVED, "no_majority", 1, set()),
+        (Status.NOT_ASSESSED, "", 1, {"status"}),  # "nobody has checked" is not a report
     ],
 )
 def test_what_a_report_must_carry(commitment, status, reason, links, problems):
-    assert set(report_problems(commitment, status, reason, links)) == problems
+    evidence = [{"url": f"https://e.org/{n}"} for n in range(links)]
+    assert set(report_problems(commitment, status=status, reason=reason, evidence=evidence)) == problems
+
+
+def test_readings_and_deliverables_must_be_the_commitments_own_open_ones(commitment, target):
+    other = make_commitment()
+    foreign = Target.objects.create(commitment=other, slug="t", name_fr="T", name_en="T", target_value=1)
+    done = make_deadline(commitment, is_done=True)
+    assert set(report_problems(commitment, readings=[(foreign, Decimal(1))])) == {"readings"}
+    assert set(report_problems(commitment, readings=[(target, Decimal(1)), (target, Decimal(2))])) == {
+        "readings"
+    }
+    assert set(report_problems(commitment, readings=[(target, Decimal(-1))])) == {"readings"}
+    assert set(report_problems(commitment, done=[make_deadline(other)])) == {"marks_done"}
+    assert set(report_problems(commitment, done=[done])) == {"marks_done"}
+    assert set(report_problems(commitment, reported_on=datetime.date(2099, 1, 1))) == {"reported_on"}
+
+
+def test_publishing_an_older_report_leaves_a_newer_status_alone(commitment, user):
+    evidence = [{"url": "https://e.org"}]
+    newer = _submit(
+        commitment, user, reported_on=datetime.date(2025, 12, 1), status=Status.ACHIEVED, evidence=evidence
+    )
+    older = _submit(
+        commitment,
+        user,
+        reported_on=datetime.date(2025, 6, 1),
+        status=Status.STALLED,
+        reason="no_funding",
+        evidence=evidence,
+    )
+    publish_update(newer, by=user)
+    published = publish_update(older, by=user)
+    commitment.refresh_from_db()
+    assert commitment.status == Status.ACHIEVED and not published.status_applied
+
+
+def test_publishing_applies_only_the_commitments_own_targets_and_deadlines(commitment, target, user):
+    other = make_commitment()
+    foreign_deadline = make_deadline(other)
+    update = _submit(commitment, user)
+    update.marks_done.add(foreign_deadline)  # as an admin inline could attach it
+    publish_update(update, by=user)
+    foreign_deadline.refresh_from_db()
+    assert not foreign_deadline.is_done
 
 
 def test_a_stalled_report_without_a_reason_is_refused_by_the_model_too(commitment, user):

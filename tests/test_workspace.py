@@ -421,3 +421,67 @@ def test_workspace_pages_cost_the_same_queries_at_two_sizes(editor_client, rep_c
         make_update(gpai, state=PublicationState.SUBMITTED, text=f"Report {n}")
         Decision.objects.create(commitment=gpai, kind=DecisionKind.FOLLOWED_UP, reason=f"Call {n}")
     assert counts() == before
+
+
+def test_a_crafted_post_without_an_owner_is_refused(rep_client, gpai):
+    response = rep_client.post(url("log_progress", "gpai-growth"), {**log_data(gpai), "on_behalf_of": ""})
+    assert response.status_code == 403 and not ProgressUpdate.objects.exists()
+
+
+def test_drafts_do_not_exist_for_representatives(rep_client, gpai, editor_client):
+    gpai.is_public = False
+    gpai.save()
+    assert rep_client.get(url("log_progress", "gpai-growth")).status_code == 404
+    assert rep_client.get(url("my_commitments")).context["commitments"] == []
+    assert editor_client.get(url("log_progress", "gpai-growth")).status_code == 200
+
+
+def test_a_follow_up_cannot_change_the_status(editor_client, gpai):
+    response = editor_client.post(
+        url("decide", "gpai-growth"),
+        {"kind": DecisionKind.FOLLOWED_UP, "new_status": Status.ACHIEVED, "reason": "Phoned them."},
+    )
+    assert response.status_code == 400 and "new_status" in response.context["form"].errors
+    gpai.refresh_from_db()
+    assert gpai.status == Status.IN_PROGRESS
+
+
+def test_a_done_deliverable_cannot_be_extended(editor_client, gpai):
+    deadline = gpai.deadlines.get()
+    deadline.is_done = True
+    deadline.save()
+    response = editor_client.post(
+        url("decide", "gpai-growth"),
+        {
+            "kind": DecisionKind.EXTENDED,
+            "deadline": deadline.pk,
+            "new_due": "2027-01-01",
+            "reason": "Why not.",
+        },
+    )
+    assert response.status_code == 400 and "deadline" in response.context["form"].errors
+
+
+def test_an_account_without_a_password_can_ask_for_a_new_link(client, gpai):
+    User.objects.create_user("invited", "invited@example.org", password=None)
+    with translation.override("en"):
+        client.post(reverse("password_reset"), {"email": "invited@example.org"})
+    (message,) = mail.outbox
+    assert "/en/accounts/reset/" in message.body
+
+
+def test_a_target_unit_is_escaped_in_the_form(rep_client, gpai):
+    target = gpai.targets.get()
+    target.unit_en = target.unit_fr = "<b>members</b>"
+    target.save()
+    page = rep_client.get(url("log_progress", "gpai-growth")).content.decode()
+    assert "<b>members</b>" not in page and "&lt;b&gt;members&lt;/b&gt;" in page
+
+
+def test_the_history_names_accounts_not_ids(rep_client, editor_client, gpai):
+    rep_client.post(url("log_progress", "gpai-growth"), log_data(gpai))
+    editor_client.post(url("publish_update", ProgressUpdate.objects.get().pk))
+    with translation.override("en"):
+        entries = editor_client.get(url("commitment_history", "gpai-growth")).context["entries"]
+    reviewed = [c for e in entries for c in e.changes if c.field == "reviewed by"]
+    assert [(c.old, c.new) for c in reviewed] == [("—", "editor")]

@@ -26,3 +26,16 @@ def represented_owners(user) -> QuerySet[Owner]:
 def reporting_owners(user, commitment: Commitment) -> QuerySet[Owner]:
     """Return the owners `user` may report for on `commitment`: those it represents that take part in it."""
     return represented_owners(user).filter(involvements__commitment=commitment).distinct()
+
+
+def may_report(user, commitment: Commitment, owner: Owner | None) -> bool:
+    """
+    Return True when `user` may submit a progress report on `commitment` for `owner`: editors always
+    (in their own name when `owner` is None); a representative for an owner it represents that takes
+    part in a public commitment.
+    """
+    if is_editor(user):
+        return True
+    if owner is None or not commitment.is_public:
+        return False
+    return reporting_owners(user, commitment).filter(pk=owner.pk).exists()

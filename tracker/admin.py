@@ -7,6 +7,7 @@ overdue since) and prefetch lead owners, so they cost the same number of queries
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .accounts import invite_representative
+from .accounts import CannotInvite, invite_representative
 from .choices import OwnerKind, PublicationState, Role, Status
 from .dates import format_fuzzy_date
 from .models import (
@@ -37,7 +38,20 @@ from .models import (
     Target,
 )
 from .resources import CommitmentResource
-from .workflow import publish_update, record_decision, reject_update
+from .workflow import TRANSITIONS, publish_update, record_decision, reject_update
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """
+    History pages show old versions and never restore one: a revert would change statuses and
+    published updates behind tracker/workflow.py's back (SIMPLE_HISTORY_REVERT_DISABLED hides the
+    button; this refuses the POST too).
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied(_("The history is a record: correct the present instead."))
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -112,13 +126,18 @@ class TargetInline(admin.TabularInline):
 
 
 class ProgressUpdateInline(admin.TabularInline):
+    """The commitment's updates, listed; each is written, published or rejected on its own page."""
+
     model = ProgressUpdate
-    fields = ["reported_on", "on_behalf_of", "status", "state", "text"]
-    # Publishing and rejecting happen on the update's own page, where the reviewer is recorded.
-    readonly_fields = ["state"]
-    autocomplete_fields = ["on_behalf_of"]
-    show_change_link = True  # evidence links are edited on the update's own page
+    fields = readonly_fields = ["reported_on", "on_behalf_of", "status", "state"]
+    show_change_link = True
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CommitmentChangeList(ChangeList):
@@ -145,7 +164,7 @@ class CommitmentChangeList(ChangeList):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class CommitmentAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [CommitmentResource]
     list_display = ["title_en", "axis", "kind", "status", "lead_owners", "next_deadline", "overdue"]
     list_filter = [
@@ -231,19 +250,6 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
             ]
         )
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not ProgressUpdate:
-            return super().save_formset(request, form, formset, change)
-        # Updates added inline are the editor's own entries: record who wrote them.
-        updates = formset.save(commit=False)
-        for update in formset.deleted_objects:
-            update.delete()
-        for update in updates:
-            if update.author_id is None:
-                update.author = request.user
-            update.save()
-        formset.save_m2m()
-
     @admin.display(description=_("lead"))
     def lead_owners(self, obj):
         return format_html_join(
@@ -261,7 +267,7 @@ class CommitmentAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Owner)
-class OwnerAdmin(SimpleHistoryAdmin):
+class OwnerAdmin(HistoryAdmin):
     list_display = ["name", "short_name", "kind", "country", "commitment_count"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "name_en", "short_name", "slug"]
@@ -290,7 +296,7 @@ class OwnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OwnerContact)
-class OwnerContactAdmin(SimpleHistoryAdmin):
+class OwnerContactAdmin(HistoryAdmin):
     list_display = ["__str__", "owner", "user", "email", "language", "receives_reminders"]
     list_filter = ["language", "receives_reminders"]
     list_select_related = ["owner", "user"]
@@ -302,18 +308,17 @@ class OwnerContactAdmin(SimpleHistoryAdmin):
     def invite(self, request, queryset):
         sent = 0
         for contact in queryset.select_related("owner", "user"):
-            if not contact.recipient_email():
-                self.message_user(
-                    request, _("%(contact)s has no e-mail address.") % {"contact": contact}, messages.WARNING
-                )
-                continue
-            invite_representative(contact)
-            sent += 1
+            try:
+                invite_representative(contact)
+            except CannotInvite as refusal:
+                self.message_user(request, str(refusal), messages.WARNING)
+            else:
+                sent += 1
         self.message_user(request, _("Invitations sent: %(n)d.") % {"n": sent}, messages.SUCCESS)
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(HistoryAdmin):
     list_display = ["name_en", "date_shown", "place"]
     search_fields = ["name_fr", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -332,7 +337,7 @@ class DueColumn:
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(DueColumn, SimpleHistoryAdmin):
+class DeadlineAdmin(DueColumn, HistoryAdmin):
     list_display = ["title_en", "commitment", "due_shown", "is_done", "done_on"]
     list_filter = ["is_done", "milestone"]
     list_select_related = ["commitment", "milestone"]
@@ -346,7 +351,7 @@ class ReadingInline(admin.TabularInline):
 
 
 @admin.register(Target)
-class TargetAdmin(DueColumn, SimpleHistoryAdmin):
+class TargetAdmin(DueColumn, HistoryAdmin):
     list_display = ["name_en", "commitment", "baseline", "target_value", "unit_en", "currency", "due_shown"]
     list_select_related = ["commitment", "milestone"]
     search_fields = ["name_fr", "name_en", "commitment__title_en"]
@@ -354,12 +359,29 @@ class TargetAdmin(DueColumn, SimpleHistoryAdmin):
     inlines = [ReadingInline]
 
 
-class EvidenceInline(admin.TabularInline):
+class FrozenOncePublished:
+    """An inline of a progress update that cannot change once the update is public (correct it instead)."""
+
+    def has_add_permission(self, request, obj=None):
+        return not _published(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _published(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _published(obj) and super().has_delete_permission(request, obj)
+
+
+def _published(update) -> bool:
+    return update is not None and update.state == PublicationState.PUBLISHED
+
+
+class EvidenceInline(FrozenOncePublished, admin.TabularInline):
     model = Evidence
     extra = 1
 
 
-class ReportedReadingInline(admin.TabularInline):
+class ReportedReadingInline(FrozenOncePublished, admin.TabularInline):
     model = ReportedReading
     autocomplete_fields = ["target"]
     extra = 0
@@ -381,16 +403,18 @@ class ProgressUpdateAdminForm(forms.ModelForm):
         ]
 
     def clean_state(self):
-        state = self.cleaned_data["state"]
-        if self.instance.state == PublicationState.PUBLISHED and state != PublicationState.PUBLISHED:
+        # The workflow's transitions: a new update starts as submitted.
+        state, before = self.cleaned_data["state"], self.instance.state or PublicationState.SUBMITTED
+        if state != before and state not in TRANSITIONS[before]:
             raise forms.ValidationError(
-                _("A published update stays published; record a correction on its commitment instead.")
+                _("An update cannot go from “%(before)s” to “%(after)s”.")
+                % {"before": PublicationState(before).label, "after": PublicationState(state).label}
             )
         return state
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(SimpleHistoryAdmin):
+class ProgressUpdateAdmin(HistoryAdmin):
     form = ProgressUpdateAdminForm
     list_display = ["commitment", "reported_on", "on_behalf_of", "status", "state", "author"]
     list_filter = ["state", "status"]
@@ -399,6 +423,12 @@ class ProgressUpdateAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["commitment", "on_behalf_of", "marks_done"]
     readonly_fields = ["author", "reviewed_by", "reviewed_at", "created_at", "updated_at"]
     inlines = [EvidenceInline, ReportedReadingInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published update is a public fact: editors correct it with a decision, not by editing it.
+        if _published(obj):
+            return [*ProgressUpdateAdminForm.Meta.fields, *self.readonly_fields]
+        return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -410,20 +440,20 @@ class ProgressUpdateAdmin(SimpleHistoryAdmin):
         if "state" in form.changed_data:
             obj.state = form.initial.get("state", PublicationState.SUBMITTED)
         super().save_model(request, obj, form, change)
-        self._new_state = state if "state" in form.changed_data else None
+        obj._new_state = state if "state" in form.changed_data else None
 
     def save_related(self, request, form, formsets, change):
         # After the evidence and readings are saved, so that publishing applies them too.
         super().save_related(request, form, formsets, change)
         update = form.instance
-        if self._new_state == PublicationState.PUBLISHED:
+        if getattr(update, "_new_state", None) == PublicationState.PUBLISHED:
             publish_update(update, by=request.user)
-        elif self._new_state == PublicationState.REJECTED:
+        elif getattr(update, "_new_state", None) == PublicationState.REJECTED:
             reject_update(update, by=request.user, reason=update.rejection_reason)
 
 
 @admin.register(Decision)
-class DecisionAdmin(SimpleHistoryAdmin):
+class DecisionAdmin(HistoryAdmin):
     """Review decisions are applied as they are recorded and never edited: a new one answers a mistake."""
 
     list_display = ["commitment", "kind", "decided_on", "decided_by"]
@@ -453,7 +483,7 @@ class DecisionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(SimpleHistoryAdmin):
+class SourceDocumentAdmin(HistoryAdmin):
     list_display = ["title", "publisher", "published_shown", "is_reference"]
     search_fields = ["title", "publisher"]
 
@@ -464,7 +494,7 @@ class SourceDocumentAdmin(SimpleHistoryAdmin):
 
 # Models edited inline above get an admin of their own too, for their change history pages.
 @admin.register(Involvement)
-class InvolvementAdmin(SimpleHistoryAdmin):
+class InvolvementAdmin(HistoryAdmin):
     list_display = ["commitment", "owner", "role", "since"]
     list_filter = ["role"]
     list_select_related = ["commitment", "owner"]
@@ -473,19 +503,19 @@ class InvolvementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StatedCount, Amount)
-class ChildAdmin(SimpleHistoryAdmin):
+class ChildAdmin(HistoryAdmin):
     list_display = ["__str__"]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(HistoryAdmin):
     list_display = ["__str__", "update"]
     list_select_related = ["update__commitment"]
     autocomplete_fields = ["update"]
 
 
 @admin.register(Reading)
-class ReadingAdmin(SimpleHistoryAdmin):
+class ReadingAdmin(HistoryAdmin):
     list_display = ["target", "measured_on", "value"]
     list_select_related = ["target"]
     autocomplete_fields = ["target"]

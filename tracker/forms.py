@@ -6,13 +6,15 @@ and the API.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Status
 from .dates import DatePrecision, today
 from .fields import current_language
-from .models import Commitment, Decision, Evidence, ProgressUpdate
+from .models import Commitment, Deadline, Decision, Evidence, ProgressUpdate
 from .workflow import report_problems
 
 MAX_EVIDENCE_LINKS = 10
@@ -39,11 +41,14 @@ class UpdateForm(forms.ModelForm):
         }
         labels = {"status": _("Status it reports")}
 
-    def __init__(self, *args, commitment: Commitment, owners, **kwargs):
+    def __init__(self, *args, commitment: Commitment, owners, owner_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.commitment = commitment
         self.fields["on_behalf_of"].queryset = owners
-        self.fields["on_behalf_of"].empty_label = None
+        # A representative always reports for one of its owners; an editor may write in its own name.
+        self.fields["on_behalf_of"].required = owner_required
+        if owner_required:
+            self.fields["on_behalf_of"].empty_label = None
         self.fields["on_behalf_of"].label = _("Reporting for")
         self.fields["status"].choices = [("", _("Unchanged"))] + [
             (value, label) for value, label in Status.choices if value != Status.NOT_ASSESSED
@@ -53,7 +58,7 @@ class UpdateForm(forms.ModelForm):
         self.fields["reported_on"].help_text = _("The day the facts you report were true.")
         deadlines = commitment.deadlines.filter(is_done=False).select_related("milestone").order_by("pk")
         self.fields["marks_done"].queryset = deadlines
-        self.fields["marks_done"].label_from_instance = lambda d: f"{d.title} ({d.due_label()})"
+        self.fields["marks_done"].label_from_instance = Deadline.choice_label
         self.fields["marks_done"].help_text = _("Deliverables this update reports done.")
         self.targets = list(commitment.targets.order_by("pk"))
         for target in self.targets:
@@ -64,7 +69,10 @@ class UpdateForm(forms.ModelForm):
                 max_digits=18,
                 decimal_places=2,
                 min_value=0,
-                help_text=_("New value on the report's date") + (f" ({unit})" if unit else ""),
+                # Rendered as HTML by Django's field template: the unit is escaped here.
+                help_text=format_html("{} ({})", _("New value on the report's date"), unit)
+                if unit
+                else _("New value on the report's date"),
             )
 
     def report_fields(self):
@@ -73,21 +81,23 @@ class UpdateForm(forms.ModelForm):
     def reading_fields(self):
         return [self[f"reading_{target.pk}"] for target in self.targets]
 
-    def clean_reported_on(self):
-        reported_on = self.cleaned_data["reported_on"]
-        if reported_on > today():
-            raise ValidationError(_("A report cannot be dated in the future."))
-        return reported_on
-
     def readings(self):
         """Return [(target, value)] for the readings filled in."""
         values = ((target, self.cleaned_data.get(f"reading_{target.pk}")) for target in self.targets)
         return [(target, value) for target, value in values if value is not None]
 
-    def check_report(self, evidence_count: int) -> bool:
-        """Add the workflow's objections (evidence, reason) to the form; return True when there are none."""
-        status, reason = self.cleaned_data.get("status", ""), self.cleaned_data.get("reason", "")
-        problems = report_problems(self.commitment, status, reason, evidence_count)
+    def check_report(self, evidence: list[dict]) -> bool:
+        """Add the objections of tracker/workflow.py to the form; return True when there are none."""
+        data = self.cleaned_data
+        problems = report_problems(
+            self.commitment,
+            status=data["status"],
+            reason=data["reason"],
+            reported_on=data["reported_on"],
+            evidence=evidence,
+            readings=self.readings(),
+            done=data["marks_done"],
+        )
         for field, message in problems.items():
             self.add_error(field if field in self.fields else None, message)
         return not problems
@@ -146,7 +156,7 @@ class DecisionForm(forms.ModelForm):
     def __init__(self, *args, commitment: Commitment, **kwargs):
         super().__init__(*args, instance=Decision(commitment=commitment), **kwargs)
         self.fields["deadline"].queryset = commitment.deadlines.select_related("milestone").order_by("pk")
-        self.fields["deadline"].label_from_instance = lambda d: f"{d.title} ({d.due_label()})"
+        self.fields["deadline"].label_from_instance = Deadline.choice_label
         self.fields["new_precision"].initial = DatePrecision.DAY
         self.fields["new_precision"].required = False  # only an extension has a new date
 
@@ -158,3 +168,16 @@ class DecisionForm(forms.ModelForm):
         # The language the editor writes in, so that the public page marks it for screen readers.
         self.instance.language = current_language()
         return self.instance
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """
+    Django's reset form, also for accounts that have not chosen a password yet: an invited
+    representative or a new editor whose first link expired asks for another one here.
+    """
+
+    def get_users(self, email):
+        User = get_user_model()
+        email_field = User.get_email_field_name()
+        users = User._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True})
+        return (user for user in users if getattr(user, email_field).casefold() == email.casefold())

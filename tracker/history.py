@@ -10,8 +10,11 @@ import datetime
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.contrib.auth import get_user_model
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import current_language
 from .models import (
     Amount,
     Commitment,
@@ -68,9 +71,9 @@ def commitment_history(commitment: Commitment) -> list[Entry]:
     ]
     entries = []
     for records in histories:
-        entries.extend(
-            _entries(records.select_related("history_user").order_by("id", "history_date", "history_id"))
-        )
+        ordered = records.select_related("history_user").order_by("id", "history_date", "history_id")
+        entries.extend(_entries(ordered))
+    _name_accounts(entries)
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
 
@@ -86,7 +89,7 @@ def _entries(records) -> list[Entry]:
                 when=record.history_date,
                 who=record.history_user,
                 kind=model._meta.verbose_name,
-                label=_label(model, record),
+                label=_label(record),
                 action=ACTIONS.get(record.history_type, record.history_type),
                 reason=record.history_change_reason or "",
             )
@@ -98,9 +101,10 @@ def _entries(records) -> list[Entry]:
     return entries
 
 
-def _label(model, record) -> str:
-    # Each record's own fields (no query): titles and names where the model has them.
-    for name in ("title_en", "name_en", "slug"):
+def _label(record) -> str:
+    # Each record's own fields (no query): its title or name in the page's language where it has one.
+    language = current_language()
+    for name in (f"title_{language}", "title_en", f"name_{language}", "name_en", "name", "slug"):
         if getattr(record, name, ""):
             return getattr(record, name)
     return f"#{record.id}"
@@ -109,10 +113,30 @@ def _label(model, record) -> str:
 def _change(model, name: str, old, new) -> Change:
     model_field = model._meta.get_field(name)
     choices = dict(model_field.flatchoices) if model_field.choices else {}
+    account = model_field.is_relation and model_field.related_model is get_user_model()
 
-    def shown(value) -> str:
+    def shown(value):
         if value in (None, ""):
             return "—"
+        if account:
+            return value  # an account id, named in one query by _name_accounts
+        if model_field.is_relation:
+            return f"#{value}"
+        if isinstance(value, datetime.datetime):
+            return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        if isinstance(value, datetime.date):
+            return formats.date_format(value, "SHORT_DATE_FORMAT")
         return str(choices.get(value, value))
 
     return Change(field=str(model_field.verbose_name), old=shown(old), new=shown(new))
+
+
+def _name_accounts(entries: list[Entry]) -> None:
+    """Replace account ids in the changes (author, reviewer…) with user names, in one query."""
+    ids = {v for e in entries for c in e.changes for v in (c.old, c.new) if isinstance(v, int)}
+    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
+    for entry in entries:
+        for change in entry.changes:
+            change.old, change.new = (
+                names.get(v, f"#{v}") if isinstance(v, int) else v for v in (change.old, change.new)
+            )

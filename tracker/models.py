@@ -460,6 +460,10 @@ class Deadline(DueAtMilestoneOrDate):
     def __str__(self):
         return f"{self.title_en} ({self.due_label()})"
 
+    def choice_label(self) -> str:
+        """Return the deliverable and its due date in the active language, as the forms' choices show it."""
+        return f"{self.title} ({self.due_label()})"
+
 
 class Target(DueAtMilestoneOrDate):
     """A number a commitment aims at (members, money, sites), with a baseline and dated readings."""
@@ -563,6 +567,7 @@ class ProgressUpdate(Timestamped):
         null=True,
         blank=True,
         related_name="progress_updates",
+        verbose_name=_("author"),
     )
     on_behalf_of = models.ForeignKey(
         Owner,
@@ -585,6 +590,13 @@ class ProgressUpdate(Timestamped):
         help_text=_("Why the commitment is stalled or not achieved."),
     )
     text = models.TextField(_("text"), help_text=_("Markdown: paragraphs, lists, emphasis and links."))
+    language = models.CharField(
+        _("written in"),
+        max_length=2,
+        choices=Language,
+        default=Language.FRENCH,
+        help_text=_("The text's language."),
+    )
     marks_done = models.ManyToManyField(
         "Deadline",
         blank=True,
@@ -596,7 +608,12 @@ class ProgressUpdate(Timestamped):
         _("publication"), max_length=10, choices=PublicationState, default=PublicationState.SUBMITTED
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
@@ -721,7 +738,12 @@ class Decision(DatesWithPrecision, Timestamped):
     language = models.CharField(_("written in"), max_length=2, choices=Language, default=Language.FRENCH)
     evidence_url = WebAddressField(_("evidence"), max_length=500, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_on = models.DateField(_("date"), default=today)
 
@@ -769,18 +791,27 @@ class Decision(DatesWithPrecision, Timestamped):
                 errors["new_due"] = _("Give the new date.")
         if self.kind == DecisionKind.ACHIEVED and not self.evidence_url:
             errors["evidence_url"] = _("Link to the evidence that it was achieved.")
+        verdict = DecisionKind(self.kind).sets_status if self.kind in DecisionKind.values else ""
+        if self.kind != DecisionKind.CORRECTION and self.new_status and self.new_status != verdict:
+            errors["new_status"] = _("Only a correction sets a status of the editor’s choosing.")
         if self.deadline_id and self.commitment_id and self.deadline.commitment_id != self.commitment_id:
             errors["deadline"] = _("This deadline belongs to another commitment.")
         # Checked when the decision is made: once applied, the deadline is due on the new date.
         extension = self._state.adding and self.kind == DecisionKind.EXTENDED
         if extension and self.deadline_id and self.new_due and self.new_due <= self.deadline.due_date():
             errors["new_due"] = _("An extension moves the deadline later; correct an earlier date instead.")
+        if extension and self.deadline_id and self.deadline.is_done:
+            errors["deadline"] = _("This deliverable is done: there is nothing to extend.")
         if errors:
             raise ValidationError(errors)
 
     def is_public(self) -> bool:
         """Return True when the decision changes what the public sees (follow-ups are the editors' own)."""
         return self.kind in DecisionKind.public()
+
+    def changed_status(self) -> bool:
+        """Return True when the decision moved the commitment's status."""
+        return bool(self.new_status) and self.new_status != self.previous_status
 
     def previous_due_label(self) -> str:
         return format_fuzzy_date(self.previous_due, self.previous_precision) if self.previous_due else ""

@@ -159,6 +159,17 @@ class ProgressUpdateQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(state=PublicationState.SUBMITTED)
 
+    def for_display(self):
+        """Fetch what an update shows (includes/_update.html), in a constant number of queries."""
+        from .models import Deadline, Evidence
+
+        deadlines = Deadline.objects.select_related("milestone").order_by("pk")
+        return self.select_related("commitment", "on_behalf_of").prefetch_related(
+            models.Prefetch("evidence", queryset=Evidence.objects.order_by("pk")),
+            "reported_readings__target",
+            models.Prefetch("marks_done", queryset=deadlines),
+        )
+
 
 class DecisionQuerySet(models.QuerySet):
     def public(self):

@@ -31,7 +31,6 @@ from .models import (
     Commitment,
     Deadline,
     Decision,
-    Evidence,
     Involvement,
     Milestone,
     Owner,
@@ -202,16 +201,7 @@ def commitment_detail(request, slug):
         .order_by("due", "pk")
     )
     readings = Reading.objects.order_by("measured_on")
-    updates = (
-        ProgressUpdate.objects.published()
-        .select_related("on_behalf_of")
-        .prefetch_related(
-            Prefetch("evidence", queryset=Evidence.objects.order_by("pk")),
-            "reported_readings__target",
-            Prefetch("marks_done", queryset=Deadline.objects.order_by("pk")),
-        )
-        .order_by("reported_on", "created_at")
-    )
+    updates = ProgressUpdate.objects.published().for_display().order_by("reported_on", "created_at")
     commitment = get_object_or_404(
         Commitment.objects.public()
         .with_latest_update()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from .choices import DecisionKind, PublicationState, Status
 from .dates import DatePrecision, today
+from .fields import current_language
 from .models import (
     Commitment,
     Deadline,
@@ -29,19 +30,55 @@ from .models import (
     Target,
 )
 
+MAX_EVIDENCE_LINKS = 10
 
-def report_problems(commitment: Commitment, status: str, reason: str, evidence_count: int) -> dict:
+# Which publication states an update may move to, and from which (publish_update, reject_update).
+TRANSITIONS = {
+    PublicationState.SUBMITTED: {PublicationState.PUBLISHED, PublicationState.REJECTED},
+    PublicationState.REJECTED: {PublicationState.PUBLISHED},  # an editor may change their mind
+    PublicationState.PUBLISHED: set(),  # a published fact is corrected by a decision, never withdrawn
+}
+
+
+def report_problems(
+    commitment: Commitment,
+    *,
+    status: str = "",
+    reason: str = "",
+    reported_on: datetime.date | None = None,
+    evidence: Iterable[dict] = (),
+    readings: Iterable[tuple[Target, Decimal]] = (),
+    done: Iterable[Deadline] = (),
+) -> dict:
     """
-    Return what a progress report lacks before it may be submitted, as {field: message}.
+    Return what stops a progress report from being submitted, as {field: message}; empty when nothing.
 
-    An update that changes the status must link to evidence; one that reports a commitment stalled or
-    not achieved must say why. The web form and the API both ask this.
+    The rules of a report, for the web form, the API and `submit_update` alike: a status change links
+    to evidence; "stalled" and "not achieved" say why; "not yet assessed" is not a report; the report
+    is not dated in the future; readings are of this commitment's targets, one each, not negative;
+    deliverables are this commitment's open ones.
     """
     problems = {}
-    if status and status != commitment.status and not evidence_count:
+    evidence, readings, done = list(evidence), list(readings), list(done)
+    if status == Status.NOT_ASSESSED:
+        problems["status"] = _("“Not yet assessed” means that nobody has checked; report another status.")
+    if status and status != commitment.status and not evidence:
         problems["evidence"] = _("An update that changes the status needs at least one evidence link.")
+    elif len(evidence) > MAX_EVIDENCE_LINKS:
+        problems["evidence"] = _("At most %(n)d evidence links.") % {"n": MAX_EVIDENCE_LINKS}
     if status in Status.needing_reason() and not reason:
         problems["reason"] = _("Say why the commitment is stalled or not achieved.")
+    if reported_on and reported_on > today():
+        problems["reported_on"] = _("A report cannot be dated in the future.")
+    targets = [target.pk for target, _value in readings]
+    if any(target.commitment_id != commitment.pk for target, _value in readings):
+        problems["readings"] = _("A reading must be for one of this commitment’s targets.")
+    elif len(set(targets)) != len(targets):
+        problems["readings"] = _("Give one reading per target.")
+    elif any(value < 0 for _target, value in readings):
+        problems["readings"] = _("A reading cannot be negative.")
+    if any(d.commitment_id != commitment.pk or d.is_done for d in done):
+        problems["marks_done"] = _("A deliverable must be one of this commitment’s open deadlines.")
     return problems
 
 
@@ -55,11 +92,24 @@ def submit_update(
     reported_on: datetime.date | None = None,
     status: str = "",
     reason: str = "",
+    language: str = "",
     evidence: Iterable[dict] = (),
     readings: Iterable[tuple[Target, Decimal]] = (),
     done: Iterable[Deadline] = (),
 ) -> ProgressUpdate:
     """Record a progress report as submitted, with its evidence links, readings and done deliverables."""
+    evidence, readings, done = list(evidence), list(readings), list(done)
+    problems = report_problems(
+        commitment,
+        status=status,
+        reason=reason,
+        reported_on=reported_on,
+        evidence=evidence,
+        readings=readings,
+        done=done,
+    )
+    if problems:
+        raise ValidationError(problems)
     update = ProgressUpdate(
         commitment=commitment,
         author=author,
@@ -68,6 +118,7 @@ def submit_update(
         status=status,
         reason=reason,
         text=text,
+        language=language or current_language(),
         state=PublicationState.SUBMITTED,
     )
     update._history_user = author
@@ -86,41 +137,59 @@ def submit_update(
 @transaction.atomic
 def publish_update(update: ProgressUpdate, by) -> ProgressUpdate:
     """
-    Make a submitted (or earlier rejected) update public and apply what it reports: the commitment's
-    status, its readings (dated on the update's date) and the deliverables it reports done.
+    Make a submitted (or earlier rejected) update public and apply what it reports: its readings (dated
+    on the update's date), the deliverables it reports done, and its status — unless a newer published
+    report or a later editors' decision already speaks to the status (`update.status_applied` says).
     """
     # Locked, so that two editors publishing at once apply it once.
     update = ProgressUpdate.objects.select_for_update().select_related("commitment").get(pk=update.pk)
-    if update.state == PublicationState.PUBLISHED:
+    if PublicationState.PUBLISHED not in TRANSITIONS[update.state]:
         raise ValidationError(_("This update is already published."))
+    commitment = update.commitment
     update.state, update.reviewed_by, update.reviewed_at = PublicationState.PUBLISHED, by, timezone.now()
     update.rejection_reason = ""
     _save(update, by, ["state", "reviewed_by", "reviewed_at", "rejection_reason", "updated_at"])
     cause = f"Published progress update {update.pk}"
     first_link = update.evidence.order_by("pk").first()
-    for reported in update.reported_readings.select_related("target"):
+    # Only this commitment's targets and deadlines, whatever was attached (the admin does not filter).
+    for reported in update.reported_readings.filter(target__commitment=commitment).select_related("target"):
         reading = Reading.objects.filter(target=reported.target, measured_on=update.reported_on).first()
         reading = reading or Reading(target=reported.target, measured_on=update.reported_on)
         reading.value, reading.measured_precision = reported.value, DatePrecision.DAY
-        reading.from_update = update
-        reading.source_url = reading.source_url or (first_link.url if first_link else "")
+        reading.from_update, reading.source_url = update, first_link.url if first_link else ""
         reading._change_reason = cause
         _save(reading, by)
-    for deadline in update.marks_done.filter(is_done=False):
+    for deadline in update.marks_done.filter(commitment=commitment, is_done=False):
         deadline.is_done, deadline.done_on = True, update.reported_on
         deadline.done_precision = DatePrecision.DAY
         deadline._change_reason = cause
         _save(deadline, by, ["is_done", "done_on", "done_precision"])
-    if update.status:
-        _set_status(update.commitment, update.status, by, cause)
+    update.status_applied = bool(update.status) and not _status_spoken_since(update)
+    if update.status_applied:
+        _set_status(commitment, update.status, by, cause)
     return update
+
+
+def _status_spoken_since(update: ProgressUpdate) -> bool:
+    """Return True when a newer published report or a later decision has set the status since `update`."""
+    later = {"commitment": update.commitment_id}
+    newer_report = (
+        ProgressUpdate.objects.published()
+        .filter(**later, reported_on__gt=update.reported_on)
+        .exclude(status="")
+        .exclude(pk=update.pk)
+    )
+    later_decision = Decision.objects.filter(**later, decided_on__gt=update.reported_on).exclude(
+        new_status=""
+    )
+    return newer_report.exists() or later_decision.exists()
 
 
 @transaction.atomic
 def reject_update(update: ProgressUpdate, by, reason: str) -> ProgressUpdate:
     """Keep a submitted update off the public site, with the editor's reason for its author to read."""
     update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
-    if update.state != PublicationState.SUBMITTED:
+    if PublicationState.REJECTED not in TRANSITIONS[update.state]:
         raise ValidationError(
             _("Only a submitted update can be rejected; correct a published one with a decision.")
         )
@@ -141,8 +210,15 @@ def record_decision(decision: Decision, by) -> Decision:
     commitment = Commitment.objects.select_for_update().get(pk=decision.commitment_id)
     decision.commitment, decision.decided_by = commitment, by
     decision.previous_status = commitment.status
-    decision.new_status = DecisionKind(decision.kind).sets_status or decision.new_status
-    deadline = decision.deadline
+    verdict = DecisionKind(decision.kind).sets_status if decision.kind in DecisionKind.values else ""
+    decision.new_status = verdict or decision.new_status
+    deadline = None
+    if decision.deadline_id:
+        # Locked and read afresh: two editors extending at once see each other's new date.
+        deadline = (
+            Deadline.objects.select_for_update().select_related("milestone").get(pk=decision.deadline_id)
+        )
+        decision.deadline = deadline
     if decision.kind == DecisionKind.EXTENDED and deadline is not None:
         decision.previous_due = deadline.due_date()
         decision.previous_precision = deadline.due_date_precision()

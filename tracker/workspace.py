@@ -13,18 +13,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .access import is_editor, reporting_owners, represented_owners
+from .access import is_editor, may_report, reporting_owners, represented_owners
 from .choices import PublicationState, Role
 from .dates import today
 from .fields import current_language
 from .forms import DecisionForm, RejectForm, UpdateForm, evidence_formset
 from .history import commitment_history
-from .models import Commitment, Deadline, Decision, Evidence, Involvement, ProgressUpdate
+from .models import Commitment, Deadline, Decision, Involvement, Owner, ProgressUpdate
 from .views import _listed
 from .workflow import publish_update, record_decision, reject_update, submit_update
 
@@ -46,19 +48,15 @@ def editor_required(view):
 
 
 def _updates():
-    """Updates with what their rendering needs (the public page's own partial)."""
-    return ProgressUpdate.objects.select_related("commitment", "on_behalf_of", "author").prefetch_related(
-        Prefetch("evidence", queryset=Evidence.objects.order_by("pk")),
-        "reported_readings__target",
-        Prefetch("marks_done", queryset=Deadline.objects.select_related("milestone")),
-    )
+    """Updates as the public page shows them, with their author for the editors."""
+    return ProgressUpdate.objects.for_display().select_related("author")
 
 
 @login_required
 def my_commitments(request):
     owners = list(represented_owners(request.user))
     commitments = (
-        _listed(Commitment.objects.filter(involvements__owner__in=owners).distinct())
+        _listed(Commitment.objects.public().filter(involvements__owner__in=owners).distinct())
         .with_latest_update()
         .order_by(f"title_{current_language()}")
     )
@@ -87,24 +85,25 @@ def my_commitments(request):
 
 @login_required
 def log_progress(request, slug):
-    commitment = get_object_or_404(Commitment, slug=slug)
     editor = is_editor(request.user)
-    owners = reporting_owners(request.user, commitment)
-    if editor and not owners.exists():
-        # Editors may log on behalf of any owner taking part, e.g. from an e-mail they received.
-        owners = commitment.owners.distinct()
+    # Drafts are the editors' own: to anyone else they do not exist.
+    visible = Commitment.objects.all() if editor else Commitment.objects.public()
+    commitment = get_object_or_404(visible, slug=slug)
+    # Editors may also report for any owner taking part, e.g. from an e-mail they received.
+    owners = commitment.owners.distinct() if editor else reporting_owners(request.user, commitment)
     if not editor and not owners.exists():
         raise PermissionDenied(_("You represent no owner of this commitment."))
     if request.method == "POST" and not editor:
-        # A crafted POST naming another owner is refused outright, not merely invalid.
+        # A crafted POST naming another owner (or none) is refused outright, not merely invalid.
         chosen = request.POST.get("on_behalf_of", "")
-        if chosen and chosen not in {str(pk) for pk in owners.values_list("pk", flat=True)}:
+        owner = Owner.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        if not may_report(request.user, commitment, owner):
             raise PermissionDenied(_("You may only report for an owner you represent."))
-    form = UpdateForm(request.POST or None, commitment=commitment, owners=owners)
+    form = UpdateForm(request.POST or None, commitment=commitment, owners=owners, owner_required=not editor)
     evidence = evidence_formset(request.POST or None)
     if request.method == "POST":
         valid = form.is_valid() & evidence.is_valid()  # both, so that every message shows at once
-        if valid and form.check_report(len(evidence.links())):
+        if valid and form.check_report(evidence.links()):
             data = form.cleaned_data
             submit_update(
                 commitment=commitment,
@@ -147,11 +146,20 @@ def review_update(request, pk, reject_form=None):
 def publish(request, pk):
     update = get_object_or_404(ProgressUpdate, pk=pk)
     try:
-        publish_update(update, by=request.user)
+        update = publish_update(update, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("tracker:review_update", pk=pk)
-    messages.success(request, _("Published. The public page shows it now."))
+    if update.status and not update.status_applied:
+        messages.warning(
+            request,
+            _(
+                "Published, but the status is left as it is: a newer report or a later decision "
+                "already speaks to it. Record a decision if it should change."
+            ),
+        )
+    else:
+        messages.success(request, _("Published. The public page shows it now."))
     return redirect("tracker:review_queue")
 
 
@@ -171,46 +179,43 @@ def reject(request, pk):
     return redirect("tracker:review_queue")
 
 
+# Most overdue first, or by lead owner; commitments that are only stale come after the overdue ones.
 SORTS = {
-    "days": ("overdue_since", "pk"),
-    "owner": ("lead_name", "pk"),
+    "days": (F("overdue_since").asc(nulls_last=True), "pk"),
+    "owner": (F("lead_name").asc(nulls_last=True), "pk"),
 }
+REVIEW_PAGE_SIZE = 50
 
 
 @editor_required
 def review_overdue(request):
     on = today()
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "days"
-    lead_name = Involvement.objects.filter(commitment=OuterRef("pk"), role=Role.LEAD).order_by("owner__name")
     # Drafts too: editors review everything they track.
     tracked = Commitment.objects.all()
-    overdue_or_stale = tracked.filter(
-        Q(pk__in=tracked.overdue(on).values("pk")) | Q(pk__in=tracked.stale(on).values("pk"))
+    stale = tracked.stale(on).filter(pk=OuterRef("pk"))
+    lead = Involvement.objects.filter(commitment=OuterRef("pk"), role=Role.LEAD).order_by("owner__name")
+    last_update = ProgressUpdate.objects.filter(commitment=OuterRef("pk")).order_by(
+        "-reported_on", "-created_at"
     )
+    last_decision = Decision.objects.filter(commitment=OuterRef("pk")).order_by("-decided_on", "-created_at")
     commitments = (
-        _listed(overdue_or_stale)
-        .with_latest_update()
-        .annotate(lead_name=Subquery(lead_name.values("owner__name")[:1]))
-        .prefetch_related(
-            Prefetch(
-                "updates",
-                queryset=ProgressUpdate.objects.order_by("-reported_on", "-created_at"),
-                to_attr="all_updates",
-            ),
-            Prefetch(
-                "decisions",
-                queryset=Decision.objects.select_related("decided_by").order_by("-decided_on", "-created_at"),
-                to_attr="recent_decisions",
-            ),
+        _listed(tracked.filter(Q(pk__in=tracked.overdue(on).values("pk")) | Exists(stale)))
+        .annotate(
+            is_stale=Exists(stale),
+            lead_name=Subquery(lead.values("owner__name")[:1]),
+            last_update_on=Subquery(last_update.values("reported_on")[:1]),
+            last_update_state=Subquery(last_update.values("state")[:1]),
+            last_decision_on=Subquery(last_decision.values("decided_on")[:1]),
+            last_decision_kind=Subquery(last_decision.values("kind")[:1]),
         )
         .order_by(*SORTS[sort])
     )
-    rows = list(commitments)
-    stale = set(tracked.stale(on).filter(pk__in=[c.pk for c in rows]).values_list("pk", flat=True))
-    for commitment in rows:
-        commitment.is_stale = commitment.pk in stale
-        commitment.last_update = commitment.all_updates[0] if commitment.all_updates else None
-    context = {"commitments": rows, "sort": sort, "stale_days": settings.TRACKER_STALE_AFTER_DAYS}
+    try:
+        page = Paginator(commitments, REVIEW_PAGE_SIZE).page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404(_("There is no such page.")) from error
+    context = {"page": page, "sort": sort, "stale_days": settings.TRACKER_STALE_AFTER_DAYS}
     return render(request, "tracker/workspace/review_overdue.html", context)
 
 

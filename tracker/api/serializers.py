@@ -7,7 +7,6 @@ Only public facts appear: published updates, no contacts, no e-mail addresses, n
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -242,12 +241,14 @@ class UpdateSerializer(ModelValidated, serializers.ModelSerializer):
         attrs = super().validate(attrs)
         commitment = attrs["commitment"]
         problems = report_problems(
-            commitment, attrs.get("status", ""), attrs.get("reason", ""), len(attrs.get("evidence", []))
+            commitment,
+            status=attrs.get("status", ""),
+            reason=attrs.get("reason", ""),
+            reported_on=attrs.get("reported_on"),
+            evidence=attrs.get("evidence", []),
+            readings=[(r["target"], r["value"]) for r in attrs.get("reported_readings", [])],
+            done=attrs.get("marks_done", []),
         )
-        if any(r["target"].commitment_id != commitment.pk for r in attrs.get("reported_readings", [])):
-            problems["readings"] = _("A reading must be for one of this commitment's targets.")
-        if any(d.commitment_id != commitment.pk for d in attrs.get("marks_done", [])):
-            problems["marks_done"] = _("A deliverable must be one of this commitment's deadlines.")
         if problems:
             raise serializers.ValidationError(problems)
         return attrs

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from ..access import is_editor, reporting_owners
+from ..access import is_editor, may_report
 from ..filters import CommitmentFilter
 from ..models import (
     Commitment,
@@ -199,11 +199,10 @@ class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
             serializer.validated_data["commitment"],
             serializer.validated_data.get("on_behalf_of"),
         )
-        if not is_editor(user):
-            if owner is None or not Owner.objects.filter(contacts__user=user, pk=owner.pk).exists():
-                raise PermissionDenied("You may only report for an owner you represent.")
-            if not reporting_owners(user, commitment).filter(pk=owner.pk).exists():
-                raise PermissionDenied("This owner takes no part in this commitment.")
+        if not may_report(user, commitment, owner):
+            raise PermissionDenied(
+                "You may only report for an owner you represent, on its public commitments."
+            )
         serializer.save(author=user)
 
     @extend_schema(request=None, responses={200: UpdateSerializer})

@@ -5,7 +5,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from tracker.choices import AmountPeriod, Qualifier, Status
+from tracker.choices import AmountPeriod, DecisionKind, PublicationState, Qualifier, Status
 from tracker.dates import format_fuzzy_date
 from tracker.fields import current_language
 from tracker.markup import render_markdown
@@ -92,3 +92,15 @@ def fuzzy_date(value, precision) -> str:
 def markdown(text: str) -> str:
     """Show a progress update's Markdown as cleaned HTML (see tracker/markup.py)."""
     return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has cleaned it
+
+
+@register.filter
+def publication_state(value) -> str:
+    """Return the label of a stored publication state (for values read through an annotation)."""
+    return PublicationState(value).label if value else ""
+
+
+@register.filter
+def decision_kind(value) -> str:
+    """Return the label of a stored decision kind (for values read through an annotation)."""
+    return DecisionKind(value).label if value else ""
