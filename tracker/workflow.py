@@ -142,7 +142,9 @@ def publish_update(update: ProgressUpdate, by) -> ProgressUpdate:
     report or a later editors' decision already speaks to the status (`update.status_applied` says).
     """
     # Locked, so that two editors publishing at once apply it once.
-    update = ProgressUpdate.objects.select_for_update().select_related("commitment").get(pk=update.pk)
+    update = (
+        ProgressUpdate.objects.select_for_update(of=("self",)).select_related("commitment").get(pk=update.pk)
+    )
     if PublicationState.PUBLISHED not in TRANSITIONS[update.state]:
         raise ValidationError(_("This update is already published."))
     commitment = update.commitment
@@ -216,7 +218,9 @@ def record_decision(decision: Decision, by) -> Decision:
     if decision.deadline_id:
         # Locked and read afresh: two editors extending at once see each other's new date.
         deadline = (
-            Deadline.objects.select_for_update().select_related("milestone").get(pk=decision.deadline_id)
+            Deadline.objects.select_for_update(of=("self",))
+            .select_related("milestone")
+            .get(pk=decision.deadline_id)
         )
         decision.deadline = deadline
     if decision.kind == DecisionKind.EXTENDED and deadline is not None:
