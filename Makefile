@@ -7,9 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Local commands run in development mode; production sets DEBUG itself (see README). Tests choose
 # their own settings (tests/settings.py).
-run check migrations-check messages: export DEBUG ?= 1
+run worker check migrations-check messages: export DEBUG ?= 1
 
-.PHONY: run test lint format check migrations-check install install-dev messages clean
+.PHONY: run worker test lint format check migrations-check install install-dev messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,6 +44,13 @@ run: install messages
 	@echo "  (prints once a link to choose its password), or: $(PY) manage.py createsuperuser"
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## make worker: a Celery worker with beat (the reminders' schedule), for a REDIS_URL broker. Without a
+## broker, tasks run eagerly in the web process and `manage.py send_reminders` (cron) does the sweeps.
+worker: install messages
+	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
+	$(VENV)/bin/celery -A summit worker -B --without-mingle --without-gossip --loglevel=INFO \
+		-s $(or $(BEAT_SCHEDULE),/tmp/summit-celerybeat-schedule)
 
 ## make test: install what tests need and run the whole suite
 test: install-dev messages

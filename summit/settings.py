@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -202,8 +203,23 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Periodic tasks, named for what they do and when; the reminders add theirs.
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic tasks, named for what they do and when. The schedule lives here, in code and reviewed like
+# it, rather than in the database (django-celery-beat): what editors control is per commitment (a
+# hold) and per recipient (opt-outs), not when the sweeps run.
+CELERY_BEAT_SCHEDULE = {
+    "reminders-plan-and-send-hourly": {
+        "task": "tracker.tasks.send_reminders",
+        "schedule": envint("REMINDER_SWEEP_SECONDS", 3600),
+    },
+    "reminders-retry-every-minute": {
+        "task": "tracker.tasks.deliver_reminders",
+        "schedule": envint("REMINDER_DELIVER_SECONDS", 60),
+    },
+    "editors-digest-monday-morning": {
+        "task": "tracker.tasks.send_digest",
+        "schedule": crontab(hour=8, minute=0, day_of_week="monday"),
+    },
+}
 
 # REST API (tracker/api): public reads, token or session writes, anonymous clients throttled.
 REST_FRAMEWORK = {
@@ -257,6 +273,19 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # What the tracker calls "due soon" and "stale"; the querysets read these (tracker/querysets.py).
 TRACKER_DUE_SOON_DAYS = envint("TRACKER_DUE_SOON_DAYS", 30)
 TRACKER_STALE_AFTER_DAYS = envint("TRACKER_STALE_AFTER_DAYS", 90)
+
+# Reminders (tracker/reminders.py). Before each open deadline, at these many days; after it, the day
+# after and then every REPEAT days; editors hear of a deadline after ESCALATE_AFTER unanswered
+# overdue reminders. A failed e-mail is retried after RETRY_SECONDS, doubling each time, up to
+# MAX_ATTEMPTS tries, then marked failed for the editors. Sweeps work in batches of BATCH.
+TRACKER_REMINDER_LEAD_DAYS = [int(days) for days in envlist("TRACKER_REMINDER_LEAD_DAYS", "30,7,1")]
+TRACKER_OVERDUE_REPEAT_DAYS = envint("TRACKER_OVERDUE_REPEAT_DAYS", 7)
+TRACKER_ESCALATE_AFTER = envint("TRACKER_ESCALATE_AFTER", 3)
+TRACKER_REMINDER_RETRY_SECONDS = envint("TRACKER_REMINDER_RETRY_SECONDS", 60)
+TRACKER_REMINDER_MAX_ATTEMPTS = envint("TRACKER_REMINDER_MAX_ATTEMPTS", 5)
+# A reminder caught "sending" for longer than this (its worker died mid-send) is tried again.
+TRACKER_REMINDER_LEASE_SECONDS = envint("TRACKER_REMINDER_LEASE_SECONDS", 600)
+TRACKER_REMINDER_BATCH = envint("TRACKER_REMINDER_BATCH", 200)
 
 LOGGING = {
     "version": 1,

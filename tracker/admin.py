@@ -32,6 +32,8 @@ from .models import (
     OwnerContact,
     ProgressUpdate,
     Reading,
+    Reminder,
+    ReminderOptOut,
     ReportedReading,
     SourceDocument,
     StatedCount,
@@ -217,6 +219,7 @@ class CommitmentAdmin(ImportExportMixin, HistoryAdmin):
         (_("French"), {"fields": ["title_fr", "summary_fr", "description_fr"]}),
         (_("English"), {"fields": ["title_en", "summary_en", "description_en"]}),
         (_("Sources and notes"), {"fields": ["sources", "notes", "is_public", ("created_at", "updated_at")]}),
+        (_("Reminders"), {"fields": ["reminders_paused_until", "reminders_pause_reason"]}),
     ]
     list_per_page = 50
     show_full_result_count = False  # one COUNT less per page; the filtered count is shown
@@ -519,3 +522,39 @@ class ReadingAdmin(HistoryAdmin):
     list_display = ["target", "measured_on", "value"]
     list_select_related = ["target"]
     autocomplete_fields = ["target"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The reminder log, read-only: tracker/reminders.py alone writes it (editors send one from a commitment's
+    review page)."""
+
+    list_display = ["created_at", "kind", "email", "commitment", "state", "attempts", "sent_at"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["commitment"]
+    search_fields = ["email", "commitment__title_en", "commitment__title_fr"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderOptOut)
+class ReminderOptOutAdmin(admin.ModelAdmin):
+    """Who asked not to receive a kind of reminder; deleting a row sends them again."""
+
+    list_display = ["email", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["email"]
+
+    def has_add_permission(self, request):
+        return False  # only the person, through the signed link
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -148,6 +148,24 @@ class DecisionKind(models.TextChoices):
         return verdicts.get(self, "")
 
 
+class ReminderKind(models.TextChoices):
+    """What a reminder e-mail is about (tracker/reminders.py)."""
+
+    DUE_SOON = "due_soon", _("deadline coming up")
+    OVERDUE = "overdue", _("deadline passed")
+    STALE = "stale", _("no news for a long time")
+    ESCALATION = "escalation", _("unanswered reminders (to editors)")
+    DIGEST = "digest", _("editors’ weekly digest")
+    MANUAL = "manual", _("reminder sent by an editor")
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", _("to send")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
 class Role(models.TextChoices):
     LEAD = "lead", _("lead")
     SIGNATORY = "signatory", _("signatory")

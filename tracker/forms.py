@@ -181,3 +181,20 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         email_field = User.get_email_field_name()
         users = User._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True})
         return (user for user in users if getattr(user, email_field).casefold() == email.casefold())
+
+
+class HoldForm(forms.ModelForm):
+    """Put a commitment's reminders on hold until a date (empty: resume now), saying why."""
+
+    class Meta:
+        model = Commitment
+        fields = ["reminders_paused_until", "reminders_pause_reason"]
+        widgets = {"reminders_paused_until": DateInput()}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reminders_paused_until") and not data.get("reminders_pause_reason"):
+            self.add_error("reminders_pause_reason", _("Say why the reminders are on hold."))
+        if not data.get("reminders_paused_until"):
+            data["reminders_pause_reason"] = ""
+        return data

@@ -14,6 +14,7 @@ urlpatterns = [
     path("overdue/", views.overdue, name="overdue"),
     path("corrections/", views.corrections, name="corrections"),
     path("about/", views.about, name="about"),
+    path("reminders/stop/<str:token>/", views.opt_out, name="opt_out"),
     # Feeds, calendar and badges: the open-data side of the same pages.
     path("feeds/updates.atom", feeds.LatestUpdatesFeed(), name="feed_updates"),
     path("feeds/commitments/<slug:slug>.atom", feeds.CommitmentUpdatesFeed(), name="feed_commitment"),
@@ -32,5 +33,7 @@ urlpatterns = [
     path("review/overdue/", workspace.review_overdue, name="review_overdue"),
     path("review/commitments/<slug:slug>/", workspace.review_commitment, name="review_commitment"),
     path("review/commitments/<slug:slug>/decide/", workspace.decide, name="decide"),
+    path("review/commitments/<slug:slug>/hold/", workspace.hold, name="hold_reminders"),
+    path("review/commitments/<slug:slug>/remind/", workspace.remind, name="remind_now"),
     path("review/commitments/<slug:slug>/history/", workspace.commitment_audit, name="commitment_history"),
 ]

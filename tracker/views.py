@@ -1,5 +1,6 @@
 """
-The public pages: read-only, in the language of the URL, each in a constant number of queries.
+The public pages: read-only, in the language of the URL, each in a constant number of queries. The one
+write a visitor makes here is stopping reminders to their address, authorised by the signed link.
 
 Views load through the querysets of tracker/querysets.py (overdue, due soon, latest update are
 defined there once) and leave layout to the templates.
@@ -9,6 +10,7 @@ import csv
 import datetime
 
 from django.conf import settings
+from django.core import signing
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, JsonResponse, StreamingHttpResponse
@@ -18,12 +20,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.defaults import page_not_found
 
 from .charts import share, stacked_row, status_bars, target_chart
-from .choices import Axis, DecisionKind, Role, Status
+from .choices import Axis, DecisionKind, ReminderKind, Role, Status
 from .dates import format_fuzzy_date, today
+from .emails import read_opt_out_token
 from .fields import current_language
 from .filters import CommitmentFilter
 from .models import (
@@ -36,6 +40,7 @@ from .models import (
     Owner,
     ProgressUpdate,
     Reading,
+    ReminderOptOut,
     SourceDocument,
     Target,
 )
@@ -379,3 +384,19 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return page_not_found(request, exception)
+
+
+@csrf_exempt  # authorised by the signed link itself; mail programs POST to it (RFC 8058 one-click)
+@require_http_methods(["GET", "POST"])
+def opt_out(request, token):
+    """Stop one kind of reminder to one address: a page with a button, or a mail program's one-click POST."""
+    try:
+        choice = read_opt_out_token(token)
+        kind = ReminderKind(choice["kind"])
+    except (signing.BadSignature, KeyError, ValueError) as error:
+        raise Http404(_("This link is not valid.")) from error
+    done = request.method == "POST"
+    if done:
+        ReminderOptOut.objects.get_or_create(email=choice["email"], kind=kind)
+    context = {"email": choice["email"], "kind": kind, "done": done}
+    return render(request, "tracker/opt_out.html", context)

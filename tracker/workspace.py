@@ -15,22 +15,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import reminders
 from .access import is_editor, may_report, reporting_owners, represented_owners
-from .choices import PublicationState, Role
+from .choices import PublicationState, ReminderState, Role
 from .dates import today
 from .fields import current_language
-from .forms import DecisionForm, RejectForm, UpdateForm, evidence_formset
+from .forms import DecisionForm, HoldForm, RejectForm, UpdateForm, evidence_formset
 from .history import commitment_history
-from .models import Commitment, Deadline, Decision, Involvement, Owner, ProgressUpdate
+from .models import Commitment, Deadline, Decision, Involvement, Owner, ProgressUpdate, Reminder
+from .tasks import deliver_reminders
 from .views import _listed
 from .workflow import publish_update, record_decision, reject_update, submit_update
 
 QUEUE_SHOWN = 100
+REMINDERS_SHOWN = 50
 MY_UPDATES_SHOWN = 50
 
 
@@ -199,6 +203,8 @@ def review_overdue(request):
         "-reported_on", "-created_at"
     )
     last_decision = Decision.objects.filter(commitment=OuterRef("pk")).order_by("-decided_on", "-created_at")
+    sent = Reminder.objects.filter(commitment=OuterRef("pk"), state=ReminderState.SENT).order_by("-sent_at")
+    failed = Reminder.objects.filter(commitment=OuterRef("pk"), state=ReminderState.FAILED)
     commitments = (
         _listed(tracked.filter(Q(pk__in=tracked.overdue(on).values("pk")) | Exists(stale)))
         .annotate(
@@ -208,6 +214,9 @@ def review_overdue(request):
             last_update_state=Subquery(last_update.values("state")[:1]),
             last_decision_on=Subquery(last_decision.values("decided_on")[:1]),
             last_decision_kind=Subquery(last_decision.values("kind")[:1]),
+            last_reminder_at=Subquery(sent.values("sent_at")[:1]),
+            reminders_sent=Coalesce(Subquery(_count(sent)), 0),
+            reminders_failed=Coalesce(Subquery(_count(failed)), 0),
         )
         .order_by(*SORTS[sort])
     )
@@ -219,8 +228,13 @@ def review_overdue(request):
     return render(request, "tracker/workspace/review_overdue.html", context)
 
 
+def _count(queryset):
+    """A correlated COUNT(*) subquery of `queryset` (filtered on OuterRef("pk"))."""
+    return queryset.order_by().values("commitment").annotate(n=Count("pk")).values("n")
+
+
 @editor_required
-def review_commitment(request, slug, form=None):
+def review_commitment(request, slug, form=None, hold_form=None):
     commitment = get_object_or_404(
         Commitment.objects.with_overdue()
         .with_latest_update()
@@ -249,9 +263,14 @@ def review_commitment(request, slug, form=None):
     context = {
         "commitment": commitment,
         "form": form or DecisionForm(commitment=commitment),
+        "hold_form": hold_form or HoldForm(instance=commitment),
         "updates": updates,
+        "reminders": commitment.reminders.select_related("deadline").order_by("-created_at")[
+            :REMINDERS_SHOWN
+        ],
     }
-    return render(request, "tracker/workspace/review_commitment.html", context, status=400 if form else 200)
+    status = 400 if form or hold_form else 200
+    return render(request, "tracker/workspace/review_commitment.html", context, status=status)
 
 
 @require_POST
@@ -268,6 +287,30 @@ def decide(request, slug):
             messages.success(request, _("Decision recorded."))
             return redirect("tracker:review_commitment", slug=slug)
     return review_commitment(request, slug, form=form)
+
+
+@require_POST
+@editor_required
+def hold(request, slug):
+    commitment = get_object_or_404(Commitment, slug=slug)
+    form = HoldForm(request.POST, instance=commitment)
+    if not form.is_valid():
+        return review_commitment(request, slug, hold_form=form)
+    form.save()
+    messages.success(request, _("Reminders updated."))
+    return redirect("tracker:review_commitment", slug=slug)
+
+
+@require_POST
+@editor_required
+def remind(request, slug):
+    commitment = get_object_or_404(Commitment, slug=slug)
+    if reminders.plan_now(commitment, by=request.user):
+        deliver_reminders.delay()  # through the broker when there is one; at once without
+        messages.success(request, _("Reminder sent to the lead owners’ representatives."))
+    else:
+        messages.warning(request, _("Nobody to remind: no lead owner has a contact who receives reminders."))
+    return redirect("tracker:review_commitment", slug=slug)
 
 
 @editor_required

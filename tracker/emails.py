@@ -1,0 +1,87 @@
+"""
+The tracker's e-mails, each as plain text and HTML in the recipient's language, rendered by one helper
+from templates/emails/<name>-subject.txt, -body.txt and -body.html.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from .choices import PublicationState, ReminderKind, ReminderState
+from .dates import today
+from .models import Commitment, ProgressUpdate, Reminder
+
+OPT_OUT_SALT = "tracker.reminders.opt-out"
+DIGEST_ITEMS = 25
+
+
+def make_message(name: str, context: dict, to: str, language: str, connection=None, headers=None):
+    """Return the e-mail `name` rendered in `language` for `to` (text, with an HTML alternative)."""
+    with translation.override(language):
+        context = {**context, "site": settings.SITE_URL.rstrip("/")}
+        subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+        text = render_to_string(f"emails/{name}-body.txt", context)
+        html = render_to_string(f"emails/{name}-body.html", context)
+    message = EmailMultiAlternatives(subject, text, None, [to], connection=connection, headers=headers)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def opt_out_token(email: str, kind: str) -> str:
+    """Return the signed token of the one-click link that stops `kind` reminders to `email`."""
+    return signing.dumps({"email": email, "kind": kind}, salt=OPT_OUT_SALT)
+
+
+def read_opt_out_token(token: str) -> dict:
+    """Return {"email", "kind"} from a token (signing.BadSignature when it was tampered with)."""
+    return signing.loads(token, salt=OPT_OUT_SALT)
+
+
+def reminder_message(reminder: Reminder, connection=None):
+    """Return the e-mail of one reminder, with links to the commitment, the progress form and the opt-out."""
+    with translation.override(reminder.language):
+        opt_out = absolute(reverse("tracker:opt_out", args=[opt_out_token(reminder.email, reminder.kind)]))
+        context = {"reminder": reminder, "opt_out": opt_out, "kind": ReminderKind(reminder.kind)}
+        if reminder.kind == ReminderKind.DIGEST:
+            context.update(digest_context())
+        commitment = reminder.commitment
+        if commitment is not None:
+            context.update(
+                commitment=commitment,
+                deadline=reminder.deadline,
+                commitment_url=absolute(commitment.get_absolute_url()),
+                log_url=absolute(reverse("tracker:log_progress", args=[commitment.slug])),
+                review_url=absolute(reverse("tracker:review_commitment", args=[commitment.slug])),
+                days_late=(today() - reminder.deadline.due_date()).days if reminder.deadline else 0,
+                days_left=(reminder.deadline.due_date() - today()).days if reminder.deadline else 0,
+            )
+    name = "digest" if reminder.kind == ReminderKind.DIGEST else "reminder"
+    # RFC 8058: mail programs offer a one-click "unsubscribe" that POSTs to the same signed link.
+    headers = {"List-Unsubscribe": f"<{opt_out}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return make_message(name, context, reminder.email, reminder.language, connection, headers)
+
+
+def digest_context() -> dict:
+    """What the editors' digest lists, as of now (read when it is sent, so it is never out of date)."""
+    on = today()
+    overdue = Commitment.objects.public().overdue(on).with_overdue().order_by("overdue_since", "pk")
+    stale = Commitment.objects.public().stale(on).with_latest_update().order_by("latest_update_on", "pk")
+    failed = Reminder.objects.filter(state=ReminderState.FAILED).select_related("commitment")
+    return {
+        "overdue": overdue[:DIGEST_ITEMS],
+        "overdue_count": overdue.count(),
+        "stale": stale[:DIGEST_ITEMS],
+        "stale_count": stale.count(),
+        "waiting_count": ProgressUpdate.objects.filter(state=PublicationState.SUBMITTED).count(),
+        "failed": failed.order_by("-created_at")[:DIGEST_ITEMS],
+        "failed_count": failed.count(),
+        "queue_url": absolute(reverse("tracker:review_queue")),
+        "overdue_url": absolute(reverse("tracker:review_overdue")),
+    }
