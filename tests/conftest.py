@@ -1,5 +1,6 @@
 import os
 import shutil
+from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -16,11 +17,44 @@ def need_service(available: bool, what: str):
     pytest.skip(f"{what} is not available")
 
 
+def editors_group() -> Group:
+    """
+    Return the Editors group as the migrations set it up. A live-server test empties the database
+    after it, the migrated rows included; the group and its permissions are then made again here.
+    """
+    group = Group.objects.filter(name="Editors").first()
+    if group is not None:
+        return group
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Permission
+
+    migrations = [import_module(f"tracker.migrations.{name}") for name in EDITORS_MIGRATIONS]
+    for label in ("auth", "tracker"):
+        create_permissions(apps.get_app_config(label), verbosity=0)
+    base, review, reminders = migrations
+    codenames = [f"{action}_{model}" for model in base.EDITED_MODELS for action in base.ACTIONS]
+    codenames += [*review.CODENAMES, *reminders.CODENAMES]
+    group = Group.objects.create(name="Editors")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
+    )
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="auth", codename="view_user"))
+    return group
+
+
+EDITORS_MIGRATIONS = [
+    "0002_editors_group",
+    "0004_editors_review_permissions",
+    "0006_editors_reminder_permissions",
+]
+
+
 @pytest.fixture
 def editor(db) -> User:
     """A staff member of the Editors group, as the migration sets it up."""
     user = User.objects.create_user("editor", "editor@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     return user
 
 

@@ -3,12 +3,13 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.conftest import editors_group
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker.choices import PublicationState, Role, Status
 from tracker.models import Commitment, Involvement, OwnerContact, ProgressUpdate, Reading, Target
@@ -48,7 +49,7 @@ def representative(gpai):
 @pytest.fixture
 def editor_token():
     user = User.objects.create_user("ed", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     return token_for(user)
 
 

@@ -9,11 +9,11 @@ import subprocess
 import sys
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import need_service
+from tests.conftest import editors_group, need_service
 
 # serialized_rollback: earlier transactional tests flush the database, the Editors group included.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -60,7 +60,7 @@ def test_every_read_endpoint_survives_fuzzing(summit_server):
 
 def test_every_write_endpoint_survives_fuzzing_with_an_editors_token(summit_server):
     editor = User.objects.create_user("fuzz-editor", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(editors_group())
     token = Token.objects.create(user=editor).key
     result = fuzz(f"{summit_server}/api/schema/", "--header", f"Authorization: Token {token}")
     assert result.returncode == 0, result.stdout[-6000:]

@@ -7,8 +7,9 @@ deadline with a reason; the public page shows the move. Every new page passes ax
 """
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
+from tests.conftest import editors_group
 from tests.test_browser import ARTIFACTS, site, violations  # noqa: F401 - `site` is a fixture
 from tracker.models import Owner, OwnerContact
 
@@ -25,7 +26,7 @@ def people(site):  # noqa: F811 - the fixture imported above
     rep = User.objects.create_user("gpai-rep", "rep@gpai.example", PASSWORD)
     OwnerContact.objects.create(owner=Owner.objects.get(slug="gpai"), user=rep, name="GPAI secretariat")
     editor = User.objects.create_user("editor", "editor@example.org", PASSWORD, is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(editors_group())
     return rep, editor
 
 

@@ -18,10 +18,10 @@ import time
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection
 
-from tests.conftest import need_service
+from tests.conftest import editors_group, need_service
 from tests.factory import make_commitment, make_deadline, make_owner
 from tracker import reminders
 from tracker.choices import ReminderKind, ReminderState
@@ -142,7 +142,7 @@ def worker(inbox, tmp_path):
 
 def test_reminders_go_out_once_through_the_broker_and_survive_a_mail_server_outage(inbox, worker):
     editor = User.objects.create_user("ed", "ed@tracker.example", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(editors_group())
     owner = make_owner(slug="gpai")
     OwnerContact.objects.create(owner=owner, email="lea@gpai.example", language="fr", name="Léa")
     OwnerContact.objects.create(owner=owner, email="desk@gpai.example", language="en")

@@ -164,6 +164,7 @@ class ReminderState(models.TextChoices):
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("not sent: no longer due")
 
 
 class Role(models.TextChoices):

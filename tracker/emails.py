@@ -3,12 +3,14 @@ The tracker's e-mails, each as plain text and HTML in the recipient's language, 
 from templates/emails/<name>-subject.txt, -body.txt and -body.html.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .choices import PublicationState, ReminderKind, ReminderState
 from .dates import today
@@ -44,13 +46,17 @@ def read_opt_out_token(token: str) -> dict:
     return signing.loads(token, salt=OPT_OUT_SALT)
 
 
-def reminder_message(reminder: Reminder, connection=None):
+def reminder_message(reminder: Reminder, connection=None, digest: dict | None = None):
     """Return the e-mail of one reminder, with links to the commitment, the progress form and the opt-out."""
     with translation.override(reminder.language):
         opt_out = absolute(reverse("tracker:opt_out", args=[opt_out_token(reminder.email, reminder.kind)]))
         context = {"reminder": reminder, "opt_out": opt_out, "kind": ReminderKind(reminder.kind)}
         if reminder.kind == ReminderKind.DIGEST:
-            context.update(digest_context())
+            # Read once a delivery run and language, however many editors receive it.
+            digest = {} if digest is None else digest
+            if reminder.language not in digest:
+                digest[reminder.language] = digest_context()
+            context.update(digest[reminder.language])
         commitment = reminder.commitment
         if commitment is not None:
             context.update(
@@ -73,14 +79,18 @@ def digest_context() -> dict:
     on = today()
     overdue = Commitment.objects.public().overdue(on).with_overdue().order_by("overdue_since", "pk")
     stale = Commitment.objects.public().stale(on).with_latest_update().order_by("latest_update_on", "pk")
-    failed = Reminder.objects.filter(state=ReminderState.FAILED).select_related("commitment")
+    # The failures of the past two weeks: the digest is weekly, a retry may span a weekend.
+    recent = timezone.now() - datetime.timedelta(days=14)
+    failed = Reminder.objects.filter(state=ReminderState.FAILED, created_at__gte=recent).select_related(
+        "commitment"
+    )
     return {
-        "overdue": overdue[:DIGEST_ITEMS],
+        "overdue": list(overdue[:DIGEST_ITEMS]),
         "overdue_count": overdue.count(),
-        "stale": stale[:DIGEST_ITEMS],
+        "stale": list(stale[:DIGEST_ITEMS]),
         "stale_count": stale.count(),
         "waiting_count": ProgressUpdate.objects.filter(state=PublicationState.SUBMITTED).count(),
-        "failed": failed.order_by("-created_at")[:DIGEST_ITEMS],
+        "failed": list(failed.order_by("-created_at")[:DIGEST_ITEMS]),
         "failed_count": failed.count(),
         "queue_url": absolute(reverse("tracker:review_queue")),
         "overdue_url": absolute(reverse("tracker:review_overdue")),

@@ -847,6 +847,7 @@ class Reminder(models.Model):
     deadline = models.ForeignKey(
         Deadline, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
     )
+    deadline_due = models.DateField(_("deadline due"), null=True, blank=True, help_text=_("As it was then."))
     contact = models.ForeignKey(
         OwnerContact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -855,6 +856,8 @@ class Reminder(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=ReminderState, default=ReminderState.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # Which delivery run holds the row while it is "sending": only that run may record its outcome.
+    claimed_by = models.UUIDField(null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("planned"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

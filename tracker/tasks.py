@@ -19,12 +19,13 @@ def send_reminders() -> dict:
 
 @shared_task
 def send_digest() -> dict:
-    """Send this week's editors' digest (Monday mornings)."""
+    """Send this week's editors' digest: from Monday 08:00 on, once a week (beat asks every hour)."""
     planned = reminders.plan_digest()
     return {"planned": planned, **reminders.deliver()}
 
 
 @shared_task
-def deliver_reminders() -> dict:
-    """Send what is planned and due now (after an editor's "remind now", without waiting for the sweep)."""
-    return dict(reminders.deliver())
+def deliver_reminders(commitment_id: int | None = None) -> dict:
+    """Send what is due now: retries (every minute), or one commitment's after an editor's "remind now"."""
+    only = {"commitment_id": commitment_id} if commitment_id else {}
+    return dict(reminders.deliver(**only))

@@ -296,7 +296,10 @@ def hold(request, slug):
     form = HoldForm(request.POST, instance=commitment)
     if not form.is_valid():
         return review_commitment(request, slug, hold_form=form)
-    form.save()
+    # Only these fields: a status set meanwhile (a publication) is not written back.
+    form.save(commit=False).save(
+        update_fields=["reminders_paused_until", "reminders_pause_reason", "updated_at"]
+    )
     messages.success(request, _("Reminders updated."))
     return redirect("tracker:review_commitment", slug=slug)
 
@@ -306,7 +309,7 @@ def hold(request, slug):
 def remind(request, slug):
     commitment = get_object_or_404(Commitment, slug=slug)
     if reminders.plan_now(commitment, by=request.user):
-        deliver_reminders.delay()  # through the broker when there is one; at once without
+        deliver_reminders.delay(commitment.pk)  # through the broker when there is one; at once without
         messages.success(request, _("Reminder sent to the lead owners’ representatives."))
     else:
         messages.warning(request, _("Nobody to remind: no lead owner has a contact who receives reminders."))
