@@ -9,7 +9,7 @@ PORT ?= 8000
 # their own settings (tests/settings.py).
 run worker check migrations-check messages: export DEBUG ?= 1
 
-.PHONY: run worker test lint format check migrations-check install install-dev messages clean
+.PHONY: run worker bench test lint format check migrations-check install install-dev messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -51,6 +51,11 @@ worker: install messages
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
 	$(VENV)/bin/celery -A summit worker -B --without-mingle --without-gossip --loglevel=INFO \
 		-s $(or $(BEAT_SCHEDULE),/tmp/summit-celerybeat-schedule)
+
+## make bench: the benchmark harness (bench/run.py) on PostgreSQL with synthetic data; needs wrk.
+bench: install-dev
+	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 2; }
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 ## make test: install what tests need and run the whole suite
 test: install-dev messages

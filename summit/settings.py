@@ -76,6 +76,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An ETag on every page, feed and API answer that has none, and 304 Not Modified when the client
+    # already holds it (streamed answers such as the CSV are left alone).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +89,11 @@ MIDDLEWARE = [
     # Records which user made each change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+
+# The benchmark harness (bench/run.py) adds its floor view and a query-count header; never in production.
+BENCH = envbool("BENCH", False)
+if BENCH:
+    MIDDLEWARE.insert(0, "tracker.bench.QueryCountMiddleware")
 
 ROOT_URLCONF = "summit.urls"
 WSGI_APPLICATION = "summit.wsgi.application"
@@ -158,7 +166,7 @@ STORAGES = {
 
 # E-mail: printed to the console unless an SMTP host is configured.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_BACKEND = (
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -6,6 +7,7 @@ from django.urls import include, path
 
 from tracker.forms import PasswordResetForm
 from tracker.sitemaps import SITEMAPS
+from tracker.views import health
 
 admin.site.site_header = "Summit Tracker"
 admin.site.site_title = "Summit Tracker"
@@ -14,6 +16,7 @@ admin.site.index_title = "Commitments of the Paris AI Action Summit"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("health/", health, name="health"),
     path("api/", include("tracker.api.urls")),
 ]
 
@@ -30,6 +33,11 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("tracker.urls")),
 )
+
+if settings.BENCH:
+    from tracker.bench import floor
+
+    urlpatterns.append(path("bench/floor/", floor, name="bench_floor"))
 
 # 404s under /api/ answer JSON, as the API's schema documents; elsewhere the site's page.
 handler404 = "tracker.views.not_found"

@@ -7,6 +7,8 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from tracker.models import Commitment, Deadline, Owner, ProgressUpdate, Reading
+
 pytestmark = pytest.mark.django_db
 
 
@@ -47,3 +49,43 @@ def test_create_editor_refuses_a_bad_address_or_an_existing_account():
     call_command("create_editor", "editor@example.org", stdout=io.StringIO())
     with pytest.raises(CommandError, match="already exists"):
         call_command("create_editor", "editor@example.org")
+
+
+SMALL = [
+    "--commitments",
+    "40",
+    "--owners",
+    "12",
+    "--deadlines",
+    "100",
+    "--updates",
+    "300",
+    "--readings",
+    "50",
+]
+
+
+def synthetic_titles():
+    return list(
+        Commitment.objects.filter(slug__startswith="syn-").order_by("slug").values_list("title_en", flat=True)
+    )
+
+
+def test_seed_synthetic_writes_the_requested_rows_the_same_way_each_time():
+    call_command("seed_synthetic", *SMALL, stdout=io.StringIO())
+    assert Commitment.objects.filter(slug__startswith="syn-").count() == 40
+    assert Owner.objects.filter(slug__startswith="syn-").count() == 12
+    assert Deadline.objects.filter(slug__startswith="syn-").count() == 100
+    assert ProgressUpdate.objects.filter(commitment__slug__startswith="syn-").count() == 300
+    assert Reading.objects.filter(target__slug__startswith="syn-").count() == 50
+    # Every synthetic commitment has a lead owner, and the data obeys the models' rules.
+    assert not Commitment.objects.filter(slug__startswith="syn-").exclude(involvements__role="lead").exists()
+    for deadline in Deadline.objects.filter(slug__startswith="syn-")[:20]:
+        deadline.full_clean()
+    first = synthetic_titles()
+    with pytest.raises(CommandError, match="already loaded"):
+        call_command("seed_synthetic", *SMALL, stdout=io.StringIO())
+    call_command("seed_synthetic", *SMALL, "--replace", stdout=io.StringIO())
+    assert synthetic_titles() == first  # deterministic for a seed
+    call_command("seed_synthetic", *SMALL, "--replace", "--seed", "7", stdout=io.StringIO())
+    assert synthetic_titles() != first

@@ -63,3 +63,25 @@ def test_redis_url_gives_a_working_cache_and_celery_broker():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-3:] == ["achieved", "redis", "False"]
+
+
+def test_the_health_check_answers_for_the_database_and_the_broker(client, settings, db):
+    settings.REDIS_URL = ""
+    assert client.get("/health/").json() == {"database": "ok", "broker": "not configured"}
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    response = client.get("/health/")
+    assert response.status_code == 503 and response.json()["broker"].startswith("error")
+    need_service(redis_is_up(), "Redis on 127.0.0.1:6379")
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert client.get("/health/").json() == {"database": "ok", "broker": "ok"}
+
+
+def test_pages_feeds_and_api_lists_answer_304_when_unchanged(client, db):
+    from tests.factory import make_commitment, make_update
+
+    make_update(make_commitment())  # a feed without items is dated "now", so it changes every time
+    for address in ("/en/commitments/", "/en/feeds/updates.atom", "/api/commitments/", "/en/about/"):
+        first = client.get(address)
+        assert first.status_code == 200 and first.has_header("ETag"), address
+        again = client.get(address, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.status_code == 304, address

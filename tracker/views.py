@@ -12,6 +12,7 @@ import datetime
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import InvalidPage, Paginator
+from django.db import connection
 from django.db.models import Count, Prefetch
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -400,3 +401,35 @@ def opt_out(request, token):
         ReminderOptOut.objects.get_or_create(email=choice["email"], kind=kind)
     context = {"email": choice["email"], "kind": kind, "done": done}
     return render(request, "tracker/opt_out.html", context)
+
+
+@require_safe
+def health(request):
+    """
+    Answer 200 when this process reaches the database and, when one is configured, the broker; 503
+    with what failed otherwise. For load balancers and process supervisors: no page, no session.
+    """
+    checks = {"database": _check(_database_answers)}
+    checks["broker"] = _check(_broker_answers) if settings.REDIS_URL else "not configured"
+    healthy = all(state in ("ok", "not configured") for state in checks.values())
+    return JsonResponse(checks, status=200 if healthy else 503)
+
+
+def _check(probe) -> str:
+    try:
+        probe()
+    except Exception as error:  # any failure is the answer: reported, not raised
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+def _database_answers():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _broker_answers():
+    from summit.celery import app
+
+    with app.connection_for_write(settings.REDIS_URL) as broker:
+        broker.ensure_connection(max_retries=1, timeout=2)
