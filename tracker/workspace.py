@@ -59,17 +59,15 @@ def _updates():
 @login_required
 def my_commitments(request):
     owners = list(represented_owners(request.user))
-    commitments = (
+    rows = list(
         _listed(Commitment.objects.public().filter(involvements__owner__in=owners).distinct())
         .with_latest_update()
+        .annotate(
+            is_due_soon=Exists(Commitment.objects.due_soon().filter(pk=OuterRef("pk"))),
+            is_stale=Exists(Commitment.objects.stale().filter(pk=OuterRef("pk"))),
+        )
         .order_by(f"title_{current_language()}")
     )
-    rows = list(commitments)
-    ids = [c.pk for c in rows]
-    due_soon = set(Commitment.objects.filter(pk__in=ids).due_soon().values_list("pk", flat=True))
-    stale = set(Commitment.objects.filter(pk__in=ids).stale().values_list("pk", flat=True))
-    for commitment in rows:
-        commitment.is_due_soon, commitment.is_stale = commitment.pk in due_soon, commitment.pk in stale
     updates = (
         ProgressUpdate.objects.filter(on_behalf_of__in=owners)
         .select_related("commitment")
@@ -82,7 +80,6 @@ def my_commitments(request):
         "due_soon": [c for c in rows if c.is_due_soon],
         "stale": [c for c in rows if c.is_stale],
         "updates": updates,
-        "is_editor": is_editor(request.user),
     }
     return render(request, "tracker/workspace/my_commitments.html", context)
 
