@@ -485,3 +485,12 @@ def test_the_history_names_accounts_not_ids(rep_client, editor_client, gpai):
         entries = editor_client.get(url("commitment_history", "gpai-growth")).context["entries"]
     reviewed = [c for e in entries for c in e.changes if c.field == "reviewed by"]
     assert [(c.old, c.new) for c in reviewed] == [("—", "editor")]
+
+
+def test_the_overdue_review_pages_keep_their_sort(editor_client, gpai):
+    owner = gpai.owners.get()
+    for _n in range(60):  # more than a page (50)
+        make_deadline(make_commitment(owner=owner), due_on=datetime.date(2025, 12, 1))
+    first = editor_client.get(url("review_overdue") + "?sort=owner").content.decode()
+    assert 'href="?sort=owner&amp;page=2"' in first
+    assert editor_client.get(url("review_overdue") + "?sort=owner&page=9").status_code == 404

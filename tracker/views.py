@@ -60,6 +60,14 @@ def _leads():
     return Prefetch("involvements", queryset=leads, to_attr="lead_involvements")
 
 
+def page_of(request, queryset, size: int):
+    """Return the page of `queryset` that `?page=` asks for; 404 for a page that does not exist."""
+    try:
+        return Paginator(queryset, size).page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404(_("There is no such page.")) from error
+
+
 def _listed(queryset):
     """Add what every list of commitments shows: next deadline, days overdue, lead owners."""
     return queryset.with_next_deadline().with_overdue().prefetch_related(_leads())
@@ -118,11 +126,7 @@ def commitment_list(request):
             size = min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
         except ValueError:
             size = PAGE_SIZE
-        paginator = Paginator(_listed(commitments), size)
-        try:
-            page = paginator.page(request.GET.get("page") or 1)
-        except InvalidPage as error:
-            raise Http404(_("There is no such page.")) from error
+        page = page_of(request, _listed(commitments), size)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
@@ -360,11 +364,7 @@ def overdue(request):
 
 @require_safe
 def corrections(request):
-    paginator = Paginator(Decision.objects.corrections().select_related("commitment"), PAGE_SIZE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except InvalidPage as error:
-        raise Http404(_("There is no such page.")) from error
+    page = page_of(request, Decision.objects.corrections().select_related("commitment"), PAGE_SIZE)
     return render(request, "tracker/corrections.html", {"page": page})
 
 

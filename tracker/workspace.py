@@ -13,10 +13,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,7 +28,7 @@ from .forms import DecisionForm, HoldForm, RejectForm, UpdateForm, evidence_form
 from .history import commitment_history
 from .models import Commitment, Deadline, Decision, Involvement, Owner, ProgressUpdate, Reminder
 from .tasks import deliver_reminders
-from .views import _listed
+from .views import _listed, page_of
 from .workflow import publish_update, record_decision, reject_update, submit_update
 
 QUEUE_SHOWN = 100
@@ -217,10 +215,7 @@ def review_overdue(request):
         )
         .order_by(*SORTS[sort])
     )
-    try:
-        page = Paginator(commitments, REVIEW_PAGE_SIZE).page(request.GET.get("page") or 1)
-    except InvalidPage as error:
-        raise Http404(_("There is no such page.")) from error
+    page = page_of(request, commitments, REVIEW_PAGE_SIZE)
     context = {"page": page, "sort": sort, "stale_days": settings.TRACKER_STALE_AFTER_DAYS}
     return render(request, "tracker/workspace/review_overdue.html", context)
 
