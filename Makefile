@@ -9,7 +9,7 @@ PORT ?= 8000
 # their own settings (tests/settings.py).
 run worker check migrations-check messages: export DEBUG ?= 1
 
-.PHONY: run worker bench test lint format check migrations-check install install-dev messages clean
+.PHONY: run worker bench test prod-smoke lint format check migrations-check install install-dev messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -60,6 +60,12 @@ bench: install-dev
 ## make test: install what tests need and run the whole suite
 test: install-dev messages
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make prod-smoke: the Procfile's processes with production settings (two gunicorns on :8801 and :8802,
+## a Celery worker, beat) on a fresh `smoke` database (local PostgreSQL) and Redis db 12, driven over HTTP:
+## publish on one web process, read it on the other, a reminder through the broker (deploy/smoke.py).
+prod-smoke: install messages
+	$(PY) deploy/smoke.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

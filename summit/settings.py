@@ -79,6 +79,8 @@ MIDDLEWARE = [
     # An ETag on every page, feed and API answer that has none, and 304 Not Modified when the client
     # already holds it (streamed answers such as the CSV are left alone).
     "django.middleware.http.ConditionalGetMiddleware",
+    # Anonymous reads from the shared cache, versioned by the last data change (tracker/pagecache.py).
+    "tracker.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,9 +129,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # django-redis rather than Django's own backend: it keeps one client per process (Django's builds
+    # one per call, a third of a cached page's time), and a Redis outage degrades to cache misses
+    # instead of failing every page.
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # Several web processes (or machines) serve the same visitors: sessions are read from Redis, shared
+    # by all, and written through to the database, which stays the durable store (flushing or
+    # restarting Redis signs nobody out).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long an anonymous page stays in the cache (tracker/pagecache.py). A data change replaces every
+# entry at once; this bounds only what a write that bypasses model signals could leave. PAGE_CACHE=0
+# switches the cache off (the benchmark's uncached run); Last-Modified and ETags stay.
+TRACKER_PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600) if envbool("PAGE_CACHE", True) else 0
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -171,6 +191,8 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+# The folder EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes to (deploy/smoke.py).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 EMAIL_PORT = envint("EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
@@ -183,6 +205,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # SECURE_PROXY_SSL_HEADER=1 so Django trusts its X-Forwarded-Proto header.
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # Load balancers check the web processes over plain HTTP, and count a redirect as a failure.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)

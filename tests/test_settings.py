@@ -59,13 +59,20 @@ def test_production_settings_come_from_the_environment():
     assert result.stdout.split()[-8:] == [
         "django.db.backends.postgresql",
         "db.example.org",
-        "django.core.cache.backends.redis.RedisCache",
+        "django_redis.cache.RedisCache",
         "redis://cache.example.org:6379/0",
         "False",
         "['tracker.example.org']",
         "django.core.mail.backends.smtp.EmailBackend",
         "False",
     ]
+
+
+def test_with_redis_sessions_are_shared_through_the_cache_and_kept_in_the_database():
+    code = "from django.conf import settings as s; print(s.SESSION_ENGINE)"
+    result = manage("shell", "-c", code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_a_fresh_checkout_runs_locally_on_sqlite_with_eager_tasks():

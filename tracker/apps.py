@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class TrackerConfig(AppConfig):
     name = "tracker"
     verbose_name = _("Summit commitments")
+
+    def ready(self):
+        from . import pagecache
+
+        pagecache.connect_signals()

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from tracker import pagecache
 from tracker.choices import (
     Axis,
     CommitmentKind,
@@ -97,6 +98,7 @@ class Command(BaseCommand):
             self.deadlines(options["deadlines"], commitments, milestones)
             self.updates(options["updates"], commitments)
             self.readings(options["readings"], commitments)
+        pagecache.bump()  # bulk inserts send no signals: tell the page cache by hand
         self.stdout.write(f"Synthetic data written in {time.monotonic() - started:.1f} s.")
 
     # Each kind of row
