@@ -1,18 +1,46 @@
 """The REST API: open reads in both languages, authorised writes, lost-update protection, 400s."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.models import Prefetch
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.test import APIClient
 
 from tests.conftest import editors_group
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
-from tracker.choices import PublicationState, Role, Status
-from tracker.models import Commitment, Involvement, OwnerContact, ProgressUpdate, Reading, Target
+from tracker.api.serializers import (
+    CommitmentDetailSerializer,
+    CommitmentSerializer,
+    DeadlineSerializer,
+    InvolvementSerializer,
+    OwnerRefSerializer,
+    ReadingSerializer,
+    SlugIdentityField,
+    TargetSerializer,
+)
+from tracker.choices import DecisionKind, PublicationState, Role, Status
+from tracker.models import (
+    Amount,
+    Commitment,
+    Deadline,
+    Decision,
+    Evidence,
+    Involvement,
+    OwnerContact,
+    ProgressUpdate,
+    Reading,
+    StatedCount,
+    Target,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -413,3 +441,87 @@ def test_editors_record_decisions_and_everyone_reads_the_public_ones(api, gpai, 
     assert [d["kind"] for d in detail["decisions"]] == ["extended"]
     deadline.refresh_from_db()
     assert deadline.due_on == datetime.date(2026, 6, 30)
+
+
+# The serializers a page of commitments nests write their answer out (issue #7): DRF's own walk over
+# their declared fields must give the same, in both languages, for every kind of value they hold.
+WRITTEN_OUT = [
+    OwnerRefSerializer,
+    InvolvementSerializer,
+    DeadlineSerializer,
+    ReadingSerializer,
+    TargetSerializer,
+    CommitmentSerializer,
+    CommitmentDetailSerializer,
+]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_written_out_answers_are_what_drf_would_write(rf, monkeypatch, language):
+    owner = make_owner(name="Partenariat", name_en="Partnership")
+    parent = make_commitment(slug="parent")
+    commitment = make_commitment(slug="full", title_en="", parent=parent, owner=owner)
+    make_deadline(
+        commitment, milestone=make_milestone(date=datetime.date(2025, 1, 31), date_precision="month")
+    )
+    make_deadline(commitment, due_on=datetime.date(2024, 12, 31), due_precision="year", is_done=True,
+                  done_on=datetime.date(2025, 3, 1))  # fmt: skip
+    target = Target.objects.create(commitment=commitment, slug="members", name_fr="Membres", name_en="",
+                                   unit_fr="pays", unit_en="countries", baseline=Decimal("12.5"),
+                                   baseline_on=datetime.date(2025, 2, 10), target_value=60)  # fmt: skip
+    Reading.objects.create(target=target, measured_on=datetime.date(2025, 3, 1), value=Decimal("30.25"),
+                           note="D'après le site", source_url="https://example.org/")  # fmt: skip
+    Reading.objects.create(target=target, measured_on=datetime.date(2025, 6, 1), value=45)
+    StatedCount.objects.create(
+        commitment=commitment, role=Role.SIGNATORY, count=3, noun_fr="pays", noun_en=""
+    )
+    Amount.objects.create(commitment=commitment, slug="fund", amount=Decimal("2.5"), currency="EUR",
+                          label_fr="fonds", label_en="fund", owner=owner)  # fmt: skip
+    Evidence.objects.create(
+        update=make_update(commitment, text="News"), url="https://example.org/", title="N"
+    )
+    Decision.objects.create(commitment=commitment, kind=DecisionKind.CORRECTION, reason="Wrong figure")
+    commitments = list(
+        Commitment.objects.with_next_deadline()
+        .with_overdue()
+        .select_related("parent")
+        .prefetch_related(
+            # By relation, as DRF's walk reads them (the views prefetch into lists; the serializers
+            # read both).
+            Prefetch("deadlines", queryset=Deadline.objects.with_overdue_flag().select_related("milestone")),
+            "involvements__owner",
+            "targets__readings",
+            "stated_counts",
+            "amounts__owner",
+            "sources",
+            "children",
+            Prefetch("updates", queryset=ProgressUpdate.objects.published(), to_attr="published_updates"),
+            Prefetch("decisions", queryset=Decision.objects.public(), to_attr="public_decisions"),
+        )
+        .order_by("slug")
+    )
+    request = Request(rf.get("/api/commitments/"))
+
+    def answers():
+        with translation.override(language):
+            return [
+                JSONRenderer().render(serializer(commitments, many=True, context={"request": request}).data)
+                for serializer in (CommitmentSerializer, CommitmentDetailSerializer)
+            ]
+
+    written = answers()
+    for serializer in WRITTEN_OUT:
+        monkeypatch.setattr(serializer, "to_representation", serializers.ModelSerializer.to_representation)
+    assert written == answers()
+    assert b'"url":"http://testserver/api/commitments/full/"' in written[0]
+
+
+def test_addresses_by_slug_are_those_drf_would_reverse(rf):
+    context = {"request": Request(rf.get("/api/commitments/"))}
+    ours = SlugIdentityField(view_name="api:commitment-detail")
+    drfs = serializers.HyperlinkedIdentityField(view_name="api:commitment-detail", lookup_field="slug")
+    ours.bind("url", CommitmentSerializer(context=context))
+    drfs.bind("url", CommitmentSerializer(context=context))
+    for slug in ("gpai-growth", "slug-placeholder", "x", "été-2025", "a b"):
+        commitment = Commitment(pk=1, slug=slug)
+        assert ours.to_representation(commitment) == drfs.to_representation(commitment)

@@ -103,6 +103,27 @@ def test_the_flags_and_days_overdue_agree_with_overdue():
     assert set(Deadline.objects.overdue(on).values_list("commitment__slug", flat=True)) == {late.slug}
 
 
+def test_overdue_since_for_all_agrees_with_the_annotation_of_each():
+    late, later, on_time = make_commitment(), make_commitment(), make_commitment()
+    closed = make_commitment(status=Status.WITHDRAWN)
+    make_deadline(late, due_on=DUE - 9 * DAY)
+    make_deadline(late, due_on=DUE + DAY)
+    make_deadline(later, milestone=make_milestone(date=DUE - DAY))
+    make_deadline(later, due_on=DUE - 20 * DAY, is_done=True)
+    make_deadline(on_time, due_on=DUE + DAY)
+    make_deadline(closed, due_on=DUE - 30 * DAY)
+    on = DUE + DAY
+    ranked = list(Commitment.objects.by_overdue_since(on).order_by("overdue_since", "pk"))
+    assert [(c.slug, c.overdue_since) for c in ranked] == [
+        (late.slug, DUE - 9 * DAY),
+        (later.slug, DUE - DAY),
+    ]
+    assert {c.slug for c in ranked} == overdue_slugs(on)
+    annotated = {c.slug: c.overdue_since for c in Commitment.objects.with_overdue(on)}
+    assert all(annotated[c.slug] == c.overdue_since for c in ranked)
+    assert Commitment.objects.by_overdue_since(on).count() == 2
+
+
 def test_next_deadline_skips_done_passed_and_closed():
     commitment = make_commitment()
     make_deadline(commitment, due_on=DUE - DAY)
@@ -186,3 +207,19 @@ def test_public_leaves_drafts_out():
     public, draft = make_commitment(), make_commitment(is_public=False)
     assert list(Commitment.objects.public()) == [public]
     assert draft not in Commitment.objects.public()
+
+
+def test_due_within_reads_a_deadline_by_its_own_date_else_its_milestones():
+    commitment = make_commitment()
+    inside = make_milestone(date=datetime.date(2025, 11, 30))
+    outside = make_milestone(date=datetime.date(2026, 6, 30))
+    by_date = make_deadline(commitment, due_on=datetime.date(2025, 11, 1))
+    by_milestone = make_deadline(commitment, milestone=inside)
+    moved_out = make_deadline(commitment, milestone=inside, due_on=datetime.date(2026, 3, 1))
+    moved_in = make_deadline(commitment, milestone=outside, due_on=datetime.date(2025, 12, 1))
+    make_deadline(commitment, milestone=outside)
+    window = Deadline.objects.due_within(
+        datetime.date(2025, 11, 1), datetime.date(2025, 12, 31), [inside, outside]
+    )
+    assert set(window) == {by_date, by_milestone, moved_in}
+    assert moved_out not in window

@@ -155,6 +155,20 @@ def test_the_overdue_page_lists_most_overdue_first(client, gpai):
     assert ">290<" in html and ">46<" in html  # days overdue
 
 
+def test_the_overdue_page_is_paginated_most_overdue_first(client):
+    for n in range(26):
+        make_deadline(
+            make_commitment(title_en=f"Late {n}"),
+            due_on=datetime.date(2025, 1, 1) + datetime.timedelta(days=n),
+        )
+    first = client.get(url("overdue"))
+    assert [c.title_en for c in first.context["commitments"]] == [f"Late {n}" for n in range(25)]
+    assert "Page 1 of 2" in first.content.decode()
+    second = client.get(url("overdue"), {"page": "2"})
+    assert [c.title_en for c in second.context["commitments"]] == ["Late 25"]
+    assert client.get(url("overdue"), {"page": "3"}).status_code == 404
+
+
 def test_the_method_page_explains_every_status(client):
     html = client.get(url("about")).content.decode()
     for status in Status:
@@ -198,6 +212,24 @@ def test_the_csv_holds_the_filtered_list_in_the_page_language(client, gpai):
     assert rows[0]["title"] == "Élargir le PMIA"
     assert rows[0]["days_overdue"] == "46"
     assert rows[0]["url"].endswith("/fr/commitments/gpai-growth/")
+
+
+def test_the_csv_streams_in_chunks_in_the_lists_order_with_each_ones_leads(client, monkeypatch):
+    monkeypatch.setattr("tracker.views.CSV_CHUNK", 2)
+    first, second = make_owner(name="Alpha", name_en="Alpha EN"), make_owner(name="Bêta")
+    for n in range(5):
+        commitment = make_commitment(slug=f"c{n}", announced_on=datetime.date(2025, 2, 10 - n), owner=first)
+        Involvement.objects.create(commitment=commitment, owner=second, role=Role.LEAD)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("commitment_csv"), {"ordering": "announced"})
+        chunks = list(response.streaming_content)
+    # The header, then three chunks of at most two rows.
+    assert len(chunks) == 4
+    rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+    assert [row["slug"] for row in rows] == ["c4", "c3", "c2", "c1", "c0"]
+    assert {row["lead"] for row in rows} == {"Alpha EN; Bêta"}
+    # The order; then, for each chunk, its commitments and their leads.
+    assert len(queries) == 1 + 3 * 2, [q["sql"] for q in queries.captured_queries]
 
 
 def test_a_bad_filter_on_the_csv_answers_400(client):
@@ -357,6 +389,15 @@ def test_owner_choices_are_named_in_the_page_language(client, gpai):
     french = client.get(url("commitment_list", language="fr")).content.decode()
     assert ">Global Partnership on AI</option>" in english
     assert ">Partenariat mondial sur l&#x27;IA</option>" in french
+
+
+def test_the_chosen_owner_and_country_stay_selected_and_names_are_escaped(client, gpai):
+    make_commitment(owner=make_owner(slug="tricky", name="<b>Tricky</b> & co"))
+    html = client.get(url("commitment_list"), {"owner": "gpai", "country": "FR"}).content.decode()
+    assert '<option value="gpai" selected>Global Partnership on AI</option>' in html
+    assert '<option value="FR" selected>France</option>' in html
+    assert '<option value="">All countries</option>' in html
+    assert '<option value="tricky">&lt;b&gt;Tricky&lt;/b&gt; &amp; co</option>' in html
 
 
 def test_unknown_addresses_get_the_site_404_page(client):

@@ -254,6 +254,15 @@ class Commitment(DatesWithPrecision, Timestamped):
         indexes = [
             # The status and axis filters (admin, public list) and the counts by status.
             models.Index(fields=["status", "axis"], name="commitment_status_axis_idx"),
+            # The public list's default order, by title in each language (filters.CommitmentFilter.order),
+            # read a page at a time from the index instead of sorting every commitment.
+            models.Index(fields=["title_en", "id"], name="commitment_title_en_idx"),
+            models.Index(fields=["title_fr", "id"], name="commitment_title_fr_idx"),
+            # The list's "first/most recently announced" orders, read forwards or backwards.
+            models.Index(fields=["announced_on", "id"], name="commitment_announced_idx"),
+            # Counting the public commitments (every list's paginator, the home page) from a small
+            # index rather than the whole table.
+            models.Index(fields=["id"], condition=Q(is_public=True), name="commitment_public_idx"),
         ]
 
     def __str__(self):
@@ -448,6 +457,18 @@ class Deadline(DueAtMilestoneOrDate):
     class Meta:
         ordering = ["commitment_id", F("due_on").asc(nulls_last=True), "slug"]
         verbose_name = _("deadline")
+        indexes = [
+            # Overdue and next deadline (tracker/querysets.py): the open deadlines of each commitment with
+            # what their due date is made of, so that counting or sorting every overdue commitment
+            # (home page, overdue page) reads this index alone, not the deadlines table.
+            models.Index(
+                fields=["commitment", "due_on", "milestone"],
+                condition=Q(is_done=False),
+                name="deadline_open_idx",
+            ),
+            # Open deadlines by their own date: what falls due soon (home page, reminders).
+            models.Index(fields=["due_on"], condition=Q(is_done=False), name="deadline_open_due_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["commitment", "slug"],
@@ -655,6 +676,12 @@ class ProgressUpdate(Timestamped):
             # The editors' review queue.
             models.Index(
                 fields=["created_at"], condition=Q(state=PublicationState.SUBMITTED), name="update_queue_idx"
+            ),
+            # The latest published updates of all commitments: the home page and the updates feed.
+            models.Index(
+                fields=["-reported_on", "-created_at"],
+                condition=Q(state=PublicationState.PUBLISHED),
+                name="update_published_recent_idx",
             ),
         ]
 

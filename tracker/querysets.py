@@ -7,16 +7,19 @@ defaulting to today in the site's time zone, so tests and reminders can ask abou
 """
 
 import datetime
+from itertools import islice
 
 from django.conf import settings
 from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
+    DateField,
     Exists,
     ExpressionWrapper,
     F,
     Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -26,6 +29,17 @@ from django.db.models.functions import Coalesce
 
 from .choices import DecisionKind, PublicationState, Status
 from .dates import today
+
+
+def in_batches(queryset, size: int):
+    """
+    Yield lists of at most `size` rows of `queryset`, read in one pass: a server-side cursor on
+    PostgreSQL, so that the client holds one batch at a time and the query runs once. (Outside a
+    transaction the server keeps the rows for the cursor: memory moves there, it does not vanish.)
+    """
+    rows = queryset.iterator(chunk_size=size)
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 class DeadlineQuerySet(models.QuerySet):
@@ -58,6 +72,13 @@ class DeadlineQuerySet(models.QuerySet):
         """Return deadlines not yet done whose commitment is neither achieved nor withdrawn."""
         return self.filter(is_done=False).exclude(commitment__status__in=Status.closed())
 
+    def past_due(self, on: datetime.date | None = None):
+        """
+        Return deadlines not yet done whose due date is before `on`: overdue unless the commitment is
+        closed, which `CommitmentQuerySet` checks on the commitment itself (no join back to it).
+        """
+        return self.filter(is_done=False).with_due_date().filter(due__lt=on or today())
+
     def overdue(self, on: datetime.date | None = None):
         """Return the overdue deadlines (see `overdue_condition`)."""
         return self.with_due_date().filter(self.overdue_condition(on or today()))
@@ -75,6 +96,17 @@ class DeadlineQuerySet(models.QuerySet):
         days = settings.TRACKER_DUE_SOON_DAYS if days is None else days
         return self.open().with_due_date().filter(due__gte=on, due__lte=on + datetime.timedelta(days=days))
 
+    def due_within(self, first: datetime.date, last: datetime.date, milestones):
+        """
+        Return deadlines due from `first` to `last`, both included, by their own date or else their
+        milestone's (of `milestones`, the caller's list of them all).
+
+        Written the way indexes find them, by their own date or by the milestones in the window,
+        rather than by computing every deadline's due date to compare it.
+        """
+        in_window = [m.pk for m in milestones if first <= m.date <= last]
+        return self.filter(Q(due_on__range=(first, last)) | Q(due_on__isnull=True, milestone__in=in_window))
+
     def upcoming(self, on: datetime.date | None = None):
         """Return open deadlines due on `on` or later, the earliest first."""
         return self.open().with_due_date().filter(due__gte=on or today()).order_by("due", "pk")
@@ -91,7 +123,9 @@ class CommitmentQuerySet(models.QuerySet):
 
     def overdue(self, on: datetime.date | None = None):
         """Return commitments with an overdue deadline (see `DeadlineQuerySet.overdue_condition`)."""
-        return self.filter(Exists(self._deadlines().overdue(on)))
+        # The same definition, with the commitment's status read on its own row: counting overdue
+        # commitments then hashes the open deadlines once instead of joining each back to its commitment.
+        return self.open().filter(Exists(self._deadlines().past_due(on)))
 
     def due_soon(self, on: datetime.date | None = None, days: int | None = None):
         """Return commitments with an open deadline due within `days` days of `on`."""
@@ -125,8 +159,34 @@ class CommitmentQuerySet(models.QuerySet):
 
     def with_overdue(self, on: datetime.date | None = None):
         """Annotate `is_overdue` (as `overdue()` defines it) and `overdue_since`, the oldest missed date."""
-        missed = self._deadlines().overdue(on).order_by("due")
-        return self.annotate(is_overdue=Exists(missed), overdue_since=Subquery(missed.values("due")[:1]))
+        missed = self._deadlines().past_due(on).order_by("due").values("due")[:1]
+        # Scalar subqueries run for the rows shown only (Django writes the same one again inside
+        # `is_overdue`): an EXISTS in the select list made PostgreSQL run a hashed subplan over every
+        # deadline, even when only a page is shown.
+        since = Case(
+            When(status__in=Status.closed(), then=None), default=Subquery(missed), output_field=DateField()
+        )
+        return self.annotate(overdue_since=since).annotate(
+            is_overdue=ExpressionWrapper(Q(overdue_since__isnull=False), output_field=BooleanField())
+        )
+
+    def by_overdue_since(self, on: datetime.date | None = None):
+        """
+        Return the overdue commitments annotated with `overdue_since`, as `overdue()` and
+        `with_overdue()` define them, computed for all of them in one pass over the open deadlines
+        (the overdue page sorts every overdue commitment by it; a subquery a row would run thousands
+        of times).
+        """
+        on = on or today()
+        # The earliest open deadline is overdue exactly when it is due before `on`: then it is also
+        # the oldest missed one.
+        earliest = Min(Coalesce("deadlines__due_on", "deadlines__milestone__date"))
+        return (
+            self.open()
+            .filter(deadlines__is_done=False)
+            .annotate(overdue_since=earliest)
+            .filter(overdue_since__lt=on)
+        )
 
     @staticmethod
     def _deadlines():

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.defaults import page_not_found
 
+from .addresses import absolute_by_slug
 from .charts import share, stacked_row, status_bars, target_chart
 from .choices import Axis, DecisionKind, ReminderKind, Role, Status
 from .dates import format_fuzzy_date, today
@@ -45,6 +46,7 @@ from .models import (
     SourceDocument,
     Target,
 )
+from .querysets import in_batches
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -81,13 +83,15 @@ def home(request):
     for axis, status, n in public.order_by().values_list("axis", "status").annotate(n=Count("pk")):
         by_axis.setdefault(axis, {})[status] = n
     counts = {status: sum(row.get(status, 0) for row in by_axis.values()) for status in Status}
+    milestones = list(Milestone.objects.all())
     upcoming = (
         Deadline.objects.public()
-        .due_soon(on, days=UPCOMING_DAYS)
+        .open()
+        .due_within(on, on + datetime.timedelta(days=UPCOMING_DAYS), milestones)
+        .with_due_date()
         .select_related("commitment", "milestone")
         .order_by("due", "pk")[:UPCOMING_SHOWN]
     )
-    milestones = list(Milestone.objects.all())
     context = {
         "total": sum(counts.values()),
         "status_bars": status_bars(counts),
@@ -141,43 +145,87 @@ class Echo:
         return value
 
 
+CSV_HEADER = [
+    "slug", "title", "axis", "kind", "status", "announced_on", "announced_precision", "lead",
+    "next_deadline_on", "next_deadline_precision", "days_overdue", "url",
+]  # fmt: skip
+CSV_CHUNK = 500
+
+
 @require_safe
 def commitment_csv(request):
     filterset, commitments = _filtered(request)
     if commitments is None:
         return render(request, "tracker/commitment_list.html", {"filter": filterset}, status=400)
-    rows = _listed(commitments)
+    language = current_language()
     writer = csv.writer(Echo())
-    header = [
-        "slug", "title", "axis", "kind", "status", "announced_on", "announced_precision", "lead",
-        "next_deadline_on", "next_deadline_precision", "days_overdue", "url",
-    ]  # fmt: skip
+    address = absolute_by_slug(request, "tracker:commitment_detail")
 
     def lines():
-        yield writer.writerow(header)
-        # Streamed in chunks: memory stays flat however many rows match.
-        for c in rows.iterator(chunk_size=500):
-            yield writer.writerow(
-                _cell(value)
-                for value in (
-                    c.slug,
-                    c.title,
-                    c.axis,
-                    c.kind,
-                    c.status,
-                    c.announced_on.isoformat(),
-                    c.announced_precision,
-                    "; ".join(i.owner.display_name for i in c.lead_involvements),
-                    c.next_due_on.isoformat() if c.next_due_on else "",
-                    c.next_due_exactness or "",
-                    c.days_overdue(),
-                    request.build_absolute_uri(c.get_absolute_url()),
-                )
-            )
+        yield writer.writerow(CSV_HEADER)
+        for rows in _csv_chunks(commitments, language, today()):
+            yield "".join(writer.writerow((*row, address(row[0]))) for row in rows)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="summit-commitments-{current_language()}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="summit-commitments-{language}.csv"'
     return response
+
+
+def _csv_chunks(commitments, language: str, on: datetime.date):
+    """
+    Yield the CSV's rows (all columns but the address) a chunk at a time: memory stays flat however
+    many commitments match.
+
+    The filtered list's order is read as bare primary keys, a chunk at a time; then each chunk's
+    commitments and lead owners in one query each, as plain values (a model instance per row cost
+    more than the rest). One query over every row, with the per-row subqueries, cost more to plan
+    and run than these chunks.
+    """
+    fields = (
+        "pk", "slug", f"title_{language}", "title_fr", "axis", "kind", "status", "announced_on",
+        "announced_precision", "next_due_on", "next_due_exactness", "overdue_since",
+    )  # fmt: skip
+    # The keys themselves stream too, so no list grows with the rows.
+    for chunk in in_batches(commitments.values_list("pk", flat=True), CSV_CHUNK):
+        found = (
+            Commitment.objects.filter(pk__in=chunk)
+            .with_next_deadline(on)
+            .with_overdue(on)
+            .values_list(*fields)
+        )
+        commitments_by_pk = {row[0]: row[1:] for row in found}
+        leads: dict[int, list[str]] = {}
+        lead_rows = (
+            Involvement.objects.filter(commitment__in=chunk, role=Role.LEAD)
+            .order_by("commitment_id", "owner__name")
+            .values_list("commitment_id", "owner__name", "owner__name_en")
+        )
+        for pk, name, name_en in lead_rows:
+            # As Owner.display_name reads it: the English name in English, when there is one.
+            leads.setdefault(pk, []).append(name_en if language == "en" and name_en else name)
+        rows = []
+        for pk in chunk:
+            if pk not in commitments_by_pk:  # deleted since the order was read
+                continue
+            slug, title, title_fr, axis, kind, status, announced, precision, due, exactness, since = (
+                commitments_by_pk[pk]
+            )
+            rows.append(
+                (
+                    _cell(slug),
+                    _cell(title or title_fr),  # as `Translated` reads it: else the French
+                    axis,
+                    kind,
+                    status,
+                    announced.isoformat(),
+                    precision,
+                    _cell("; ".join(leads.get(pk, ()))),
+                    due.isoformat() if due else "",
+                    exactness or "",
+                    (on - since).days if since else 0,  # as Commitment.days_overdue() reads it
+                )
+            )
+        yield rows
 
 
 def _cell(value):
@@ -356,10 +404,26 @@ def milestone_detail(request, slug):
 
 @require_safe
 def overdue(request):
-    commitments = (
-        _listed(Commitment.objects.public().overdue()).with_latest_update().order_by("overdue_since", "pk")
+    # Sorting every overdue commitment by its oldest missed date is what this page costs: that is done
+    # on (pk, date) pairs alone, then the commitments of the page are read in full.
+    ranked = (
+        Commitment.objects.public()
+        .by_overdue_since()
+        .values_list("pk", "overdue_since")
+        .order_by("overdue_since", "pk")
     )
-    return render(request, "tracker/overdue.html", {"commitments": commitments})
+    page = page_of(request, ranked, PAGE_SIZE)
+    listed = (
+        Commitment.objects.with_latest_update().prefetch_related(_leads()).in_bulk([pk for pk, _ in page])
+    )
+    commitments = []
+    for pk, since in page:
+        if pk not in listed:  # unpublished or deleted since the page was ranked
+            continue
+        commitment = listed[pk]
+        commitment.overdue_since = since  # what days_overdue() reads
+        commitments.append(commitment)
+    return render(request, "tracker/overdue.html", {"page": page, "commitments": commitments})
 
 
 @require_safe

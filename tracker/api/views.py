@@ -78,40 +78,48 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        involvements = Involvement.objects.select_related("owner")
+        # An owner shows its slug, name and kind: its timestamps would be parsed for nothing.
+        involvements = Involvement.objects.select_related("owner").defer(
+            "note", "owner__note", "owner__website", "owner__created_at", "owner__updated_at"
+        )
         queryset = Commitment.objects.with_next_deadline().with_overdue().select_related("parent")
         if not is_editor(self.request.user):
             queryset = queryset.public()
-        # A researcher gets every commitment with its owners, deadlines and targets from the list.
+        # A researcher gets every commitment with its owners, deadlines and targets from the list. (The
+        # prefetch sets each row's commitment itself: joining it again would build a second copy of
+        # every commitment for each of its deadlines.) Into lists (`to_attr`), which the serializers
+        # read (serializers.prefetched): a related manager per object and relation would cost more
+        # than the rows themselves.
         queryset = queryset.prefetch_related(
-            Prefetch("involvements", queryset=involvements),
+            Prefetch("involvements", queryset=involvements, to_attr="involvements_list"),
             Prefetch(
                 "deadlines",
-                queryset=Deadline.objects.with_overdue_flag().select_related("commitment", "milestone"),
+                queryset=Deadline.objects.with_overdue_flag().select_related("milestone"),
+                to_attr="deadlines_list",
             ),
-            Prefetch("targets", queryset=Target.objects.select_related("commitment", "milestone")),
-            Prefetch("targets__readings", queryset=Reading.objects.order_by("measured_on")),
+            Prefetch("targets", queryset=Target.objects.select_related("milestone"), to_attr="targets_list"),
+            Prefetch(
+                "targets_list__readings",
+                queryset=Reading.objects.order_by("measured_on"),
+                to_attr="readings_list",
+            ),
         )
         if self.action == "list":
             return queryset
-        return queryset.with_latest_update().prefetch_related(
+        # The latest update alone is shown: the prefetch reads one update per commitment, not them all.
+        latest_update = (
+            ProgressUpdate.objects.published()
+            .select_related("on_behalf_of")
+            .prefetch_related("evidence", "reported_readings", "marks_done")
+            .order_by("-reported_on", "-created_at")[:1]
+        )
+        return queryset.prefetch_related(
             "stated_counts",
             "amounts__owner",
-            Prefetch(
-                "updates",
-                queryset=ProgressUpdate.objects.published()
-                .select_related("commitment", "on_behalf_of")
-                .prefetch_related("evidence")
-                .order_by("-reported_on", "-created_at"),
-                to_attr="published_updates",
-            ),
+            Prefetch("updates", queryset=latest_update, to_attr="published_updates"),
             "sources",
             Prefetch("children", queryset=Commitment.objects.public().order_by("slug")),
-            Prefetch(
-                "decisions",
-                queryset=Decision.objects.public().select_related("commitment"),
-                to_attr="public_decisions",
-            ),
+            Prefetch("decisions", queryset=Decision.objects.public(), to_attr="public_decisions"),
         )
 
     def get_serializer_class(self):
@@ -161,7 +169,11 @@ class TargetViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
         return (
             _public_unless_editor(self.request, Target.objects.all())
             .select_related("commitment", "milestone")
-            .prefetch_related(Prefetch("readings", queryset=Reading.objects.order_by("measured_on")))
+            .prefetch_related(
+                Prefetch(
+                    "readings", queryset=Reading.objects.order_by("measured_on"), to_attr="readings_list"
+                )
+            )
             .order_by("pk")
         )
 
