@@ -88,3 +88,17 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """
+    Start every test in the site's default language: a request through LocaleMiddleware leaves its
+    language active in the thread, and a test that reads translated text must not depend on which
+    test ran before it.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -19,6 +19,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Tests run inside transactions, whose on-commit hooks (which invalidate the page cache) never run:
 # the page cache is off, except in tests/test_pagecache.py, which commits for real.
 TRACKER_PAGE_CACHE_SECONDS = 0
+TRACKER_PAGE_VERSION_SECONDS = 0  # every request reads the version (tests/test_pagecache.py tests reuse)
 SECURE_SSL_REDIRECT = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The windows the tests are written for, whatever the shell exports.
@@ -31,3 +32,4 @@ TRACKER_REMINDER_RETRY_SECONDS = 60
 TRACKER_REMINDER_MAX_ATTEMPTS = 5
 TRACKER_REMINDER_LEASE_SECONDS = 600
 TRACKER_REMINDER_BATCH = 200
+TRACKER_REMINDER_RECORD_EVERY = 1000  # the query-count tests count one record per batch

@@ -12,8 +12,10 @@ import uuid
 
 import pytest
 import time_machine
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -305,6 +307,82 @@ def test_planning_costs_the_same_queries_per_batch_at_any_size(owner):
     assert plan_queries(DUE - datetime.timedelta(days=1)) == few
 
 
+def test_a_second_plan_the_same_day_reads_the_log_and_inserts_nothing(owner):
+    for _n in range(3):
+        make_deadline(make_commitment(owner=owner, announced_on=RECENT), due_on=DUE)
+    with at(DUE - datetime.timedelta(days=7)):
+        assert reminders.plan() == 6  # three deadlines, two representatives
+        with CaptureQueriesContext(connection) as queries:
+            assert reminders.plan() == 0
+    assert not [q for q in queries if q["sql"].startswith("INSERT")]
+    assert Reminder.objects.count() == 6
+
+
+@pytest.mark.parametrize(
+    "backend", ["django.core.mail.backends.locmem.EmailBackend", "tests.test_reminders.FailingBackend"]
+)
+def test_delivering_costs_the_same_queries_per_batch_at_any_size(owner, settings, backend):
+    settings.EMAIL_BACKEND = backend
+
+    def deliver_queries(day):
+        with at(day):
+            reminders.plan()
+            with CaptureQueriesContext(connection) as queries:
+                outcome = reminders.deliver()
+        return len(queries), sum(outcome.values())
+
+    for _n in range(2):
+        make_deadline(make_commitment(owner=owner, announced_on=RECENT), due_on=DUE)
+    few, delivered = deliver_queries(DUE - datetime.timedelta(days=7))
+    assert delivered == 4
+    Reminder.objects.all().delete()  # the same again, with sixteen times the reminders
+    for _n in range(30):
+        make_deadline(make_commitment(owner=owner, announced_on=RECENT), due_on=DUE)
+    many, delivered = deliver_queries(DUE - datetime.timedelta(days=7))
+    assert delivered == 64
+    # A batch: the claim (savepoint, SELECT … FOR UPDATE SKIP LOCKED, UPDATE, release), the claimed
+    # rows with what the e-mails show, the opt-outs, one UPDATE for all the outcomes (all sent, or all
+    # retried after the same refusal); then a claim that finds nothing (savepoint, SELECT, release).
+    assert many == few == 10
+
+
+class OutOfTimeBackend(locmem.EmailBackend):
+    """A mail server the task runs out of time on, at the second message."""
+
+    def send_messages(self, messages):
+        if len(mail.outbox) == 1:
+            raise SoftTimeLimitExceeded()
+        return super().send_messages(messages)
+
+
+def test_a_task_out_of_time_mid_batch_records_what_it_sent_and_sends_the_rest_once(commitment, settings):
+    settings.EMAIL_BACKEND = "tests.test_reminders.OutOfTimeBackend"
+    with at(DUE - datetime.timedelta(days=7)):
+        reminders.plan()
+        with pytest.raises(SoftTimeLimitExceeded):
+            reminders.deliver()
+    states = list(Reminder.objects.order_by("pk").values_list("state", flat=True))
+    assert states == [ReminderState.SENT, ReminderState.SENDING] and len(mail.outbox) == 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with at(DUE - datetime.timedelta(days=7), hour=10):  # after the lease
+        reminders.deliver()
+    assert sorted(m.to[0] for m in mail.outbox) == ["desk@gpai.example", "rep@gpai.example"]
+    assert set(Reminder.objects.values_list("state", flat=True)) == {ReminderState.SENT}
+
+
+def test_a_first_sweep_over_an_old_backlog_sends_this_round_only(commitment, editors_team):
+    # Ten weeks late and silent for four months, never reminded: what any sweep would send that day.
+    outcome = sweep(DUE + datetime.timedelta(days=70))
+    assert sorted(sent()) == [
+        (f"{RECENT}-1", "desk@gpai.example"),  # stale
+        (f"{RECENT}-1", "rep@gpai.example"),
+        (f"{DUE}-9", "desk@gpai.example"),  # overdue
+        (f"{DUE}-9", "rep@gpai.example"),
+    ]  # no back rounds, and no escalation: nobody was asked before
+    assert outcome["planned"] == outcome["sent"] == 4
+    assert sweep(DUE + datetime.timedelta(days=70))["planned"] == 0
+
+
 def test_the_command_runs_the_same_sweep(commitment):
     with at(DUE - datetime.timedelta(days=7)):
         call_command("send_reminders", "--digest", stdout=io.StringIO())
@@ -430,7 +508,7 @@ def test_a_run_that_lost_its_claim_records_nothing(commitment, settings):
     first.refresh_from_db()
     assert first.state == ReminderState.SENT and first.claimed_by is None
     # The slow first run now finishes: its outcome is not written over the other's.
-    assert reminders._finish(first, mine, ReminderState.FAILED) == ReminderState.FAILED
+    reminders._record([reminders.Outcome(first.pk, ReminderState.FAILED)], mine)
     first.refresh_from_db()
     assert first.state == ReminderState.SENT
 
@@ -473,3 +551,36 @@ def test_the_digest_waits_for_monday_morning(editors_team):
     with at(monday + datetime.timedelta(days=2)):
         reminders.plan_digest()  # the same week: nothing new
     assert Reminder.objects.filter(kind=ReminderKind.DIGEST).count() == 1
+
+
+class RecordWatchingBackend:
+    """A mail server that notes, at each message, how many reminders the log already holds as sent."""
+
+    seen: list[int] = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        RecordWatchingBackend.seen.append(Reminder.objects.filter(state=ReminderState.SENT).count())
+        return len(messages)
+
+
+def test_what_was_sent_is_recorded_every_few_messages_not_once_a_batch(owner, settings):
+    # A worker killed outright can only re-send what it sent since its last record: a few, not a batch.
+    settings.EMAIL_BACKEND = "tests.test_reminders.RecordWatchingBackend"
+    settings.TRACKER_REMINDER_RECORD_EVERY = 2
+    RecordWatchingBackend.seen = []
+    for _n in range(3):
+        make_deadline(make_commitment(owner=owner, announced_on=RECENT), due_on=DUE)
+    with at(DUE - datetime.timedelta(days=7)):
+        assert reminders.plan() == 6  # three deadlines, two representatives
+        assert reminders.deliver()["sent"] == 6
+    assert RecordWatchingBackend.seen == [0, 0, 2, 2, 4, 4]
+    assert Reminder.objects.filter(state=ReminderState.SENT).count() == 6

@@ -68,6 +68,13 @@ def test_production_settings_come_from_the_environment():
     ]
 
 
+def test_postgresql_sessions_run_without_the_jit_compiler():
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])"
+    result = manage("shell", "-c", code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "{'options': '-c jit=off'}"
+
+
 def test_with_redis_sessions_are_shared_through_the_cache_and_kept_in_the_database():
     code = "from django.conf import settings as s; print(s.SESSION_ENGINE)"
     result = manage("shell", "-c", code, **PRODUCTION)

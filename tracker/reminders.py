@@ -1,18 +1,22 @@
 """
 Reminders: who hears about what and when, each reminder exactly once.
 
-A sweep has two steps, both in bounded batches:
+A sweep has two steps, both in bounded batches with a fixed number of queries each:
 
 1. **Plan** (`plan`, `plan_digest`, `plan_now`): find what is due a reminder on day `on` and insert
-   one `Reminder` row per (kind, subject, occurrence, address). The unique constraint makes planning
-   idempotent: a second sweep, a restarted worker or a second worker inserts nothing new.
-2. **Deliver** (`deliver`): claim the rows that are due (locked, so two workers never take the same
-   row), send each e-mail and record its outcome right after it: sent; or tried again later with a
-   doubling delay; or failed after the last attempt, which editors see in their digest and pages.
-   A row left "sending" by a worker that died is tried again once its lease is over.
+   one `Reminder` row per (kind, subject, occurrence, address) that the log does not hold yet. The
+   unique constraint makes planning idempotent: a second sweep, a restarted worker or a second worker
+   inserts nothing new.
+2. **Deliver** (`deliver`): claim a batch of the rows that are due (locked, so two workers never take
+   the same row), send each e-mail over one mail connection, then record the batch's outcomes in one
+   UPDATE per outcome: sent; or tried again later with a doubling delay; or failed after the last
+   attempt, which editors see in their digest and pages. A row left "sending" by a worker that died
+   is tried again once its lease is over.
 
-The one window no database closes: a worker killed after the SMTP server accepted a mail but before
-the "sent" row is written sends that mail again after the lease. Nothing is ever lost.
+The one window no database closes: a worker killed outright (not a Celery soft time limit, after
+which the batch's outcomes are still recorded) after the SMTP server accepted mails but before the
+batch's outcomes are written sends those mails again after the lease, at most one batch
+(TRACKER_REMINDER_BATCH). Nothing is ever lost.
 
 Who hears what:
 - due soon: before an open deadline, at the smallest lead time (30, 7, 1 days) that has been reached,
@@ -23,8 +27,11 @@ Who hears what:
 - stale: every TRACKER_STALE_AFTER_DAYS without a published update, on a commitment neither achieved
   nor withdrawn;
 - digest: to editors, once a week;
-- none about a commitment on hold (until its date), a draft, or one with a final verdict, and none of
-  a kind to an address that opted out of it.
+- none about a commitment on hold (until its date), a draft, or one achieved or withdrawn, and none
+  of a kind to an address that opted out of it.
+
+A first sweep over a long history sends what a sweep would send that day, no more: the current round
+of each overdue deadline and of each silence, never the rounds nobody was there to send.
 """
 
 import datetime
@@ -32,17 +39,18 @@ import logging
 import smtplib
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Count, DateTimeField, F, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, DateTimeField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from .choices import ReminderKind, ReminderState, Role
@@ -52,12 +60,12 @@ from .models import (
     EDITORS_GROUP,
     Commitment,
     Deadline,
-    Involvement,
     OwnerContact,
     ProgressUpdate,
     Reminder,
     ReminderOptOut,
 )
+from .querysets import in_batches
 
 logger = logging.getLogger(__name__)
 
@@ -71,29 +79,29 @@ AUTOMATIC = (ReminderKind.DUE_SOON, ReminderKind.OVERDUE, ReminderKind.STALE, Re
 class Recipient:
     email: str
     language: str
-    contact: OwnerContact | None = None
+    contact_id: int | None = None
 
 
-def _lead_contacts():
-    """Prefetch, on commitments, the lead owners' contacts who receive reminders."""
-    contacts = OwnerContact.objects.filter(receives_reminders=True).select_related("user")
-    leads = (
-        Involvement.objects.filter(role=Role.LEAD)
-        .select_related("owner")
-        .prefetch_related(Prefetch("owner__contacts", queryset=contacts, to_attr="reminded"))
+def representatives(commitment_ids: Iterable[int]) -> dict[int, list[Recipient]]:
+    """
+    Return who hears about each commitment, in one query for a whole batch: the contacts of its lead
+    owners who receive reminders, once an address (lead owners by name, then each one's contacts).
+    """
+    contacts = (
+        OwnerContact.objects.filter(
+            receives_reminders=True,
+            owner__involvements__role=Role.LEAD,
+            owner__involvements__commitment__in=list(commitment_ids),
+        )
+        .order_by("owner__name", "owner_id", "name", "email", "pk")
+        .values_list("owner__involvements__commitment", "pk", "email", "user__email", "language")
     )
-    return Prefetch("involvements", queryset=leads, to_attr="leads")
-
-
-def representatives(commitment: Commitment) -> list[Recipient]:
-    """Return who hears about `commitment`: its lead owners' contacts (prefetched by `_lead_contacts`)."""
-    found = {}
-    for involvement in commitment.leads:
-        for contact in involvement.owner.reminded:
-            email = contact.recipient_email().lower()
-            if email:
-                found.setdefault(email, Recipient(email, contact.language, contact))
-    return list(found.values())
+    found: dict[int, dict[str, Recipient]] = defaultdict(dict)
+    for commitment_id, contact_id, email, account_email, language in contacts:
+        address = (email or account_email or "").lower()  # as OwnerContact.recipient_email() reads it
+        if address:
+            found[commitment_id].setdefault(address, Recipient(address, language, contact_id))
+    return {commitment_id: list(by_address.values()) for commitment_id, by_address in found.items()}
 
 
 def editors() -> list[Recipient]:
@@ -109,55 +117,52 @@ def editors() -> list[Recipient]:
 
 class Planner:
     """
-    Collects the reminders of a batch and inserts them in one statement, leaving out what the
-    addresses opted out of (read once a batch).
+    Collects the reminders of a batch and inserts those the log does not hold yet in one statement,
+    leaving out what the addresses opted out of (read once a batch).
     """
 
     def __init__(self, recipients: Iterable[Recipient] = ()):
         emails = {recipient.email for recipient in recipients}
         self.opted_out = set(ReminderOptOut.objects.filter(email__in=emails).values_list("email", "kind"))
-        self.rows: list[Reminder] = []
+        self.rows: dict[tuple[str, str, str, str], dict] = {}  # the unique key → the other fields
 
     def reachable(self, kind: str, recipients: list[Recipient]) -> list[Recipient]:
         """Return the recipients who did not opt out of `kind`."""
         return [r for r in recipients if (r.email, kind) not in self.opted_out]
 
-    def add(self, kind, subject, occurrence, recipients, commitment=None, deadline=None, due=None):
+    def add(self, kind, subject, occurrence, recipients, commitment_id=None, deadline_id=None, due=None):
         for recipient in self.reachable(kind, recipients):
-            self.rows.append(
-                Reminder(
-                    kind=kind,
-                    subject=subject,
-                    occurrence=occurrence,
-                    commitment=commitment,
-                    deadline=deadline,
-                    deadline_due=due,
-                    contact=recipient.contact,
-                    email=recipient.email,
-                    language=recipient.language,
-                    next_attempt_at=timezone.now(),
-                )
-            )
+            self.rows[kind, subject, occurrence, recipient.email] = {
+                "commitment_id": commitment_id,
+                "deadline_id": deadline_id,
+                "deadline_due": due,
+                "contact_id": recipient.contact_id,
+                "language": recipient.language,
+            }
 
     def save(self) -> int:
         """
-        Insert the batch and return its size; rows planned before are skipped by the unique constraint
-        (and still counted).
+        Insert the reminders of the batch that the log does not hold yet; return how many.
+
+        Reading the batch's keys first spares the insert (and the building of rows) on the sweeps that
+        have nothing new, most of them; the unique constraint still settles a race with another worker.
         """
-        Reminder.objects.bulk_create(self.rows, ignore_conflicts=True)
-        planned, self.rows = len(self.rows), []
-        return planned
-
-
-def _batches(queryset, size: int):
-    """Yield lists of at most `size` objects, by increasing primary key (one query a batch)."""
-    last = 0
-    while True:
-        batch = list(queryset.filter(pk__gt=last).order_by("pk")[:size])
-        if not batch:
-            return
-        yield batch
-        last = batch[-1].pk
+        if not self.rows:
+            return 0
+        kinds, subjects, occurrences, _emails = (set(part) for part in zip(*self.rows, strict=True))
+        planned = Reminder.objects.filter(kind__in=kinds, subject__in=subjects, occurrence__in=occurrences)
+        for key in planned.values_list("kind", "subject", "occurrence", "email"):
+            self.rows.pop(key, None)
+        now = timezone.now()
+        new = [
+            Reminder(
+                kind=kind, subject=subject, occurrence=occurrence, email=email, next_attempt_at=now, **fields
+            )
+            for (kind, subject, occurrence, email), fields in self.rows.items()
+        ]
+        Reminder.objects.bulk_create(new, ignore_conflicts=True)
+        self.rows = {}
+        return len(new)
 
 
 def chased(on: datetime.date):
@@ -169,7 +174,7 @@ def chased(on: datetime.date):
 
 
 def plan(on: datetime.date | None = None, batch_size: int | None = None) -> int:
-    """Plan the due-soon, overdue, escalation and stale reminders of day `on`; return how many."""
+    """Plan the due-soon, overdue, escalation and stale reminders of day `on`; return how many are new."""
     on = on or today()
     size = batch_size or settings.TRACKER_REMINDER_BATCH
     return _plan_deadlines(on, size) + _plan_stale(on, size)
@@ -179,7 +184,8 @@ def _plan_deadlines(on: datetime.date, size: int) -> int:
     leads = sorted(settings.TRACKER_REMINDER_LEAD_DAYS)
     repeat = settings.TRACKER_OVERDUE_REPEAT_DAYS
     # Overdue reminders about this due date that went out (or failed) after the commitment's latest
-    # update: the unanswered ones.
+    # update: the unanswered ones. Found by kind and subject, the leading columns of the unique
+    # constraint's index: a plan that stays cheap even when the table's statistics are out of date.
     last_answer = (
         ProgressUpdate.objects.filter(commitment=OuterRef(OuterRef("commitment")))
         .order_by("-created_at")
@@ -187,45 +193,47 @@ def _plan_deadlines(on: datetime.date, size: int) -> int:
     )
     unanswered = (
         Reminder.objects.filter(
-            deadline=OuterRef("pk"),
-            deadline_due=OuterRef("due"),
             kind=ReminderKind.OVERDUE,
+            subject=Concat(Value("deadline:"), Cast(OuterRef("pk"), CharField())),
+            deadline_due=OuterRef("due"),
             state__in=[ReminderState.SENT, ReminderState.FAILED],
         )
         .filter(created_at__gt=Coalesce(Subquery(last_answer), Value(EPOCH, output_field=DateTimeField())))
-        .values("deadline")
+        .values("subject")
         .annotate(n=Count("occurrence", distinct=True))
         .values("n")
     )
     deadlines = (
         Deadline.objects.open()
         .with_due_date()
-        .filter(commitment__in=chased(on), due__lte=on + datetime.timedelta(days=max(leads, default=0)))
+        .filter(due__lte=on + datetime.timedelta(days=max(leads, default=0)))
         .annotate(unanswered=Coalesce(Subquery(unanswered), 0))
-        .select_related("commitment", "milestone")
-        .prefetch_related(
-            Prefetch("commitment__involvements", queryset=_lead_contacts().queryset, to_attr="leads")
-        )
+        .order_by("pk")
+        .values_list("pk", "commitment_id", "due", "unanswered")
     )
     planned, team = 0, editors()
-    for batch in _batches(deadlines, size):
-        owners_of = {deadline.pk: representatives(deadline.commitment) for deadline in batch}
+    # A batch of commitments at a time, and their deadlines: each query stays small and indexed.
+    for commitment_ids in in_batches(chased(on).order_by("pk").values_list("pk", flat=True), size):
+        if not (batch := list(deadlines.filter(commitment__in=commitment_ids))):
+            continue
+        owners_of = representatives({commitment_id for _pk, commitment_id, *_rest in batch})
         planner = Planner([*team, *(r for recipients in owners_of.values() for r in recipients)])
-        for deadline in batch:
-            commitment, due, owners = deadline.commitment, deadline.due, owners_of[deadline.pk]
-            about = {"commitment": commitment, "deadline": deadline, "due": due}
-            subject = f"deadline:{deadline.pk}"
+        for pk, commitment_id, due, unanswered in batch:
+            owners = owners_of.get(commitment_id, [])
+            about = {"commitment_id": commitment_id, "deadline_id": pk, "due": due}
+            subject = f"deadline:{pk}"
             days_left = (due - on).days
             if days_left >= 0:
                 lead = next((days for days in leads if days_left <= days), None)
                 if lead is not None:
                     planner.add(ReminderKind.DUE_SOON, subject, f"{due}-{lead}d", owners, **about)
                 continue
+            # This round only, however long ago the date passed (a first sweep sends no back rounds).
             round_ = (-days_left - 1) // repeat  # 0 on the day after, 1 a week later…
             planner.add(ReminderKind.OVERDUE, subject, f"{due}-{round_}", owners, **about)
             # Editors take over what nobody answers, or what nobody can be asked about.
             nobody = not planner.reachable(ReminderKind.OVERDUE, owners)
-            if nobody or deadline.unanswered >= settings.TRACKER_ESCALATE_AFTER:
+            if nobody or unanswered >= settings.TRACKER_ESCALATE_AFTER:
                 planner.add(ReminderKind.ESCALATION, subject, f"{due}", team, **about)
         planned += planner.save()
     return planned
@@ -233,17 +241,23 @@ def _plan_deadlines(on: datetime.date, size: int) -> int:
 
 def _plan_stale(on: datetime.date, size: int) -> int:
     period = settings.TRACKER_STALE_AFTER_DAYS
-    commitments = chased(on).stale(on).with_latest_update().prefetch_related(_lead_contacts())
+    commitments = (
+        chased(on)
+        .stale(on)
+        .with_latest_update()
+        .order_by("pk")
+        .values_list("pk", "announced_on", "latest_update_on")
+    )
     planned = 0
-    for batch in _batches(commitments, size):
-        owners_of = {commitment.pk: representatives(commitment) for commitment in batch}
+    for batch in in_batches(commitments, size):
+        owners_of = representatives(pk for pk, _announced_on, _latest in batch)
         planner = Planner(r for recipients in owners_of.values() for r in recipients)
-        for commitment in batch:
-            last_news = commitment.latest_update_on or commitment.announced_on
+        for pk, announced_on, latest_update_on in batch:
+            last_news = latest_update_on or announced_on
             round_ = (on - last_news).days // period  # 1 after one period of silence, 2 after two…
             planner.add(
-                ReminderKind.STALE, f"commitment:{commitment.pk}", f"{last_news}-{round_}",
-                owners_of[commitment.pk], commitment,
+                ReminderKind.STALE, f"commitment:{pk}", f"{last_news}-{round_}", owners_of.get(pk, []),
+                commitment_id=pk,
             )  # fmt: skip
         planned += planner.save()
     return planned
@@ -267,11 +281,11 @@ def plan_digest(on: datetime.date | None = None) -> int:
 
 def plan_now(commitment: Commitment, by) -> int:
     """Plan a reminder an editor asked for now, to the commitment's lead owners' representatives."""
-    commitment = Commitment.objects.prefetch_related(_lead_contacts()).get(pk=commitment.pk)
-    owners = representatives(commitment)
+    owners = representatives([commitment.pk]).get(commitment.pk, [])
     planner = Planner(owners)
     stamp = timezone.now().isoformat(timespec="microseconds")
-    planner.add(ReminderKind.MANUAL, f"commitment:{commitment.pk}", f"{stamp}-{by.pk}", owners, commitment)
+    subject = f"commitment:{commitment.pk}"
+    planner.add(ReminderKind.MANUAL, subject, f"{stamp}-{by.pk}", owners, commitment_id=commitment.pk)
     return planner.save()
 
 
@@ -308,22 +322,34 @@ def deliver(batch_size: int | None = None, limit: int = 5000, budget: float | No
             break
         reminders = list(
             Reminder.objects.filter(pk__in=claimed, claimed_by=claim)
-            .select_related("commitment", "deadline__milestone", "contact__owner")
+            .select_related("commitment", "deadline__milestone", "contact")
             .order_by("next_attempt_at", "pk")
         )
         still_due = _still_due(reminders)
         connection = _open_connection()
+        outcomes: list[Outcome] = []
+        recorded = 0
         try:
             for position, reminder in enumerate(reminders):
                 if time.monotonic() - started >= budget:
                     _release(reminders[position:], claim)
                     break
-                if reminder.pk not in still_due:
-                    outcome[_finish(reminder, claim, ReminderState.CANCELLED)] += 1
-                    continue
-                outcome[_send(reminder, claim, connection, digest)] += 1
+                if reminder.pk in still_due:
+                    outcomes.append(_send(reminder, connection, digest))
+                else:
+                    outcomes.append(Outcome(reminder.pk, ReminderState.CANCELLED))
+                # Recorded every few messages, not once a batch: a worker killed outright (no
+                # `finally`) can re-send at most these few after the lease, never a whole batch.
+                if len(outcomes) - recorded >= settings.TRACKER_REMINDER_RECORD_EVERY:
+                    _record(outcomes[recorded:], claim)
+                    recorded = len(outcomes)
         finally:
-            connection.close()
+            try:
+                # Also when the task runs out of time mid-batch: what went out is recorded as sent.
+                _record(outcomes[recorded:], claim)
+            finally:
+                connection.close()
+        outcome.update(o.counted_as() for o in outcomes)
     return outcome
 
 
@@ -364,8 +390,21 @@ def _still_due(reminders: list[Reminder]) -> set[int]:
     return standing
 
 
-def _send(reminder: Reminder, claim, connection, digest: dict) -> str:
-    """Send one reminder and record the outcome at once; return it ("sent", "retry" or "failed")."""
+class Outcome(NamedTuple):
+    """What became of one claimed reminder, as `_record` writes it."""
+
+    pk: int
+    state: str
+    retry_in: datetime.timedelta | None = None  # when pending again: tried anew this long after
+    error: str = ""
+
+    def counted_as(self) -> str:
+        """Return what `deliver` counts it as: sent, retry, failed or cancelled."""
+        return "retry" if self.state == ReminderState.PENDING else self.state
+
+
+def _send(reminder: Reminder, connection, digest: dict) -> Outcome:
+    """Send one reminder; return its outcome: sent, tried again later with a doubling delay, or failed."""
     try:
         reminder_message(reminder, connection, digest).send()
     except SoftTimeLimitExceeded:
@@ -374,21 +413,31 @@ def _send(reminder: Reminder, claim, connection, digest: dict) -> str:
         logger.warning("Reminder %s failed (attempt %s): %s", reminder.pk, reminder.attempts, error)
         connection.close()  # the next message opens a fresh one
         if reminder.attempts >= settings.TRACKER_REMINDER_MAX_ATTEMPTS:
-            return _finish(reminder, claim, ReminderState.FAILED, last_error=str(error)[:2000])
+            return Outcome(reminder.pk, ReminderState.FAILED, error=str(error)[:2000])
         delay = settings.TRACKER_REMINDER_RETRY_SECONDS * 2 ** (reminder.attempts - 1)
-        retry_at = timezone.now() + datetime.timedelta(seconds=delay)
-        _finish(
-            reminder, claim, ReminderState.PENDING, next_attempt_at=retry_at, last_error=str(error)[:2000]
+        return Outcome(
+            reminder.pk, ReminderState.PENDING, datetime.timedelta(seconds=delay), str(error)[:2000]
         )
-        return "retry"
-    return _finish(reminder, claim, ReminderState.SENT, sent_at=timezone.now(), last_error="")
+    return Outcome(reminder.pk, ReminderState.SENT)
 
 
-def _finish(reminder: Reminder, claim, state: str, **fields) -> str:
-    """Record a claimed reminder's outcome, only while this run still holds it; return the state."""
-    fields.setdefault("next_attempt_at", None)
-    Reminder.objects.filter(pk=reminder.pk, claimed_by=claim).update(state=state, claimed_by=None, **fields)
-    return state
+def _record(outcomes: list[Outcome], claim) -> None:
+    """
+    Record outcomes, one UPDATE per distinct outcome (all those sent in one; `sent_at` is when they
+    are recorded), only on the rows this run still holds: a run whose lease ran out, and
+    whose rows another run took over, writes nothing over theirs.
+    """
+    now = timezone.now()
+    pks_by_outcome = defaultdict(list)
+    for outcome in outcomes:
+        pks_by_outcome[outcome.state, outcome.retry_in, outcome.error].append(outcome.pk)
+    for (state, retry_in, error), pks in pks_by_outcome.items():
+        fields = {"state": state, "claimed_by": None, "next_attempt_at": now + retry_in if retry_in else None}
+        if state == ReminderState.SENT:
+            fields.update(sent_at=now, last_error="")
+        elif state != ReminderState.CANCELLED:  # a cancelled row keeps the error it had, if any
+            fields.update(last_error=error)
+        Reminder.objects.filter(pk__in=pks, claimed_by=claim).update(**fields)
 
 
 def _release(reminders: list[Reminder], claim) -> None:
