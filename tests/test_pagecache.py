@@ -6,12 +6,19 @@ The invalidation runs when a transaction commits; tests run inside one, so each 
 under `django_capture_on_commit_callbacks(execute=True)`, which runs those hooks as a commit would.
 """
 
+import datetime
+import time
+
 import pytest
+import time_machine
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
 from tests.factory import make_commitment, make_deadline, make_owner, make_update
 from tracker import pagecache
+from tracker.api.etags import etag_of
 from tracker.choices import PublicationState, ReminderKind
 from tracker.models import OwnerContact, Reminder
 from tracker.workflow import publish_update
@@ -88,7 +95,29 @@ def test_answers_that_set_a_cookie_or_fail_are_not_stored(client, django_assert_
     assert client.get("/en/accounts/login/").cookies  # made again, so not from the cache
     client.cookies.clear()
     assert client.get("/en/commitments/no-such-thing/").status_code == 404
-    assert client.get("/en/commitments/no-such-thing/").status_code == 404
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/en/commitments/no-such-thing/").status_code == 404
+    assert len(queries) > 0  # looked up again, not served from the cache
+
+
+def test_the_apis_own_etag_is_kept_for_if_match(client, commitment):
+    answer = client.get("/api/commitments/open-data/")
+    assert answer["ETag"] == etag_of(answer.json())
+    assert client.get("/api/commitments/open-data/")["ETag"] == answer["ETag"]  # from the cache
+
+
+def test_a_new_day_is_a_new_version(client, commitment):
+    # Days overdue and what is due soon change at midnight, with no change to the data.
+    # (Days after the data was made, which dates the version now.)
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 12, tzinfo=datetime.UTC), tick=False):
+        first = client.get("/en/commitments/")
+        assert (
+            client.get("/en/commitments/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+        )
+    with time_machine.travel(datetime.datetime(2027, 3, 2, 12, tzinfo=datetime.UTC), tick=False):
+        again = client.get("/en/commitments/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 200
+    assert again["Last-Modified"] == "Mon, 01 Mar 2027 23:00:00 GMT"  # midnight in Paris
 
 
 def test_the_health_check_is_never_cached(client, settings):
@@ -152,3 +181,18 @@ def test_without_redis_pages_are_computed_instead_of_failing(client, commitment,
     response = client.get("/en/commitments/open-data/")
     assert response.status_code == 200 and b"Open data" in response.content
     assert not response.has_header("Last-Modified")
+
+
+def test_each_process_reuses_the_version_it_read_for_a_moment(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.TRACKER_PAGE_VERSION_SECONDS = 60
+    first = pagecache.version()
+    cache.set(pagecache.VERSION_KEY, first + 1)  # another machine's change
+    assert pagecache.version() == first  # not read again yet
+    later = time.monotonic() + 61
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert pagecache.version() == first + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        make_owner()  # a change made here is seen here at once
+    assert pagecache.version() > first + 1

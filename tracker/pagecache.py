@@ -13,6 +13,7 @@ Writes that bypass model signals (QuerySet.update(), bulk_create(), SQL by hand)
 the entries' lifetime (PAGE_CACHE_SECONDS) bounds what a forgotten call can cost.
 """
 
+import datetime
 import hashlib
 import time
 
@@ -21,9 +22,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import has_vary_header, patch_cache_control, set_response_etag
 from django.utils.http import http_date
 from django.utils.translation import get_language_from_request
+
+from .dates import today
 
 VERSION_KEY = "pages:version"
 # Bookkeeping that no public page shows: reminders change at every sweep and must not empty the cache.
@@ -36,22 +40,42 @@ VARY_ALLOWED = {"accept", "accept-language", "accept-encoding", "cookie"}
 NEVER_CACHED = ("/admin/", "/health/", "/bench/")
 
 
+# The version as this process last read it, and until when (time.monotonic()) it may be reused.
+_seen = (0.0, None)
+
+
 def version() -> int | None:
     """
     Return the data version (nanoseconds since the epoch of the last change), starting one if none;
     None when the cache does not answer (pages are then computed, and not stored).
+
+    Each process reuses what it read for TRACKER_PAGE_VERSION_SECONDS, which saves a round trip to
+    Redis on every cached answer: another machine's change shows within that time, this process's own
+    at once (`bump` updates it).
     """
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        # A new or emptied cache: start from now; add() keeps a concurrent process's value if it won.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+    global _seen
+    until, current = _seen
+    if current is None or time.monotonic() >= until:
         current = cache.get(VERSION_KEY)
-    return current
+        if current is None:
+            # A new or emptied cache: start from now; add() keeps a concurrent process's value if it won.
+            cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+            current = cache.get(VERSION_KEY)
+        if current is None:
+            return None
+        _seen = (time.monotonic() + settings.TRACKER_PAGE_VERSION_SECONDS, current)
+    # Pages also change with the day (days overdue, what is due soon, the calendar's window): each
+    # day starts a new version, so no page of yesterday is served, nor answered 304, today.
+    midnight = timezone.make_aware(datetime.datetime.combine(today(), datetime.time()))
+    return max(current, int(midnight.timestamp()) * 10**9)
 
 
 def bump() -> None:
     """Mark the public data as changed now: every process stops serving the pages cached before."""
-    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    global _seen
+    current = time.time_ns()
+    cache.set(VERSION_KEY, current, timeout=None)
+    _seen = (time.monotonic() + settings.TRACKER_PAGE_VERSION_SECONDS, current)
 
 
 def _changed(sender, **kwargs):
@@ -94,7 +118,8 @@ class AnonymousPageCacheMiddleware:
             response["Last-Modified"] = http_date(current / 1e9)
             # Browsers and proxies may keep a copy but must ask again each time (cheaply: 304).
             patch_cache_control(response, public=True, no_cache=True)
-            set_response_etag(response)
+            if not response.has_header("ETag"):  # the API's own (If-Match compares with it)
+                set_response_etag(response)
             if key:
                 cache.set(key, self._freeze(response), settings.TRACKER_PAGE_CACHE_SECONDS)
         return response
