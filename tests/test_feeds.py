@@ -439,12 +439,23 @@ def test_the_sitemap_lists_the_pages_in_both_languages_with_hreflang_alternates(
     make_commitment(owner=make_owner(slug="hidden"), slug="draft", is_public=False)
     milestone = make_milestone(slug="g7-2026")
 
-    response = client.get(reverse("sitemap"))
+    index = client.get(reverse("sitemap"))
 
-    assert response.status_code == 200
-    urls = {
-        node.findtext(f"{SITEMAP}loc"): node for node in ET.fromstring(response.content).iter(f"{SITEMAP}url")
-    }
+    assert index.status_code == 200
+    sections = [
+        node.findtext(f"{SITEMAP}loc") for node in ET.fromstring(index.content).iter(f"{SITEMAP}sitemap")
+    ]
+    assert sections == [
+        f"http://testserver/sitemap-{name}.xml" for name in ("pages", "commitments", "owners", "milestones")
+    ]
+    urls = {}
+    for section in sections:
+        response = client.get(section)
+        assert response.status_code == 200
+        urls.update(
+            (node.findtext(f"{SITEMAP}loc"), node)
+            for node in ET.fromstring(response.content).iter(f"{SITEMAP}url")
+        )
     for language in ("fr", "en"):
         for path in ["/", "/commitments/", "/overdue/", "/about/", "/owners/kenya/", "/milestones/g7-2026/"]:
             assert f"http://testserver/{language}{path}" in urls
@@ -488,8 +499,10 @@ def grow(owner, focus, size):
         ("tracker:badge_commitment", {"slug": "focus"}, 1),
         # The owner; its counts.
         ("tracker:badge_owner", {"slug": "busy"}, 2),
-        # Commitments, owners, milestones (the static pages need none).
-        ("sitemap", {}, 3),
+        # The index: how many pages and the latest change of commitments and owners; milestones' pages.
+        ("sitemap", {}, 5),
+        # A section's page: its items (paged in Python by Django, each once per language).
+        ("sitemap_section", {"section": "commitments"}, 1),
     ],
 )
 def test_each_answers_in_the_same_number_of_queries_at_two_sizes(client, name, kwargs, expected):

@@ -6,7 +6,7 @@ the language of their browser.
 """
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 
 from .models import Commitment, Involvement, Milestone, Owner
@@ -17,6 +17,8 @@ class TrackerSitemap(Sitemap):
     i18n = True
     alternates = True
     x_default = True
+    # Addresses a page (each item once per language): small answers, whatever the number of items.
+    limit = 1000
 
 
 class PageSitemap(TrackerSitemap):
@@ -37,10 +39,15 @@ class PageSitemap(TrackerSitemap):
 
 class CommitmentSitemap(TrackerSitemap):
     def items(self):
-        return Commitment.objects.public().order_by("slug")
+        # Only what an address and its date need: Django's i18n sitemap reads every item to page them.
+        return Commitment.objects.public().only("slug", "updated_at").order_by("slug")
 
     def lastmod(self, commitment):
         return commitment.updated_at
+
+    def get_latest_lastmod(self):
+        # For the index, in one query: Django's default reads every item to take the latest.
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
 
 
 class OwnerSitemap(TrackerSitemap):
@@ -49,10 +56,13 @@ class OwnerSitemap(TrackerSitemap):
         involved = Involvement.objects.filter(
             owner=OuterRef("pk"), commitment__in=Commitment.objects.public()
         )
-        return Owner.objects.filter(Exists(involved)).order_by("slug")
+        return Owner.objects.filter(Exists(involved)).only("slug", "updated_at").order_by("slug")
 
     def lastmod(self, owner):
         return owner.updated_at
+
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
 
 
 class MilestoneSitemap(TrackerSitemap):
