@@ -8,15 +8,15 @@ A sweep has two steps, both in bounded batches with a fixed number of queries ea
    unique constraint makes planning idempotent: a second sweep, a restarted worker or a second worker
    inserts nothing new.
 2. **Deliver** (`deliver`): claim a batch of the rows that are due (locked, so two workers never take
-   the same row), send each e-mail over one mail connection, then record the batch's outcomes in one
-   UPDATE per outcome: sent; or tried again later with a doubling delay; or failed after the last
-   attempt, which editors see in their digest and pages. A row left "sending" by a worker that died
-   is tried again once its lease is over.
+   the same row), send each e-mail over one mail connection, and record the outcomes every
+   TRACKER_REMINDER_RECORD_EVERY messages, one UPDATE per outcome: sent; or tried again later with a
+   doubling delay; or failed after the last attempt, which editors see in their digest and pages. A
+   row left "sending" by a worker that died is tried again once its lease is over.
 
 The one window no database closes: a worker killed outright (not a Celery soft time limit, after
-which the batch's outcomes are still recorded) after the SMTP server accepted mails but before the
-batch's outcomes are written sends those mails again after the lease, at most one batch
-(TRACKER_REMINDER_BATCH). Nothing is ever lost.
+which the outcomes are still recorded) after the SMTP server accepted mails but before their outcomes
+are written sends those mails again after the lease: at most TRACKER_REMINDER_RECORD_EVERY of them.
+Nothing is ever lost.
 
 Who hears what:
 - due soon: before an open deadline, at the smallest lead time (30, 7, 1 days) that has been reached,
