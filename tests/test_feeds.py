@@ -14,6 +14,7 @@ from icalendar import Calendar
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker.choices import STATUS_COLOURS, PublicationState, Role, Status
 from tracker.models import Involvement, ProgressUpdate
+from tracker.sitemaps import CommitmentSitemap
 
 pytestmark = pytest.mark.django_db
 
@@ -471,6 +472,17 @@ def test_the_sitemap_lists_the_pages_in_both_languages_with_hreflang_alternates(
     assert milestone.slug in "".join(urls)
 
 
+def test_sitemap_pages_hold_each_item_once_per_language_across_page_boundaries():
+    for n in range(5):
+        make_commitment(slug=f"c{n}")
+    sitemap = CommitmentSitemap()
+    sitemap.limit = 3  # odd: pages start in the middle of an item's languages
+    pages = [sitemap.paginator.page(number).object_list for number in sitemap.paginator.page_range]
+    pairs = [(item.slug, language) for page in pages for item, language in page]
+    assert [len(page) for page in pages] == [3, 3, 3, 1]
+    assert pairs == [(f"c{n}", language) for n in range(5) for language in ("fr", "en")]
+
+
 # Queries: the same number whatever the amount of data
 
 
@@ -501,8 +513,8 @@ def grow(owner, focus, size):
         ("tracker:badge_owner", {"slug": "busy"}, 2),
         # The index: how many pages and the latest change of commitments and owners; milestones' pages.
         ("sitemap", {}, 5),
-        # A section's page: its items (paged in Python by Django, each once per language).
-        ("sitemap_section", {"section": "commitments"}, 1),
+        # A section's page: how many items (to check the page exists); the page's items.
+        ("sitemap_section", {"section": "commitments"}, 2),
     ],
 )
 def test_each_answers_in_the_same_number_of_queries_at_two_sizes(client, name, kwargs, expected):
