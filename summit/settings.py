@@ -160,6 +160,9 @@ TRACKER_PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600) if envbool("PAGE_
 # How long each process trusts the data version it last read (saves a Redis round trip per answer): the
 # most another machine's publish can take to show.
 TRACKER_PAGE_VERSION_SECONDS = envint("PAGE_VERSION_SECONDS", 1)
+# How many of the answers it served each process also keeps in its own memory, saving the round trip
+# to Redis for the hottest pages (at most 1 MB each; 0 keeps none).
+TRACKER_PAGE_CACHE_LOCAL_ENTRIES = envint("PAGE_CACHE_LOCAL_ENTRIES", 64)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

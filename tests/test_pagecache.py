@@ -30,8 +30,10 @@ pytestmark = pytest.mark.django_db
 def page_cache(settings):
     settings.TRACKER_PAGE_CACHE_SECONDS = 600
     cache.clear()
+    pagecache.forget_local()
     yield
     cache.clear()
+    pagecache.forget_local()
 
 
 @pytest.fixture
@@ -50,6 +52,50 @@ def test_a_second_anonymous_read_is_served_from_the_cache_without_queries(
     assert again.content == first.content
     assert again["ETag"] == first["ETag"] and again["Last-Modified"] == first["Last-Modified"]
     assert again["Cache-Control"] == "public, no-cache"  # browsers keep it but ask again each time
+
+
+def test_each_process_keeps_its_latest_answers_and_retires_them_with_the_version(
+    client, commitment, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    address = "/en/commitments/open-data/"
+    first = client.get(address)
+    current = cache.get(pagecache.VERSION_KEY)
+    cache.clear()  # the shared copy is gone (the version stays): the process's own copy stands in
+    cache.set(pagecache.VERSION_KEY, current)
+    with django_assert_num_queries(0):
+        assert client.get(address).content == first.content
+    # A change of data is a new version: the copy is not served under it.
+    with django_capture_on_commit_callbacks(execute=True):
+        commitment.title_en = "Open data, renamed"
+        commitment.save()
+    assert b"Open data, renamed" in client.get(address).content
+
+
+def test_a_process_keeps_its_copy_no_longer_than_the_shared_entry_lives(client, commitment, monkeypatch):
+    address = "/en/commitments/open-data/"
+    client.get(address)  # computed and stored for PAGE_CACHE_SECONDS (600)
+    pagecache.forget_local()
+    wall, tick = time.time(), time.monotonic()
+    monkeypatch.setattr(time, "time", lambda: wall + 590)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(address)  # from the shared entry, 10 s before it expires: copied here for 10 s
+    assert not queries
+    monkeypatch.setattr(time, "time", lambda: wall + 610)
+    monkeypatch.setattr(time, "monotonic", lambda: tick + 20)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(address).status_code == 200
+    assert queries  # both gone: computed again
+
+
+def test_the_process_keeps_a_bounded_number_of_answers(client, commitment, settings):
+    settings.TRACKER_PAGE_CACHE_LOCAL_ENTRIES = 2
+    for address in ("/en/commitments/open-data/", "/en/", "/en/overdue/"):
+        client.get(address)
+    assert len(pagecache._local) == 2
+    settings.TRACKER_PAGE_CACHE_LOCAL_ENTRIES = 0
+    pagecache.forget_local()
+    client.get("/en/about/")
+    assert not pagecache._local
 
 
 def test_a_publish_is_visible_at_the_next_request(client, commitment, django_capture_on_commit_callbacks):

@@ -15,7 +15,9 @@ the entries' lifetime (PAGE_CACHE_SECONDS) bounds what a forgotten call can cost
 
 import datetime
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +32,9 @@ from django.utils.translation import get_language_from_request
 from .dates import today
 
 VERSION_KEY = "pages:version"
+# Part of every entry's key, changed with the layout of `_freeze`: a release never reads an entry an
+# earlier one stored.
+ENTRY_LAYOUT = 2
 # Bookkeeping that no public page shows: reminders change at every sweep and must not empty the cache.
 PRIVATE_MODELS = {"reminder", "reminderoptout", "ownercontact"}
 # The request headers an answer may depend on besides its address; anything else it varies on is not
@@ -42,6 +47,14 @@ NEVER_CACHED = ("/admin/", "/health/", "/bench/")
 
 # The version as this process last read it, and until when (time.monotonic()) it may be reused.
 _seen = (0.0, None)
+
+# The answers this process served most recently, by the same keys as the shared cache, with when each
+# expires (time.monotonic()). A hot page then costs no round trip to Redis, nor Redis's own time on a
+# machine it shares; the version in the key retires them with the shared entries. Bounded in number
+# (TRACKER_PAGE_CACHE_LOCAL_ENTRIES) and size (LOCAL_MAX_BYTES an answer).
+_local: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+_local_lock = threading.Lock()
+LOCAL_MAX_BYTES = 1 << 20
 
 
 def version() -> int | None:
@@ -111,7 +124,7 @@ class AnonymousPageCacheMiddleware:
         if current is None:
             return self.get_response(request)
         key = self._key(request, current)
-        if key and (entry := cache.get(key)) is not None:
+        if key and (entry := _recall(key)) is not None:
             return self._rebuild(entry)
         response = self.get_response(request)
         if self._may_store(request, response):
@@ -121,7 +134,9 @@ class AnonymousPageCacheMiddleware:
             if not response.has_header("ETag"):  # the API's own (If-Match compares with it)
                 set_response_etag(response)
             if key:
-                cache.set(key, self._freeze(response), settings.TRACKER_PAGE_CACHE_SECONDS)
+                entry = self._freeze(response)
+                cache.set(key, entry, settings.TRACKER_PAGE_CACHE_SECONDS)
+                _keep(key, entry)
         return response
 
     @staticmethod
@@ -149,7 +164,7 @@ class AnonymousPageCacheMiddleware:
             request.headers.get("Accept-Encoding", ""),
         ]
         digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-        return f"pages:{current}:{digest}"
+        return f"pages:{ENTRY_LAYOUT}:{current}:{digest}"
 
     @staticmethod
     def _may_store(request, response) -> bool:
@@ -166,12 +181,48 @@ class AnonymousPageCacheMiddleware:
 
     @staticmethod
     def _freeze(response) -> tuple:
-        return (response.status_code, list(response.items()), response.content)
+        # With when the shared entry expires (time.time()): a process's own copy goes at the same time.
+        expires = time.time() + settings.TRACKER_PAGE_CACHE_SECONDS
+        return (response.status_code, list(response.items()), response.content, expires)
 
     @staticmethod
     def _rebuild(entry) -> HttpResponse:
-        status, headers, content = entry
+        status, headers, content, _expires = entry
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value
         return response
+
+
+def _recall(key: str) -> tuple | None:
+    """Return the entry stored under `key`: this process's copy, else the shared cache's (then kept)."""
+    with _local_lock:
+        if (held := _local.get(key)) is not None:
+            if held[0] > time.monotonic():
+                _local.move_to_end(key)
+                return held[1]
+            del _local[key]
+    entry = cache.get(key)
+    if entry is not None:
+        _keep(key, entry)
+    return entry
+
+
+def _keep(key: str, entry: tuple) -> None:
+    """Hold `entry` in this process (the least recently served copy goes when full)."""
+    limit = settings.TRACKER_PAGE_CACHE_LOCAL_ENTRIES
+    if not limit or len(entry[2]) > LOCAL_MAX_BYTES:
+        return
+    # No longer than the shared entry lives: that bounds a write that bypassed the signals here too.
+    expires = time.monotonic() + entry[3] - time.time()
+    with _local_lock:
+        _local[key] = (expires, entry)
+        _local.move_to_end(key)
+        while len(_local) > limit:
+            _local.popitem(last=False)
+
+
+def forget_local() -> None:
+    """Drop this process's copies (tests start from an empty cache)."""
+    with _local_lock:
+        _local.clear()
