@@ -67,6 +67,9 @@ def test_overdue_uses_the_one_definition(cast):
     on_the_day = Commitment.objects.overdue().values_list("slug", flat=True)
     assert slugs(overdue="true") == set(on_the_day) == {"gpai"}
     assert slugs(overdue="false") == {"charter"}
+    # Nothing left to deliver (no open deadline at all) is "not overdue" too.
+    make_commitment(slug="nothing-due")
+    assert slugs(overdue="false") == {"charter", "nothing-due"}
 
 
 def test_ordering(cast):

@@ -223,3 +223,95 @@ def test_due_within_reads_a_deadline_by_its_own_date_else_its_milestones():
     )
     assert set(window) == {by_date, by_milestone, moved_in}
     assert moved_out not in window
+
+
+# Commitment.first_open_due, which overdue() reads, follows every way its deadlines change.
+
+
+def first_open_due(commitment):
+    return Commitment.objects.get(pk=commitment.pk).first_open_due
+
+
+def test_first_open_due_is_the_earliest_open_deliverable_by_its_own_date_or_its_milestone():
+    milestone = make_milestone(date=DUE - 10 * DAY)
+    commitment = make_commitment()
+    assert first_open_due(commitment) is None
+    make_deadline(commitment, due_on=DUE)
+    assert first_open_due(commitment) == DUE
+    make_deadline(commitment, milestone=milestone)
+    assert first_open_due(commitment) == DUE - 10 * DAY
+    # An own date wins over the milestone's, later or not.
+    make_deadline(commitment, milestone=milestone, due_on=DUE + 5 * DAY)
+    assert first_open_due(commitment) == DUE - 10 * DAY
+
+
+def test_first_open_due_moves_on_when_deliverables_are_done_and_clears_when_all_are():
+    commitment = make_commitment()
+    first = make_deadline(commitment, due_on=DUE)
+    second = make_deadline(commitment, due_on=DUE + 30 * DAY)
+    first.is_done, first.done_on = True, DUE
+    first.save(update_fields=["is_done", "done_on"])
+    assert first_open_due(commitment) == DUE + 30 * DAY
+    assert overdue_slugs(DUE + DAY) == set()
+    Deadline.objects.filter(pk=second.pk).get().delete()
+    assert first_open_due(commitment) is None
+
+
+def test_first_open_due_follows_a_milestone_that_moves():
+    milestone = make_milestone(date=DUE)
+    commitment, other = make_commitment(), make_commitment()
+    make_deadline(commitment, milestone=milestone)
+    make_deadline(other, due_on=DUE + 100 * DAY)
+    milestone.date = DUE + 60 * DAY
+    milestone.save()
+    assert first_open_due(commitment) == DUE + 60 * DAY
+    assert first_open_due(other) == DUE + 100 * DAY
+    assert overdue_slugs(DUE + DAY) == set()
+
+
+def test_first_open_due_after_a_bulk_delete_and_a_deadline_moved_to_another_commitment():
+    commitment, other = make_commitment(), make_commitment()
+    early = make_deadline(commitment, due_on=DUE)
+    make_deadline(commitment, due_on=DUE + 10 * DAY)
+    make_deadline(other, due_on=DUE + 50 * DAY)
+    # Moved: the commitment it left and the one it joins both change.
+    moved = Deadline.objects.get(pk=early.pk)
+    moved.commitment = other
+    moved.save()
+    assert (first_open_due(commitment), first_open_due(other)) == (DUE + 10 * DAY, DUE)
+    # The admin's "delete selected": a queryset delete, which calls no delete() method.
+    Deadline.objects.filter(commitment=other).delete()
+    assert first_open_due(other) is None
+    assert first_open_due(commitment) == DUE + 10 * DAY
+
+
+def test_refresh_first_open_due_mends_rows_written_without_signals():
+    commitment = make_commitment()
+    Deadline.objects.bulk_create(
+        [
+            Deadline(commitment=commitment, slug=f"d{n}", title_fr="L", title_en="D", due_on=DUE + n * DAY)
+            for n in (3, 1)
+        ]
+    )
+    assert first_open_due(commitment) is None  # bulk_create sends no signal
+    assert Commitment.objects.filter(pk=commitment.pk).refresh_first_open_due() == 1
+    assert first_open_due(commitment) == DUE + DAY
+    assert overdue_slugs(DUE + 2 * DAY) == {commitment.slug}
+
+
+def test_saving_a_commitment_read_earlier_keeps_the_date_its_deadlines_set():
+    commitment = make_commitment()
+    stale = Commitment.objects.get(pk=commitment.pk)  # an editor's form opened before the deadline came
+    make_deadline(commitment, due_on=DUE)
+    stale.title_en = "Renamed"
+    stale.save()
+    assert first_open_due(commitment) == DUE
+    assert Commitment.objects.get(pk=commitment.pk).title_en == "Renamed"
+
+
+def test_deleting_a_commitment_deletes_its_deadlines_with_it():
+    commitment = make_commitment()
+    make_deadline(commitment, due_on=DUE)
+    make_deadline(commitment, due_on=DUE + DAY)
+    commitment.delete()
+    assert not Deadline.objects.exists() and not Commitment.objects.exists()

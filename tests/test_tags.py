@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import translation
 
-from tracker.templatetags.tracker_tags import figure, money
+from tracker.templatetags.tracker_tags import coordinate, figure, money
 
 
 def amount(value, currency="EUR", period="one_off", qualifier="exact"):
@@ -41,3 +41,10 @@ def test_figures_keep_how_the_source_states_them():
     with translation.override("en"):
         assert figure(60, "about") == "about 60"
         assert figure(26, "exact") == "26"
+
+
+def test_coordinates_of_drawings_are_written_with_fixed_decimals_whatever_the_language():
+    with translation.override("fr"):
+        assert coordinate(2 / 3, 2) == "0.67"  # a point, never a comma, in the SVG
+        assert coordinate(50, 1) == "50.0"
+        assert coordinate(0.04, "1") == "0.0"  # the filter's argument arrives as text from a template

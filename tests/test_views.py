@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import time
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from django.utils import translation
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker.choices import Axis, OwnerKind, PublicationState, Qualifier, Role, Status
+from tracker.filters import QuickSelect
 from tracker.models import (
     Amount,
     Commitment,
@@ -109,6 +111,15 @@ def test_the_commitment_page_in_english(client, gpai):
     assert 'hreflang="fr"' in html and "/fr/commitments/gpai-growth/" in html
 
 
+def test_the_language_links_keep_the_page_and_its_query(client, gpai):
+    html = client.get("/en/commitments/?axis=governance&q=caf%C3%A9").content.decode()
+    assert 'href="/fr/commitments/?axis=governance&amp;q=caf%C3%A9" hreflang="fr"' in html
+    assert 'hreflang="en" href="http://testserver/en/commitments/?axis=governance&amp;q=caf%C3%A9"' in html
+    # A page that does not exist has no route to reverse: its address is translated as it is.
+    missing = client.get("/en/commitments/no-such-thing/").content.decode()
+    assert 'href="/fr/commitments/no-such-thing/" hreflang="fr"' in missing
+
+
 def test_the_commitment_page_in_french(client, gpai):
     html = client.get(url("commitment_detail", "gpai-growth", language="fr")).content.decode()
     assert "<h1>Élargir le PMIA</h1>" in html and "Résumé FR" in html
@@ -122,6 +133,34 @@ def test_drafts_and_unknown_slugs_are_not_found(client):
     assert client.get(url("commitment_detail", "nothing")).status_code == 404
     assert client.get(url("owner_detail", "nobody")).status_code == 404
     assert client.get(url("milestone_detail", "never")).status_code == 404
+
+
+def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_num_queries):
+    # The commitment with its parent; owners, stated numbers, money, deadlines, targets and their
+    # readings, decisions (which also give each deadline its extensions), parts, sources; the updates
+    # with their evidence, reported readings and delivered deadlines.
+    for _ in range(2):
+        with django_assert_num_queries(14):
+            assert client.get(url("commitment_detail", "gpai-growth")).status_code == 200
+        # More of each part: the same queries read them.
+        make_deadline(gpai, due_on=datetime.date(2026, 6, 30))
+        make_update(gpai, text="More news.").evidence.create(url="https://example.org/more", title="More")
+        gpai.involvements.create(owner=make_owner(), role=Role.PARTNER)
+        make_commitment(parent=gpai)
+
+
+def test_an_extension_shows_on_its_deadline_and_among_the_decisions(client, gpai):
+    deadline = Deadline.objects.get(slug="meeting")
+    gpai.decisions.create(
+        kind="extended", deadline=deadline, previous_due=datetime.date(2025, 1, 31),
+        new_due=datetime.date(2025, 2, 11), reason="The venue moved.", decided_on=datetime.date(2025, 1, 20),
+    )  # fmt: skip
+    html = client.get(url("commitment_detail", "gpai-growth")).content.decode()
+    timeline = html.split('aria-labelledby="timeline"')[1].split("</section>")[0]
+    moved = "Moved from Jan. 31, 2025 to Feb. 11, 2025, because:"
+    assert moved in timeline.split("Meeting held")[1].split("</li>")[0]  # on its own deadline only
+    assert "“Meeting held” moved from Jan. 31, 2025 to Feb. 11, 2025." in html  # in the decisions
+    assert "Last updated: Jan. 15, 2026" in html  # the commitment changed today, after its update
 
 
 def test_the_home_page_counts_statuses_overdue_and_what_is_due_soon(client, gpai):
@@ -230,6 +269,27 @@ def test_the_csv_streams_in_chunks_in_the_lists_order_with_each_ones_leads(clien
     assert {row["lead"] for row in rows} == {"Alpha EN; Bêta"}
     # The order; then, for each chunk, its commitments and their leads.
     assert len(queries) == 1 + 3 * 2, [q["sql"] for q in queries.captured_queries]
+
+
+def test_each_row_shows_status_axis_leads_next_deadline_and_days_overdue_in_the_page_language(client, gpai):
+    Involvement.objects.create(
+        commitment=gpai, owner=make_owner(slug="tricky", name="<b>T</b>", short_name="T&Co"), role=Role.LEAD
+    )
+    ahead = make_commitment(slug="ahead", status=Status.STALLED, axis=Axis.SCIENCE)
+    make_deadline(ahead, due_on=datetime.date(2026, 3, 1))
+    english = client.get(url("commitment_list")).content.decode()
+    assert '<a href="/en/commitments/gpai-growth/">Grow GPAI</a>' in english
+    assert ">In progress</span>" in english and ">Effective and inclusive governance</span>" in english
+    # Each lead linked, by its short name when it has one, escaped; in the order of their names.
+    tricky = '<a href="/en/owners/tricky/">T&amp;Co</a>'
+    assert f'Lead: {tricky}, <a href="/en/owners/gpai/">Global Partnership on AI</a>' in english
+    assert '<span class="overdue">46 days overdue</span>' in english
+    assert "Next deadline: March 1, 2026" in english and ">Stalled</span>" in english
+    french = client.get(url("commitment_list", language="fr")).content.decode()
+    assert '<a href="/fr/commitments/gpai-growth/">Élargir le PMIA</a>' in french
+    assert ">En cours</span>" in french and ">Une gouvernance efficace et inclusive</span>" in french
+    assert ', <a href="/fr/owners/gpai/">Partenariat mondial sur l&#x27;IA</a>' in french
+    assert '<span class="overdue">46 jours de retard</span>' in french
 
 
 def test_a_bad_filter_on_the_csv_answers_400(client):
@@ -342,6 +402,48 @@ def test_every_page_costs_the_same_queries_with_10_or_300_commitments(client, gp
     assert queries(client, address) == small
 
 
+def test_the_list_costs_five_queries_with_10_or_300_commitments(client, gpai):
+    # The count; the page's commitments; their lead owners; the owners and the milestones to filter by
+    # (read here, inside the test's transaction, on every request: see the test after this one).
+    populate(10, gpai)
+    assert queries(client, url("commitment_list")) == 5
+    populate(290, gpai)
+    assert queries(client, url("commitment_list")) == 5
+
+
+@pytest.fixture
+def empty_memo():
+    QuickSelect.memo.clear()
+    yield
+    QuickSelect.memo.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_owner_and_milestone_choices_are_read_once_per_data_version(client, empty_memo, monkeypatch):
+    make_commitment(owner=make_owner(slug="first", name="First"))
+    english, french = url("commitment_list"), url("commitment_list", language="fr")
+    first = queries(client, english)
+    queries(client, french)
+    # Kept for each language: the owners and the milestones are not read again.
+    assert queries(client, english) == first - 2
+    html = client.get(english, {"owner": "first"}).content.decode()
+    assert '<option value="first" selected>First</option>' in html
+    # A change the version does not hear of (an UPDATE bypasses signals) is not seen...
+    Owner.objects.filter(slug="first").update(name="Renamed")
+    assert '<option value="first">First</option>' in client.get(english).content.decode()
+    # ...until the data version changes, as any saved change makes it (a minute later here: the
+    # version is a time).
+    with time_machine.travel(TODAY + datetime.timedelta(minutes=1), tick=False):
+        make_owner(slug="unused")
+        assert '<option value="first">Renamed</option>' in client.get(english).content.decode()
+    # ...or, at the latest, once the options have been kept for their lifetime.
+    Owner.objects.filter(slug="first").update(name="Renamed again")
+    assert '<option value="first">Renamed</option>' in client.get(english).content.decode()
+    later = time.monotonic() + QuickSelect.MEMO_SECONDS + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert '<option value="first">Renamed again</option>' in client.get(english).content.decode()
+
+
 def test_the_interface_speaks_the_language_of_the_address(client, gpai):
     french = client.get(url("commitment_detail", "gpai-growth", language="fr")).content.decode()
     english = client.get(url("commitment_detail", "gpai-growth")).content.decode()
@@ -398,6 +500,9 @@ def test_the_chosen_owner_and_country_stay_selected_and_names_are_escaped(client
     assert '<option value="FR" selected>France</option>' in html
     assert '<option value="">All countries</option>' in html
     assert '<option value="tricky">&lt;b&gt;Tricky&lt;/b&gt; &amp; co</option>' in html
+    # The options are written once per language (countries) and reused: the next visitor chose nothing.
+    html = client.get(url("commitment_list")).content.decode()
+    assert '<option value="FR">France</option>' in html and '<option value="" selected>All countries' in html
 
 
 def test_unknown_addresses_get_the_site_404_page(client):

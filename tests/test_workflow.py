@@ -76,6 +76,7 @@ def test_publishing_applies_status_readings_and_deliverables_and_names_the_edito
     assert (update.state, update.reviewed_by) == (PublicationState.PUBLISHED, user)
     assert commitment.status == Status.ACHIEVED
     assert (deadline.is_done, deadline.done_on) == (True, datetime.date(2025, 11, 20))
+    assert commitment.first_open_due is None  # its one deliverable is done: nothing can be overdue
     reading = Reading.objects.get()
     assert (reading.target, reading.value, reading.measured_on) == (target, 52, datetime.date(2025, 11, 20))
     assert (reading.from_update, reading.source_url) == (update, "https://example.org/proof")
@@ -208,6 +209,7 @@ def test_an_extension_moves_the_deadline_and_keeps_the_original_date(commitment,
     assert deadline.history.first().history_change_reason == f"Review decision {decision.pk}: extended"
     commitment.refresh_from_db()
     assert commitment.status == Status.IN_PROGRESS
+    assert commitment.first_open_due == datetime.date(2026, 6, 30)  # no longer overdue in 2026's spring
 
 
 def test_an_extension_must_move_the_deadline_later(commitment, user):

@@ -19,3 +19,8 @@ def with_slug(address: str):
 def absolute_by_slug(request, view_name: str):
     """Return a function of a slug giving the absolute address of `view_name` for that slug."""
     return with_slug(request.build_absolute_uri(reverse(view_name, args=[PLACEHOLDER])))
+
+
+def by_slug(view_name: str):
+    """Return a function of a slug giving the address (a path) of `view_name` for that slug."""
+    return with_slug(reverse(view_name, args=[PLACEHOLDER]))

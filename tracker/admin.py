@@ -67,7 +67,7 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.overdue()
         if self.value() == "no":
-            return queryset.exclude(pk__in=Commitment.objects.overdue().values("pk"))
+            return queryset.exclude(Commitment.objects.overdue_condition())
         return queryset
 
 

@@ -120,8 +120,7 @@ def _event(*, uid, day, summary, description, url, stamp, location="") -> list[s
     lines = [
         "BEGIN:VEVENT",
         _fold(f"SUMMARY:{_text(summary)}"),
-        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{day + datetime.timedelta(days=1):%Y%m%d}",
+        *_days(day),
         f"DTSTAMP:{stamp}",
         f"UID:{uid}@summit-tracker",
     ]
@@ -134,6 +133,13 @@ def _event(*, uid, day, summary, description, url, stamp, location="") -> list[s
     return lines
 
 
+# Events share a few hundred days, and strftime() was a tenth of an event's time.
+@functools.lru_cache(maxsize=4096)
+def _days(day: datetime.date) -> tuple[str, str]:
+    """Return the DTSTART and DTEND lines of an all-day event on `day`."""
+    return f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + datetime.timedelta(days=1):%Y%m%d}"
+
+
 def _text(value: str) -> str:
     """Return `value` escaped as an iCalendar TEXT value (RFC 5545, 3.3.11)."""
     if "\r" in value:
@@ -143,6 +149,8 @@ def _text(value: str) -> str:
 
 def _fold(line: str) -> str:
     """Return `line` folded into lines of at most 75 octets, never inside a character (RFC 5545, 3.1)."""
+    if len(line) <= 75 and line.isascii():  # most lines: as many octets as characters
+        return line
     data = line.encode()
     if len(data) <= 75:
         return line

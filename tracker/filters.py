@@ -6,9 +6,11 @@ deadlines use EXISTS subqueries: a commitment matches once, however many of its 
 """
 
 import html
+import time
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html
@@ -18,6 +20,7 @@ from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from . import pagecache
 from .choices import Axis, CommitmentKind, OwnerKind, Status
 from .fields import current_language
 from .models import Commitment, Deadline, Involvement, Milestone, Owner, Target
@@ -29,24 +32,76 @@ class QuickSelect(forms.Select):
     values, labels and attributes as Django's `Select`, for lists long enough (some 2,000 owners,
     250 countries) that rendering them one template at a time cost more than the rest of the page.
     Flat choices only (no <optgroup>).
+
+    The options of a field may be written once and reused by this process for as long as `version()`
+    gives the same value (None: written anew each time); the chosen value is marked on a copy.
     """
 
+    # (version, until when, options) by (widget class, field name, language): a field name of the
+    # FilterSet below stands for one list of choices (another form's field of the same name must not
+    # use these widgets). One entry per field and language, replaced when the version moves, and after
+    # MEMO_SECONDS in any case: like the page cache's lifetime, that bounds what a write that bypassed
+    # the signals (and so the version) can leave.
+    memo: dict = {}
+    MEMO_SECONDS = 600
+
+    def version(self):
+        """Return the version of the choices the options are written from; None: not to be reused."""
+        return None
+
     def render(self, name, value, attrs=None, renderer=None):
-        chosen = set(self.format_value(value))
-        # html.escape is what Django's escape() calls; called directly, without the lazy-string
-        # wrapper, for each of thousands of options.
-        options = "".join(
-            f'<option value="{_escape(key)}"{" selected" if str(key) in chosen else ""}>'
-            f"{_escape(label)}</option>"
-            for key, label in self.choices
-        )
+        options = self.options(name)
+        # As Select does: the first option of each chosen value is marked.
+        for chosen in self.format_value(value):
+            option = f'<option value="{_escape(chosen)}">'
+            if option in options:
+                options = options.replace(option, f'<option value="{_escape(chosen)}" selected>', 1)
+                if not self.allow_multiple_selected:
+                    break
         attributes = flatatt(self.build_attrs(self.attrs, attrs))
         return format_html('<select name="{}"{}>{}</select>', name, attributes, mark_safe(options))  # noqa: S308
+
+    def options(self, name: str) -> str:
+        """Return the <option> elements of the field `name`, escaped, none selected."""
+        version = self.version()
+        if version is None:
+            return self.write_options()
+        key, now = (type(self), name, current_language()), time.monotonic()
+        kept = self.memo.get(key)
+        if kept is None or kept[0] != version or kept[1] <= now:
+            kept = self.memo[key] = (version, now + self.MEMO_SECONDS, self.write_options())
+        return kept[2]
+
+    def write_options(self) -> str:
+        # html.escape is what Django's escape() calls; called directly, without the lazy-string
+        # wrapper, for each of thousands of options.
+        return "".join(
+            f'<option value="{_escape(key)}">{_escape(label)}</option>' for key, label in self.choices
+        )
 
 
 def _escape(text) -> str:
     """Return `text` escaped for HTML, as conditional_escape() would (safe strings are left as they are)."""
     return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
+
+
+class FixedSelect(QuickSelect):
+    """A choice fixed in the code (TextChoices, django-countries' countries): only its language varies."""
+
+    def version(self):
+        return 0
+
+
+class VersionedSelect(QuickSelect):
+    """A choice of rows of the database (owners, milestones): written again for each data version."""
+
+    def version(self):
+        # The data version (tracker/pagecache.py) changes whenever public data changes, once the change
+        # is committed: an owner or milestone added, renamed or given a role. It is read before the
+        # rows, so options are never older than the version they are kept under. Not inside a
+        # transaction: the request might read its own writes, not yet committed and so not yet a new
+        # version. No version (the cache is down): no memo.
+        return None if connection.in_atomic_block else pagecache.version()
 
 
 class OwnerChoices(django_filters.fields.ModelChoiceIterator):
@@ -69,7 +124,7 @@ class ByDisplayName(django_filters.ModelChoiceFilter):
     """A choice of owners or milestones, each named in the visitor's language."""
 
     class field_class(django_filters.ModelChoiceFilter.field_class):
-        widget = QuickSelect
+        widget = VersionedSelect
 
         def label_from_instance(self, obj):
             return getattr(obj, "display_name", None) or obj.name
@@ -94,13 +149,18 @@ ORDERINGS = {
 
 
 class CommitmentFilter(django_filters.FilterSet):
+    # Every <select> is a QuickSelect, its options written once per process and language (FixedSelect)
+    # or data version (VersionedSelect): Django's Select renders a template per option, which made
+    # the form alone cost more than the 25 rows below it.
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
-    axis = django_filters.ChoiceFilter(choices=Axis.choices, label=_("Axis"), empty_label=_("All axes"))
+    axis = django_filters.ChoiceFilter(
+        choices=Axis.choices, widget=FixedSelect, label=_("Axis"), empty_label=_("All axes")
+    )
     status = django_filters.ChoiceFilter(
-        choices=Status.choices, label=_("Status"), empty_label=_("All statuses")
+        choices=Status.choices, widget=FixedSelect, label=_("Status"), empty_label=_("All statuses")
     )
     kind = django_filters.ChoiceFilter(
-        choices=CommitmentKind.choices, label=_("Kind"), empty_label=_("All kinds")
+        choices=CommitmentKind.choices, widget=FixedSelect, label=_("Kind"), empty_label=_("All kinds")
     )
     owner = ByOwner(
         # Owners with a role somewhere; EXISTS rather than a DISTINCT over the join of every role.
@@ -113,13 +173,14 @@ class CommitmentFilter(django_filters.FilterSet):
     owner_kind = django_filters.ChoiceFilter(
         choices=OwnerKind.choices,
         method="filter_owner_kind",
+        widget=FixedSelect,
         label=_("Owner kind"),
         empty_label=_("All kinds"),
     )
     country = django_filters.ChoiceFilter(
         choices=lambda: list(countries),
         method="filter_country",
-        widget=QuickSelect,
+        widget=FixedSelect,
         label=_("Country"),
         empty_label=_("All countries"),
     )
@@ -134,6 +195,7 @@ class CommitmentFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         choices=[("true", _("Overdue")), ("false", _("Not overdue"))],
         method="filter_overdue",
+        widget=FixedSelect,
         label=_("Overdue"),
         empty_label=_("Either"),
     )
@@ -141,7 +203,11 @@ class CommitmentFilter(django_filters.FilterSet):
     due_after = django_filters.DateFilter(method="by_due_date", label=_("Due on or after"), **ISO_DATE)
     due_before = django_filters.DateFilter(method="by_due_date", label=_("Due on or before"), **ISO_DATE)
     ordering = django_filters.ChoiceFilter(
-        choices=list(ORDERINGS.items()), method="order", label=_("Sort by"), empty_label=None
+        choices=list(ORDERINGS.items()),
+        method="order",
+        widget=FixedSelect,
+        label=_("Sort by"),
+        empty_label=None,
     )
 
     class Meta:
@@ -184,8 +250,10 @@ class CommitmentFilter(django_filters.FilterSet):
         return queryset.filter(Exists(deadlines) | Exists(targets))
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Commitment.objects.overdue().values("pk")
-        return queryset.filter(pk__in=overdue) if value == "true" else queryset.exclude(pk__in=overdue)
+        # Read on the commitment's own row; exclude() also keeps those with no open deliverable at all
+        # (a NULL first_open_due), which Django's negation of a nullable column takes care of.
+        overdue = Commitment.objects.overdue_condition()
+        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)
 
     def by_due_date(self, queryset, name, value):
         return queryset

@@ -80,7 +80,9 @@ def commitment_history(commitment: Commitment) -> list[Entry]:
 
 def _entries(records) -> list[Entry]:
     model = records.model.instance_type
-    names = [f.name for f in model._meta.concrete_fields if f.name not in NOT_SHOWN]
+    # The fields history records (derived ones, such as a commitment's first_open_due, are left out).
+    recorded = {f.name for f in records.model._meta.concrete_fields}
+    names = [f.name for f in model._meta.concrete_fields if f.name in recorded - NOT_SHOWN]
     entries = []
     for _pk, versions in groupby(records, key=lambda record: record.id):
         previous = None

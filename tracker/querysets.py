@@ -10,7 +10,7 @@ import datetime
 from itertools import islice
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -72,13 +72,6 @@ class DeadlineQuerySet(models.QuerySet):
         """Return deadlines not yet done whose commitment is neither achieved nor withdrawn."""
         return self.filter(is_done=False).exclude(commitment__status__in=Status.closed())
 
-    def past_due(self, on: datetime.date | None = None):
-        """
-        Return deadlines not yet done whose due date is before `on`: overdue unless the commitment is
-        closed, which `CommitmentQuerySet` checks on the commitment itself (no join back to it).
-        """
-        return self.filter(is_done=False).with_due_date().filter(due__lt=on or today())
-
     def overdue(self, on: datetime.date | None = None):
         """Return the overdue deadlines (see `overdue_condition`)."""
         return self.with_due_date().filter(self.overdue_condition(on or today()))
@@ -121,11 +114,39 @@ class CommitmentQuerySet(models.QuerySet):
         """Return commitments that are neither achieved nor withdrawn."""
         return self.exclude(status__in=Status.closed())
 
+    @staticmethod
+    def overdue_condition(on: datetime.date | None = None) -> Q:
+        """
+        The definition of `DeadlineQuerySet.overdue_condition` read on the commitment's own row (one
+        of its open deliverables is due before `on` exactly when the earliest of them is), for filters
+        and for counts beside others (the home page).
+        """
+        return ~Q(status__in=Status.closed()) & Q(first_open_due__lt=on or today())
+
     def overdue(self, on: datetime.date | None = None):
-        """Return commitments with an overdue deadline (see `DeadlineQuerySet.overdue_condition`)."""
-        # The same definition, with the commitment's status read on its own row: counting overdue
-        # commitments then hashes the open deadlines once instead of joining each back to its commitment.
-        return self.open().filter(Exists(self._deadlines().past_due(on)))
+        """Return commitments with an overdue deadline (see `overdue_condition`)."""
+        return self.filter(self.overdue_condition(on))
+
+    def refresh_first_open_due(self) -> int:
+        """
+        Recompute `first_open_due` (the earliest date an open deliverable is due by) for these
+        commitments, in one statement; return how many were written. Deadline and milestone saves call
+        this (tracker/models.py); so must code that writes deadlines without signals.
+        """
+        earliest = (
+            self._deadlines()
+            .filter(is_done=False)
+            .values("commitment")
+            .annotate(earliest=Min(Coalesce("due_on", "milestone__date")))
+            .values("earliest")
+        )
+        with transaction.atomic():
+            # The rows are locked first, in one order: the UPDATE, a statement of its own, then reads the
+            # deadlines as another transaction writing to the same commitment committed them (under READ
+            # COMMITTED a statement that waited for a lock still reads what was committed when it began).
+            rows = self.model.objects.filter(pk__in=self.values("pk")).order_by("pk")
+            locked = list(rows.select_for_update().values_list("pk", flat=True))
+            return self.model.objects.filter(pk__in=locked).update(first_open_due=Subquery(earliest))
 
     def due_soon(self, on: datetime.date | None = None, days: int | None = None):
         """Return commitments with an open deadline due within `days` days of `on`."""
@@ -149,22 +170,25 @@ class CommitmentQuerySet(models.QuerySet):
         """Annotate `latest_update_on`: the date of the latest published update, or None."""
         return self.annotate(latest_update_on=self._latest_update_date())
 
-    def with_next_deadline(self, on: datetime.date | None = None):
-        """Annotate `next_due_on` and `next_due_exactness`: the first open deadline due on `on` or later."""
+    def with_next_deadline(self, on: datetime.date | None = None, exactness: bool = True):
+        """
+        Annotate `next_due_on` and, unless `exactness` is False (for readers of the date alone, such as
+        the API: a second subquery to build and run), `next_due_exactness`: the first open deadline due
+        on `on` or later.
+        """
         upcoming = self._deadlines().upcoming(on)
-        return self.annotate(
-            next_due_on=Subquery(upcoming.values("due")[:1]),
-            next_due_exactness=Subquery(upcoming.values("due_exactness")[:1]),
-        )
+        annotations = {"next_due_on": Subquery(upcoming.values("due")[:1])}
+        if exactness:
+            annotations["next_due_exactness"] = Subquery(upcoming.values("due_exactness")[:1])
+        return self.annotate(**annotations)
 
     def with_overdue(self, on: datetime.date | None = None):
         """Annotate `is_overdue` (as `overdue()` defines it) and `overdue_since`, the oldest missed date."""
-        missed = self._deadlines().past_due(on).order_by("due").values("due")[:1]
-        # Scalar subqueries run for the rows shown only (Django writes the same one again inside
-        # `is_overdue`): an EXISTS in the select list made PostgreSQL run a hashed subplan over every
-        # deadline, even when only a page is shown.
+        # When the earliest open deliverable is late it is also the oldest missed one.
         since = Case(
-            When(status__in=Status.closed(), then=None), default=Subquery(missed), output_field=DateField()
+            When(status__in=Status.closed(), then=None),
+            When(first_open_due__lt=on or today(), then=F("first_open_due")),
+            output_field=DateField(),
         )
         return self.annotate(overdue_since=since).annotate(
             is_overdue=ExpressionWrapper(Q(overdue_since__isnull=False), output_field=BooleanField())
@@ -173,20 +197,9 @@ class CommitmentQuerySet(models.QuerySet):
     def by_overdue_since(self, on: datetime.date | None = None):
         """
         Return the overdue commitments annotated with `overdue_since`, as `overdue()` and
-        `with_overdue()` define them, computed for all of them in one pass over the open deadlines
-        (the overdue page sorts every overdue commitment by it; a subquery a row would run thousands
-        of times).
+        `with_overdue()` define them (the overdue page sorts every overdue commitment by it).
         """
-        on = on or today()
-        # The earliest open deadline is overdue exactly when it is due before `on`: then it is also
-        # the oldest missed one.
-        earliest = Min(Coalesce("deadlines__due_on", "deadlines__milestone__date"))
-        return (
-            self.open()
-            .filter(deadlines__is_done=False)
-            .annotate(overdue_since=earliest)
-            .filter(overdue_since__lt=on)
-        )
+        return self.overdue(on).annotate(overdue_since=F("first_open_due"))
 
     @staticmethod
     def _deadlines():
@@ -220,14 +233,22 @@ class ProgressUpdateQuerySet(models.QuerySet):
         return self.filter(state=PublicationState.SUBMITTED)
 
     def for_display(self):
-        """Fetch what an update shows (includes/_update.html), in a constant number of queries."""
-        from .models import Deadline, Evidence
+        """
+        Fetch what an update shows (includes/_update.html), in a constant number of queries: its
+        evidence, the readings it reports and the deliverables it marks done, as the lists
+        `shown_evidence`, `shown_readings` and `shown_done`. Lists rather than related managers:
+        a page of updates otherwise builds three querysets an update to read what was fetched.
+        """
+        from .models import Deadline, Evidence, ReportedReading
 
-        deadlines = Deadline.objects.select_related("milestone").order_by("pk")
         return self.select_related("commitment", "on_behalf_of").prefetch_related(
-            models.Prefetch("evidence", queryset=Evidence.objects.order_by("pk")),
-            "reported_readings__target",
-            models.Prefetch("marks_done", queryset=deadlines),
+            models.Prefetch("evidence", queryset=Evidence.objects.order_by("pk"), to_attr="shown_evidence"),
+            models.Prefetch(
+                "reported_readings",
+                queryset=ReportedReading.objects.select_related("target"),
+                to_attr="shown_readings",
+            ),
+            models.Prefetch("marks_done", queryset=Deadline.objects.order_by("pk"), to_attr="shown_done"),
         )
 
 

@@ -18,14 +18,16 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.defaults import page_not_found
 
-from .addresses import absolute_by_slug
+from .addresses import absolute_by_slug, by_slug
 from .charts import share, stacked_row, status_bars, target_chart
 from .choices import Axis, DecisionKind, ReminderKind, Role, Status
 from .dates import format_fuzzy_date, today
@@ -33,7 +35,6 @@ from .emails import read_opt_out_token
 from .fields import current_language
 from .filters import CommitmentFilter
 from .models import (
-    Amount,
     Commitment,
     Deadline,
     Decision,
@@ -80,8 +81,13 @@ def home(request):
     on = today()
     public = Commitment.objects.public()
     by_axis: dict[str, dict[str, int]] = {}
-    for axis, status, n in public.order_by().values_list("axis", "status").annotate(n=Count("pk")):
+    overdue_count = 0
+    # Counted in the same pass over the commitments as the statuses.
+    counts_by = public.order_by().values_list("axis", "status")
+    overdue = Count("pk", filter=Commitment.objects.overdue_condition(on))
+    for axis, status, n, late in counts_by.annotate(n=Count("pk"), late=overdue):
         by_axis.setdefault(axis, {})[status] = n
+        overdue_count += late
     counts = {status: sum(row.get(status, 0) for row in by_axis.values()) for status in Status}
     milestones = list(Milestone.objects.all())
     upcoming = (
@@ -89,13 +95,15 @@ def home(request):
         .open()
         .due_within(on, on + datetime.timedelta(days=UPCOMING_DAYS), milestones)
         .with_due_date()
-        .select_related("commitment", "milestone")
+        # What an item shows (its due date is annotated): not the commitment's texts.
+        .select_related("commitment")
+        .only("title_fr", "title_en", "commitment__slug", "commitment__title_fr", "commitment__title_en")
         .order_by("due", "pk")[:UPCOMING_SHOWN]
     )
     context = {
         "total": sum(counts.values()),
         "status_bars": status_bars(counts),
-        "overdue_count": public.overdue(on).count(),
+        "overdue_count": overdue_count,
         "upcoming": upcoming,
         "upcoming_days": UPCOMING_DAYS,
         "upcoming_query": urlencode(
@@ -108,6 +116,7 @@ def home(request):
         ],
         "latest_updates": ProgressUpdate.objects.public()
         .select_related("commitment")
+        .only("reported_on", "status", "commitment__slug", "commitment__title_fr", "commitment__title_en")
         .order_by("-reported_on", "-created_at")[:5],
         "milestones": milestones,
         "next_milestone": next((m for m in milestones if m.date >= on), None),
@@ -121,6 +130,48 @@ def _filtered(request):
     return filterset, (filterset.qs if filterset.is_valid() else None)
 
 
+# What a row of the list reads from the commitment itself (not its description and notes).
+ROW_FIELDS = ("slug", "title_fr", "title_en", "summary_fr", "summary_en", "axis", "status")
+
+
+def _rows(commitments) -> list[Commitment]:
+    """
+    Return the commitments of a page of the list with what each row shows worked out once for the
+    page: `address`, `axis_label`, `status_label`, `status_colour`, `leads` (the links to the lead
+    owners) and `overdue_label`. Made by the template row after row (a reverse() per address, a
+    translation per label, an include per status) these cost more than the page's queries.
+    """
+    commitments = list(commitments)
+    on = today()
+    address, owner_address = by_slug("tracker:commitment_detail"), by_slug("tracker:owner_detail")
+    axes = {axis.value: str(axis.label) for axis in Axis}
+    statuses = {status.value: (capfirst(str(status.label)), status.colour) for status in Status}
+    # Plain values rather than an Involvement and an Owner for each lead, each named as the owner's
+    # page names it: the short name, else Owner.display_name (in English, the English name if any).
+    english = current_language() == "en"
+    leads: dict[int, list[tuple[str, str]]] = {}
+    lead_rows = (
+        Involvement.objects.filter(commitment__in=[c.pk for c in commitments], role=Role.LEAD)
+        .order_by("commitment_id", "owner__name")
+        .values_list("commitment_id", "owner__slug", "owner__short_name", "owner__name", "owner__name_en")
+    )
+    for pk, slug, short_name, name, name_en in lead_rows:
+        name = short_name or ((name_en or name) if english else name)
+        leads.setdefault(pk, []).append((owner_address(slug), name))
+    for commitment in commitments:
+        commitment.address = address(commitment.slug)
+        commitment.axis_label = axes[commitment.axis]
+        commitment.status_label, commitment.status_colour = statuses[commitment.status]
+        # format_html_join escapes each name and address, as the template would.
+        commitment.leads = format_html_join(", ", '<a href="{}">{}</a>', leads.get(commitment.pk, ()))
+        # From `overdue_since`, which the list's with_overdue() and the overdue page's
+        # by_overdue_since() both annotate.
+        if days := commitment.days_overdue(on):
+            label = ngettext("%(days)s day overdue", "%(days)s days overdue", days)
+            commitment.overdue_label = label % {"days": days}
+    return commitments
+
+
 @require_safe
 def commitment_list(request):
     filterset, commitments = _filtered(request)
@@ -130,7 +181,11 @@ def commitment_list(request):
             size = min(max(int(request.GET.get("page_size", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
         except ValueError:
             size = PAGE_SIZE
-        page = page_of(request, _listed(commitments), size)
+        # The columns the rows show, not the descriptions and notes (the detail page's); the lead
+        # owners are read by _rows() for the page.
+        listed = commitments.with_next_deadline().with_overdue().only(*ROW_FIELDS)
+        page = page_of(request, listed, size)
+        page.object_list = _rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
@@ -251,61 +306,42 @@ def _extensions():
 
 @require_safe
 def commitment_detail(request, slug):
+    commitment = get_object_or_404(Commitment.objects.public().select_related("parent"), slug=slug)
     on = today()
-    deadlines = (
-        Deadline.objects.with_overdue_flag(on)
-        .select_related("milestone")
-        .prefetch_related(Prefetch("decisions", queryset=_extensions(), to_attr="extensions"))
-        .order_by("due", "pk")
+    # One commitment: each part is read through its own related manager, a query each, rather than
+    # prefetched (the prefetch machinery cost more than the queries for a single object).
+    updates = list(commitment.updates.published().for_display().order_by("reported_on", "created_at"))
+    decisions = list(commitment.decisions.public())
+    deadlines = list(
+        commitment.deadlines.with_overdue_flag(on).select_related("milestone").order_by("due", "pk")
     )
-    readings = Reading.objects.order_by("measured_on")
-    updates = ProgressUpdate.objects.published().for_display().order_by("reported_on", "created_at")
-    commitment = get_object_or_404(
-        Commitment.objects.public()
-        .with_latest_update()
-        .select_related("parent")
-        .prefetch_related(
-            Prefetch(
-                "involvements", queryset=Involvement.objects.select_related("owner").order_by("owner__name")
-            ),
-            "stated_counts",
-            Prefetch("amounts", queryset=Amount.objects.select_related("owner")),
-            Prefetch("deadlines", queryset=deadlines),
-            Prefetch("targets", queryset=Target.objects.select_related("milestone")),
-            Prefetch("targets__readings", queryset=readings),
-            Prefetch("updates", queryset=updates),
-            Prefetch(
-                "children", queryset=Commitment.objects.public().order_by(f"title_{current_language()}")
-            ),
-            "sources",
-            Prefetch(
-                "decisions",
-                queryset=Decision.objects.public().select_related("deadline"),
-                to_attr="public_decisions",
-            ),
-        ),
-        slug=slug,
+    _attach_deadlines(decisions, deadlines)
+    targets = commitment.targets.select_related("milestone").prefetch_related(
+        Prefetch("readings", queryset=Reading.objects.order_by("measured_on"))
     )
-    deadline_list = list(commitment.deadlines.all())
-    done = sum(d.is_done for d in deadline_list)
     roles = {}
-    for involvement in commitment.involvements.all():
+    for involvement in commitment.involvements.select_related("owner").order_by("owner__name"):
         roles.setdefault(involvement.role, []).append(involvement)
-    decisions = commitment.public_decisions
+    done = sum(d.is_done for d in deadlines)
+    # The updates shown are the published ones, oldest first: the last is the latest news.
+    latest_update_on = updates[-1].reported_on if updates else None
     context = {
         "commitment": commitment,
-        "reported": _owners_voice(commitment),
+        "reported": _owners_voice(commitment, updates),
         "assessment": next((d for d in decisions if d.new_status == commitment.status), None),
         "corrections": [d for d in decisions if d.kind == DecisionKind.CORRECTION],
         "decisions": decisions,
         "roles": [(Role(role), roles[role]) for role in Role if role in roles],
-        "deadlines": [(d, (on - d.due).days if d.is_overdue else 0) for d in deadline_list],
+        "stated_counts": list(commitment.stated_counts.all()),
+        "amounts": list(commitment.amounts.select_related("owner")),
+        "deadlines": [(d, (on - d.due).days if d.is_overdue else 0) for d in deadlines],
         "done": done,
-        "progress": share(done, len(deadline_list)),
-        "targets": [(t, _target_picture(t)) for t in commitment.targets.all()],
-        "last_updated": max(
-            filter(None, [commitment.latest_update_on, timezone.localdate(commitment.updated_at)])
-        ),
+        "progress": share(done, len(deadlines)),
+        "targets": [(t, _target_picture(t)) for t in targets],
+        "updates": updates,
+        "children": list(commitment.children.public().order_by(f"title_{current_language()}")),
+        "sources": list(commitment.sources.all()),
+        "last_updated": max(filter(None, [latest_update_on, timezone.localdate(commitment.updated_at)])),
         "badge_snippet": _badge_snippet(
             request,
             commitment.get_absolute_url(),
@@ -316,14 +352,33 @@ def commitment_detail(request, slug):
     return render(request, "tracker/commitment_detail.html", context)
 
 
-def _owners_voice(commitment):
+def _attach_deadlines(decisions, deadlines):
+    """
+    Join the commitment's decisions and deadlines, both already read: each decision gets its deadline
+    (an extension names it) and each deadline its `extensions`, oldest first, as `_extensions()`
+    prefetches them for the milestone page. A decision is about a deadline of its own commitment
+    (`Decision.clean`), so no query is needed for either.
+    """
+    by_pk = {deadline.pk: deadline for deadline in deadlines}
+    for deadline in deadlines:
+        deadline.extensions = []
+    for decision in sorted(decisions, key=lambda d: d.created_at):
+        deadline = by_pk.get(decision.deadline_id)
+        if deadline is None:
+            continue
+        decision.deadline = deadline
+        if decision.kind == DecisionKind.EXTENDED:
+            deadline.extensions.append(decision)
+
+
+def _owners_voice(commitment, updates):
     """
     Return the latest published owner's report whose status differs from the commitment's, or None.
 
     The status is the editors' assessment; when an owner reported something else, the page shows both.
     """
-    reports = [u for u in commitment.updates.all() if u.on_behalf_of_id and u.status]
-    latest = reports[-1] if reports else None  # the updates are prefetched oldest first
+    reports = [u for u in updates if u.on_behalf_of_id and u.status]
+    latest = reports[-1] if reports else None  # `updates` are the published ones, oldest first
     return latest if latest and latest.status != commitment.status else None
 
 
@@ -404,26 +459,17 @@ def milestone_detail(request, slug):
 
 @require_safe
 def overdue(request):
-    # Sorting every overdue commitment by its oldest missed date is what this page costs: that is done
-    # on (pk, date) pairs alone, then the commitments of the page are read in full.
-    ranked = (
+    # Ordered by the commitments' own column (`first_open_due`, indexed): a page costs its rows.
+    commitments = (
         Commitment.objects.public()
         .by_overdue_since()
-        .values_list("pk", "overdue_since")
+        .with_latest_update()
+        .only(*ROW_FIELDS)
         .order_by("overdue_since", "pk")
     )
-    page = page_of(request, ranked, PAGE_SIZE)
-    listed = (
-        Commitment.objects.with_latest_update().prefetch_related(_leads()).in_bulk([pk for pk, _ in page])
-    )
-    commitments = []
-    for pk, since in page:
-        if pk not in listed:  # unpublished or deleted since the page was ranked
-            continue
-        commitment = listed[pk]
-        commitment.overdue_since = since  # what days_overdue() reads
-        commitments.append(commitment)
-    return render(request, "tracker/overdue.html", {"page": page, "commitments": commitments})
+    page = page_of(request, commitments, PAGE_SIZE)
+    page.object_list = _rows(page.object_list)  # as the list's rows: addresses, labels, lead owners
+    return render(request, "tracker/overdue.html", {"page": page, "commitments": page.object_list})
 
 
 @require_safe

@@ -30,6 +30,19 @@ def _qualified(text: str, qualifier: str) -> str:
 
 
 @register.filter
+def coordinate(value, digits=1) -> str:
+    """
+    Write a number of a drawing (SVG) with `digits` decimals, as TargetChart.polyline writes its points:
+    floatformat's decimal rounding cost some 60 µs a number (a chart has dozens) and could differ
+    from the polyline's by 0.1.
+    """
+    try:
+        return f"{float(value):.{int(digits)}f}"
+    except (TypeError, ValueError):  # as floatformat: nothing for what is not a number
+        return ""
+
+
+@register.filter
 def figure(value, qualifier: str = "") -> str:
     """Write a number as the sources state it: "about 60", "plus de 1 000", "nearly 600"."""
     if value is None:

@@ -96,6 +96,8 @@ class Command(BaseCommand):
             milestones = self.milestones()
             commitments = self.commitments(options["commitments"], owners)
             self.deadlines(options["deadlines"], commitments, milestones)
+            # What the deadlines' signals keep up to date, for rows inserted without them.
+            Commitment.objects.filter(slug__startswith=PREFIX).refresh_first_open_due()
             self.updates(options["updates"], commitments)
             self.readings(options["readings"], commitments)
         pagecache.bump()  # bulk inserts send no signals: tell the page cache by hand
