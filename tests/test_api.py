@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from rest_framework import serializers
@@ -18,14 +18,20 @@ from rest_framework.test import APIClient
 from tests.conftest import editors_group
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker.api.serializers import (
+    AmountSerializer,
     CommitmentDetailSerializer,
     CommitmentSerializer,
     DeadlineSerializer,
+    DecisionSerializer,
+    EvidenceSerializer,
     InvolvementSerializer,
     OwnerRefSerializer,
     ReadingSerializer,
+    ReportedReadingSerializer,
     SlugIdentityField,
+    StatedCountSerializer,
     TargetSerializer,
+    UpdateSerializer,
 )
 from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.models import (
@@ -38,6 +44,7 @@ from tracker.models import (
     OwnerContact,
     ProgressUpdate,
     Reading,
+    ReportedReading,
     StatedCount,
     Target,
 )
@@ -292,6 +299,24 @@ def test_lists_cost_the_same_queries_at_two_sizes(api, address):
     assert len(large) == len(small)
 
 
+def test_a_commitment_costs_the_same_queries_however_much_it_holds(api, gpai, django_assert_num_queries):
+    # The commitment, its owners, deadlines, targets, readings, counts, amounts (with their owners),
+    # sources, children and decisions, and its latest update with its evidence, readings and deliverables.
+    owner = gpai.involvements.get().owner
+    Amount.objects.create(commitment=gpai, slug="fund", amount=1, currency="EUR", owner=owner)
+    make_commitment(parent=gpai)
+    Target.objects.create(commitment=gpai, slug="members", name_fr="Membres", name_en="Members",
+                          unit_fr="pays", unit_en="countries", target_value=60)  # fmt: skip
+    for _ in range(2):
+        with django_assert_num_queries(14):
+            assert api.get("/api/commitments/gpai-growth/").status_code == 200
+        # More of each part: the same queries read them.
+        make_deadline(gpai, due_on=datetime.date(2026, 6, 30))
+        make_update(gpai, text="More news.").evidence.create(url="https://example.org/more", title="More")
+        gpai.involvements.create(owner=make_owner(), role=Role.PARTNER)
+        make_commitment(parent=gpai)
+
+
 def test_anonymous_clients_are_throttled(api, monkeypatch):
     from django.core.cache import cache
     from rest_framework.throttling import AnonRateThrottle
@@ -443,14 +468,21 @@ def test_editors_record_decisions_and_everyone_reads_the_public_ones(api, gpai, 
     assert deadline.due_on == datetime.date(2026, 6, 30)
 
 
-# The serializers a page of commitments nests write their answer out (issue #7): DRF's own walk over
-# their declared fields must give the same, in both languages, for every kind of value they hold.
+# The serializers a page of commitments or a commitment's detail nests write their answer out (issue
+# #7): DRF's own walk over their declared fields must give the same, in both languages, for every kind
+# of value they hold.
 WRITTEN_OUT = [
     OwnerRefSerializer,
     InvolvementSerializer,
     DeadlineSerializer,
     ReadingSerializer,
     TargetSerializer,
+    StatedCountSerializer,
+    AmountSerializer,
+    EvidenceSerializer,
+    ReportedReadingSerializer,
+    UpdateSerializer,
+    DecisionSerializer,
     CommitmentSerializer,
     CommitmentDetailSerializer,
 ]
@@ -461,14 +493,14 @@ def test_the_written_out_answers_are_what_drf_would_write(rf, monkeypatch, langu
     owner = make_owner(name="Partenariat", name_en="Partnership")
     parent = make_commitment(slug="parent")
     commitment = make_commitment(slug="full", title_en="", parent=parent, owner=owner)
-    make_deadline(
-        commitment, milestone=make_milestone(date=datetime.date(2025, 1, 31), date_precision="month")
-    )
-    make_deadline(commitment, due_on=datetime.date(2024, 12, 31), due_precision="year", is_done=True,
-                  done_on=datetime.date(2025, 3, 1))  # fmt: skip
+    milestone = make_milestone(date=datetime.date(2025, 1, 31), date_precision="month")
+    make_deadline(commitment, milestone=milestone)
+    done = make_deadline(commitment, due_on=datetime.date(2024, 12, 31), due_precision="year",
+                         is_done=True, done_on=datetime.date(2025, 3, 1))  # fmt: skip
     target = Target.objects.create(commitment=commitment, slug="members", name_fr="Membres", name_en="",
                                    unit_fr="pays", unit_en="countries", baseline=Decimal("12.5"),
-                                   baseline_on=datetime.date(2025, 2, 10), target_value=60)  # fmt: skip
+                                   baseline_on=datetime.date(2025, 2, 10), target_value=60,
+                                   milestone=milestone)  # fmt: skip
     Reading.objects.create(target=target, measured_on=datetime.date(2025, 3, 1), value=Decimal("30.25"),
                            note="D'après le site", source_url="https://example.org/")  # fmt: skip
     Reading.objects.create(target=target, measured_on=datetime.date(2025, 6, 1), value=45)
@@ -477,19 +509,38 @@ def test_the_written_out_answers_are_what_drf_would_write(rf, monkeypatch, langu
     )
     Amount.objects.create(commitment=commitment, slug="fund", amount=Decimal("2.5"), currency="EUR",
                           label_fr="fonds", label_en="fund", owner=owner)  # fmt: skip
-    Evidence.objects.create(
-        update=make_update(commitment, text="News"), url="https://example.org/", title="N"
-    )
+    Amount.objects.create(commitment=commitment, slug="loan", amount=1000, currency="USD",
+                          label_fr="prêt", label_en="")  # fmt: skip
+    update = make_update(commitment, text="News", on_behalf_of=owner)
+    Evidence.objects.create(update=update, url="https://example.org/", title="N")
+    ReportedReading.objects.create(update=update, target=target, value=Decimal("33.5"))
+    update.marks_done.add(done)
     Decision.objects.create(commitment=commitment, kind=DecisionKind.CORRECTION, reason="Wrong figure")
+    Decision.objects.create(commitment=commitment, kind=DecisionKind.EXTENDED, reason="Later", deadline=done,
+                            previous_due=datetime.date(2024, 12, 31), previous_precision="year",
+                            new_due=datetime.date(2025, 6, 30), new_precision="day")  # fmt: skip
     commitments = list(
         Commitment.objects.with_next_deadline()
         .with_overdue()
+        # The slugs the views annotate for the written-out answers, the related rows for DRF's walk.
+        .annotate(parent_slug=F("parent__slug"))
         .select_related("parent")
         .prefetch_related(
             # By relation, as DRF's walk reads them (the views prefetch into lists; the serializers
             # read both).
-            Prefetch("deadlines", queryset=Deadline.objects.with_overdue_flag().select_related("milestone")),
+            Prefetch(
+                "deadlines",
+                queryset=Deadline.objects.with_overdue_flag()
+                .select_related("milestone")
+                .annotate(milestone_slug=F("milestone__slug")),
+            ),
             "involvements__owner",
+            Prefetch(
+                "targets",
+                queryset=Target.objects.select_related("milestone").annotate(
+                    milestone_slug=F("milestone__slug")
+                ),
+            ),
             "targets__readings",
             "stated_counts",
             "amounts__owner",
@@ -509,11 +560,21 @@ def test_the_written_out_answers_are_what_drf_would_write(rf, monkeypatch, langu
                 for serializer in (CommitmentSerializer, CommitmentDetailSerializer)
             ]
 
-    written = answers()
+    def walk(serializer, instance):
+        raise AssertionError(f"{type(serializer).__name__} fell back to DRF's walk")
+
+    # Every serializer writes its answer out itself (none lacks an annotation it reads)...
+    with monkeypatch.context() as patch:
+        patch.setattr(serializers.ModelSerializer, "to_representation", walk)
+        written = answers()
+    # ...and DRF's walk over the declared fields gives the same.
     for serializer in WRITTEN_OUT:
         monkeypatch.setattr(serializer, "to_representation", serializers.ModelSerializer.to_representation)
     assert written == answers()
     assert b'"url":"http://testserver/api/commitments/full/"' in written[0]
+    assert (
+        b'"readings":[{"target":%d,"value":"33.50"}],"marks_done":[%d]' % (target.pk, done.pk) in written[1]
+    )
 
 
 def test_addresses_by_slug_are_those_drf_would_reverse(rf):
