@@ -19,6 +19,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
+from .addresses import by_slug
 from .choices import Status
 from .markup import render_markdown
 from .models import Commitment, Decision, Involvement, Owner, ProgressUpdate
@@ -29,13 +30,38 @@ STATUS_LABELS = dict(Status.choices)
 
 
 def published_updates():
-    """Return the updates the public may read, newest first, with what an item shows already joined."""
+    """
+    Return the updates the public may read, newest first, with what an item shows already joined, and
+    no more (not the commitments' texts, nor the owners' notes).
+    """
     # Served by the index update_published_recent_idx (published only; -reported_on, -created_at).
     return (
         ProgressUpdate.objects.public()
         .select_related("commitment", "on_behalf_of")
+        .only(
+            "status",
+            "text",
+            "reported_on",
+            "updated_at",
+            "commitment",
+            "on_behalf_of",
+            "commitment__slug",
+            "commitment__title_fr",
+            "commitment__title_en",
+            "on_behalf_of__name",
+            "on_behalf_of__name_en",
+        )  # fmt: skip
         .order_by("-reported_on", "-created_at", "-pk")
     )
+
+
+def with_links(updates) -> list:
+    """Return `updates` (a sliced queryset) as a list, each with `link` (its place on its page)."""
+    address = by_slug("tracker:commitment_detail")  # reversed once, not once an item
+    updates = list(updates)
+    for update in updates:
+        update.link = f"{address(update.commitment.slug)}#update-{update.pk}"
+    return updates
 
 
 def tag_uri(name: str) -> str:
@@ -75,7 +101,7 @@ class LatestUpdatesFeed(Feed):
         return reverse("tracker:home")
 
     def items(self):
-        return published_updates()[:MAX_ITEMS]
+        return with_links(published_updates()[:MAX_ITEMS])
 
     def item_title(self, update):
         # Atom titles are plain text: the XML writer escapes them once, which is all they need.
@@ -91,7 +117,7 @@ class LatestUpdatesFeed(Feed):
         return render_markdown(update.text)
 
     def item_link(self, update):
-        return f"{update.commitment.get_absolute_url()}#update-{update.pk}"
+        return update.link
 
     def item_guid(self, update):
         return tag_uri(f"update-{update.pk}")
@@ -124,7 +150,7 @@ class CommitmentUpdatesFeed(LatestUpdatesFeed):
         return commitment.get_absolute_url()
 
     def items(self, commitment):
-        return published_updates().filter(commitment=commitment)[:MAX_ITEMS]
+        return with_links(published_updates().filter(commitment=commitment)[:MAX_ITEMS])
 
 
 class OwnerUpdatesFeed(LatestUpdatesFeed):
@@ -155,7 +181,7 @@ class OwnerUpdatesFeed(LatestUpdatesFeed):
             .order_by()
             .union(ProgressUpdate.objects.filter(on_behalf_of=owner).values("pk").order_by())
         )
-        return published_updates().filter(pk__in=theirs)[:MAX_ITEMS]
+        return with_links(published_updates().filter(pk__in=theirs)[:MAX_ITEMS])
 
 
 class CorrectionsFeed(Feed):
