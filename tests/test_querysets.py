@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_update
 from tracker.choices import PublicationState, Status
@@ -307,6 +309,15 @@ def test_saving_a_commitment_read_earlier_keeps_the_date_its_deadlines_set():
     stale.save()
     assert first_open_due(commitment) == DUE
     assert Commitment.objects.get(pk=commitment.pk).title_en == "Renamed"
+    # Read in part, saved: only what was read is written (the history reads the rest for its record).
+    partial = Commitment.objects.only("title_en").get(pk=commitment.pk)
+    partial.title_en = "Renamed again"
+    with CaptureQueriesContext(connection) as queries:
+        partial.save()
+    (update,) = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "tracker_commitment"')]
+    assert '"title_en"' in update and '"summary_en"' not in update
+    assert Commitment.objects.get(pk=commitment.pk).title_en == "Renamed again"
+    assert first_open_due(commitment) == DUE
 
 
 def test_deleting_a_commitment_deletes_its_deadlines_with_it():

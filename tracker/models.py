@@ -296,10 +296,12 @@ class Commitment(DatesWithPrecision, Timestamped):
     def save(self, *args, **kwargs):
         # first_open_due belongs to the deadlines (`_deadlines_changed`): saving a row read before one
         # of them changed (an editor's form, an import, the API) must not write back the date it was
-        # read with. New rows have no deadlines yet.
+        # read with. New rows have no deadlines yet. (Fields not loaded are left out too, as Django's
+        # own save() of a row read with only() does.)
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            skipped = self.get_deferred_fields() | {"first_open_due"}
             kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "first_open_due"
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in skipped
             ]
         super().save(*args, **kwargs)
 

@@ -130,8 +130,9 @@ class CommitmentQuerySet(models.QuerySet):
     def refresh_first_open_due(self) -> int:
         """
         Recompute `first_open_due` (the earliest date an open deliverable is due by) for these
-        commitments, in one statement; return how many were written. Deadline and milestone saves call
-        this (tracker/models.py); so must code that writes deadlines without signals.
+        commitments, in one UPDATE once their rows are locked; return how many were written. Deadline
+        and milestone saves call this (tracker/models.py); so must code that writes deadlines without
+        signals.
         """
         earliest = (
             self._deadlines()
