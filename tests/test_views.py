@@ -474,6 +474,11 @@ def test_the_csv_dates_are_iso_with_their_precision(client, gpai):
     response = client.get(url("commitment_csv"))
     (row,) = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
     assert (row["announced_on"], row["announced_precision"]) == ("2025-02-10", "day")
+    # The lead owner, named in the language of the address (the supporter is not a lead).
+    assert row["lead"] == "Global Partnership on AI"
+    french = client.get(url("commitment_csv", language="fr"))
+    (row,) = csv.DictReader(io.StringIO(b"".join(french.streaming_content).decode()))
+    assert row["lead"] == "Partenariat mondial sur l'IA"
 
 
 def test_a_shared_date_filter_means_the_same_day_in_both_languages(client, gpai):

@@ -134,36 +134,51 @@ def _filtered(request):
 ROW_FIELDS = ("slug", "title_fr", "title_en", "summary_fr", "summary_en", "axis", "status")
 
 
+def _lead_owners(pks, language: str) -> dict[int, list[tuple[str, str, str]]]:
+    """
+    Return the lead owners of the commitments `pks`, by name, as {pk: [(slug, short name, name)]}:
+    plain values (an Involvement and an Owner built for each lead cost more than a row of the list or
+    the CSV), each named as Owner.display_name reads it: the English name in English, when there is one.
+    """
+    leads: dict[int, list[tuple[str, str, str]]] = {}
+    rows = (
+        Involvement.objects.filter(commitment__in=pks, role=Role.LEAD)
+        .order_by("commitment_id", "owner__name")
+        .values_list("commitment_id", "owner__slug", "owner__short_name", "owner__name", "owner__name_en")
+    )
+    for pk, slug, short_name, name, name_en in rows:
+        leads.setdefault(pk, []).append((slug, short_name, name_en if language == "en" and name_en else name))
+    return leads
+
+
 def _rows(commitments) -> list[Commitment]:
     """
-    Return the commitments of a page of the list with what each row shows worked out once for the
-    page: `address`, `axis_label`, `status_label`, `status_colour`, `leads` (the links to the lead
-    owners) and `overdue_label`. Made by the template row after row (a reverse() per address, a
-    translation per label, an include per status) these cost more than the page's queries.
+    Return the commitments of a page of the list (or of the overdue page) with what each row shows
+    worked out once for the page: `address`, `axis_label`, `status_label`, `status_colour`, `leads`
+    (the links to the lead owners) and `overdue_label`. Made by the template row after row (a
+    reverse() per address, a translation per label, an include per status) these cost more than the
+    page's queries.
     """
     commitments = list(commitments)
     on = today()
     address, owner_address = by_slug("tracker:commitment_detail"), by_slug("tracker:owner_detail")
     axes = {axis.value: str(axis.label) for axis in Axis}
     statuses = {status.value: (capfirst(str(status.label)), status.colour) for status in Status}
-    # Plain values rather than an Involvement and an Owner for each lead, each named as the owner's
-    # page names it: the short name, else Owner.display_name (in English, the English name if any).
-    english = current_language() == "en"
-    leads: dict[int, list[tuple[str, str]]] = {}
-    lead_rows = (
-        Involvement.objects.filter(commitment__in=[c.pk for c in commitments], role=Role.LEAD)
-        .order_by("commitment_id", "owner__name")
-        .values_list("commitment_id", "owner__slug", "owner__short_name", "owner__name", "owner__name_en")
-    )
-    for pk, slug, short_name, name, name_en in lead_rows:
-        name = short_name or ((name_en or name) if english else name)
-        leads.setdefault(pk, []).append((owner_address(slug), name))
+    leads = _lead_owners([c.pk for c in commitments], current_language())
     for commitment in commitments:
         commitment.address = address(commitment.slug)
         commitment.axis_label = axes[commitment.axis]
         commitment.status_label, commitment.status_colour = statuses[commitment.status]
-        # format_html_join escapes each name and address, as the template would.
-        commitment.leads = format_html_join(", ", '<a href="{}">{}</a>', leads.get(commitment.pk, ()))
+        # Each lead as the owner's page names it: its short name, else its name. format_html_join
+        # escapes each name and address, as the template would.
+        commitment.leads = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (owner_address(slug), short_name or name)
+                for slug, short_name, name in leads.get(commitment.pk, ())
+            ),
+        )
         # From `overdue_since`, which the list's with_overdue() and the overdue page's
         # by_overdue_since() both annotate.
         if days := commitment.days_overdue(on):
@@ -249,15 +264,7 @@ def _csv_chunks(commitments, language: str, on: datetime.date):
             .values_list(*fields)
         )
         commitments_by_pk = {row[0]: row[1:] for row in found}
-        leads: dict[int, list[str]] = {}
-        lead_rows = (
-            Involvement.objects.filter(commitment__in=chunk, role=Role.LEAD)
-            .order_by("commitment_id", "owner__name")
-            .values_list("commitment_id", "owner__name", "owner__name_en")
-        )
-        for pk, name, name_en in lead_rows:
-            # As Owner.display_name reads it: the English name in English, when there is one.
-            leads.setdefault(pk, []).append(name_en if language == "en" and name_en else name)
+        leads = _lead_owners(chunk, language)
         rows = []
         for pk in chunk:
             if pk not in commitments_by_pk:  # deleted since the order was read
@@ -274,7 +281,7 @@ def _csv_chunks(commitments, language: str, on: datetime.date):
                     status,
                     announced.isoformat(),
                     precision,
-                    _cell("; ".join(leads.get(pk, ()))),
+                    _cell("; ".join(name for _slug, _short_name, name in leads.get(pk, ()))),
                     due.isoformat() if due else "",
                     exactness or "",
                     (on - since).days if since else 0,  # as Commitment.days_overdue() reads it
