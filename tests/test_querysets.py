@@ -141,6 +141,31 @@ def test_next_deadline_skips_done_passed_and_closed():
     assert Commitment.objects.with_next_deadline(DUE).get().next_due_on is None
 
 
+def test_next_due_from_deadlines_read_agrees_with_the_annotation():
+    """The API computes `next_due_on` from the deadlines it reads: it must be the annotation's date."""
+    mixed = make_commitment()
+    make_deadline(mixed, due_on=DUE - DAY)  # passed
+    make_deadline(mixed, due_on=DUE + DAY, is_done=True)  # done
+    make_deadline(mixed, due_on=DUE + 9 * DAY)
+    make_deadline(mixed, milestone=make_milestone(date=DUE + 7 * DAY))  # due by its milestone's date
+    due_today = make_commitment()
+    make_deadline(due_today, due_on=DUE)
+    make_deadline(due_today, due_on=DUE + DAY)
+    all_passed = make_commitment()
+    make_deadline(all_passed, due_on=DUE - 3 * DAY)
+    closed = make_commitment(status=Status.ACHIEVED)
+    make_deadline(closed, due_on=DUE + DAY)
+    make_commitment()  # no deadline at all
+    annotated = {c.pk: c.next_due_on for c in Commitment.objects.with_next_deadline(DUE)}
+    assert annotated[mixed.pk] == DUE + 7 * DAY and annotated[due_today.pk] == DUE
+    computed = {
+        c.pk: querysets.CommitmentQuerySet.next_due_from(c, c.deadlines.with_due_date(), DUE)
+        for c in Commitment.objects.all()
+    }
+    assert computed == annotated
+    assert sorted(annotated.values(), key=str) == [DUE, DUE + 7 * DAY, None, None, None]
+
+
 def test_due_soon_covers_today_through_the_window_inclusive():
     commitment = make_commitment()
     make_deadline(commitment, due_on=DUE)

@@ -201,17 +201,30 @@ class CommitmentQuerySet(models.QuerySet):
         """Annotate `latest_update_on`: the date of the latest published update, or None."""
         return self.annotate(latest_update_on=self._latest_update_date())
 
-    def with_next_deadline(self, on: datetime.date | None = None, exactness: bool = True):
+    def with_next_deadline(self, on: datetime.date | None = None):
         """
-        Annotate `next_due_on` and, unless `exactness` is False (for readers of the date alone, such as
-        the API: a second subquery to build and run), `next_due_exactness`: the first open deadline due
-        on `on` or later.
+        Annotate `next_due_on` and `next_due_exactness`: the date of the first open deadline due on `on`
+        or later, and its precision (see also `next_due_from`).
         """
         upcoming = self._deadlines().upcoming(on)
-        annotations = {"next_due_on": Subquery(upcoming.values("due")[:1])}
-        if exactness:
-            annotations["next_due_exactness"] = Subquery(upcoming.values("due_exactness")[:1])
-        return self.annotate(**annotations)
+        return self.annotate(
+            next_due_on=Subquery(upcoming.values("due")[:1]),
+            next_due_exactness=Subquery(upcoming.values("due_exactness")[:1]),
+        )
+
+    @staticmethod
+    def next_due_from(commitment, deadlines, on: datetime.date | None = None) -> datetime.date | None:
+        """
+        Return `next_due_on` as `with_next_deadline()` annotates it, from the commitment's deadlines
+        read already (with `due` and `is_done`): the earliest date an open one is due on `on` or later.
+        (The API reads every deadline of what it shows; a subquery a commitment cost more to build.)
+        """
+        if commitment.status in Status.closed():  # as DeadlineQuerySet.open() leaves them out
+            return None
+        on = on or today()
+        return min(
+            (d.due for d in deadlines if not d.is_done and d.due is not None and d.due >= on), default=None
+        )
 
     def with_overdue(self, on: datetime.date | None = None):
         """Annotate `is_overdue` (as `overdue()` defines it) and `overdue_since`, the oldest missed date."""
@@ -269,10 +282,12 @@ class ProgressUpdateQuerySet(models.QuerySet):
         evidence, the readings it reports and the deliverables it marks done, as the lists
         `shown_evidence`, `shown_readings` and `shown_done`. Lists rather than related managers:
         a page of updates otherwise builds three querysets an update to read what was fetched.
+        The commitment is not joined: read through `commitment.updates`, each update has it already,
+        and readers of several commitments' updates add it (workspace._updates).
         """
         from .models import Deadline, Evidence, ReportedReading
 
-        return self.select_related("commitment", "on_behalf_of").prefetch_related(
+        return self.select_related("on_behalf_of").prefetch_related(
             models.Prefetch("evidence", queryset=Evidence.objects.order_by("pk"), to_attr="shown_evidence"),
             models.Prefetch(
                 "reported_readings",

@@ -50,8 +50,8 @@ def editor_required(view):
 
 
 def _updates():
-    """Updates as the public page shows them, with their author for the editors."""
-    return ProgressUpdate.objects.for_display().select_related("author")
+    """Updates as the public page shows them, with their commitment and author for the editors."""
+    return ProgressUpdate.objects.for_display().select_related("commitment", "author")
 
 
 @login_required
