@@ -474,6 +474,9 @@ def test_through_bratislava_and_the_g7_the_right_people_hear_once(editors_team):
 
 
 def test_titles_are_plain_in_the_subject_and_escaped_in_the_html(owner):
+    # A second English contact: the sentence about the commitment is written once for both (the
+    # batch shares it), each greeting is their own.
+    OwnerContact.objects.create(owner=owner, email="ops@gpai.example", language="en", name="Sam <i>Ops</i>")
     commitment = make_commitment(owner=owner, title_en="R&D <b>labs</b>", announced_on=RECENT)
     make_deadline(commitment, due_on=DUE)
     sweep(DUE - datetime.timedelta(days=7))
@@ -482,6 +485,21 @@ def test_titles_are_plain_in_the_subject_and_escaped_in_the_html(owner):
     assert "R&D <b>labs</b>" in english.body
     html = english.alternatives[0][0]
     assert "R&amp;D &lt;b&gt;labs&lt;/b&gt;" in html and "<b>labs</b>" not in html
+    ops = next(m for m in mail.outbox if m.to == ["ops@gpai.example"])
+    assert ops.body.startswith("Hello Sam <i>Ops</i>,\n") and english.body.startswith("Hello,\n")
+    ops_html = ops.alternatives[0][0]
+    assert "<p>Hello Sam &lt;i&gt;Ops&lt;/i&gt;,\n</p>" in ops_html and "<i>" not in ops_html
+    intro = "“R&D <b>labs</b>” owes"
+    assert intro in ops.body and intro in english.body
+    french = next(m for m in mail.outbox if m.to == ["rep@gpai.example"])
+    assert (
+        french.body.startswith("Bonjour Léa,\n") and "doit livrer" in french.body and intro not in french.body
+    )
+    assert (
+        ops_html.count("R&amp;D &lt;b&gt;labs&lt;/b&gt;")
+        == html.count("R&amp;D &lt;b&gt;labs&lt;/b&gt;")
+        == 2
+    )
 
 
 def test_a_planned_reminder_lapses_after_an_opt_out_or_a_hold(commitment, settings):

@@ -46,32 +46,64 @@ def read_opt_out_token(token: str) -> dict:
     return signing.loads(token, salt=OPT_OUT_SALT)
 
 
-def reminder_message(reminder: Reminder, connection=None, digest: dict | None = None):
-    """Return the e-mail of one reminder, with links to the commitment, the progress form and the opt-out."""
-    with translation.override(reminder.language):
-        opt_out = absolute(reverse("tracker:opt_out", args=[opt_out_token(reminder.email, reminder.kind)]))
+def reminder_message(
+    reminder: Reminder, connection=None, digest: dict | None = None, shared: dict | None = None
+):
+    """
+    Return the e-mail of one reminder, with links to the commitment, the progress form and the opt-out.
+
+    A run of deliveries passes dicts it keeps: `digest` for the digest's lists, read once a run and
+    language; `shared` for what its messages have in common, made once: a commitment's links and the
+    sentence about it (the same for each of its recipients), an address's opt-out link. (Rendering
+    templates is most of a sweep's time.)
+    """
+    shared = {} if shared is None else shared
+    language = reminder.language
+    with translation.override(language):
+        opt_out = _shared(
+            shared,
+            ("opt-out", language, reminder.email, reminder.kind),
+            lambda: absolute(reverse("tracker:opt_out", args=[opt_out_token(reminder.email, reminder.kind)])),
+        )
         context = {"reminder": reminder, "opt_out": opt_out, "kind": ReminderKind(reminder.kind)}
         if reminder.kind == ReminderKind.DIGEST:
-            # Read once a delivery run and language, however many editors receive it.
             digest = {} if digest is None else digest
-            if reminder.language not in digest:
-                digest[reminder.language] = digest_context()
-            context.update(digest[reminder.language])
-        commitment = reminder.commitment
-        if commitment is not None:
-            context.update(
-                commitment=commitment,
-                deadline=reminder.deadline,
-                commitment_url=absolute(commitment.get_absolute_url()),
-                log_url=absolute(reverse("tracker:log_progress", args=[commitment.slug])),
-                review_url=absolute(reverse("tracker:review_commitment", args=[commitment.slug])),
-                days_late=(today() - reminder.deadline.due_date()).days if reminder.deadline else 0,
-                days_left=(reminder.deadline.due_date() - today()).days if reminder.deadline else 0,
-            )
+            if language not in digest:
+                digest[language] = digest_context()
+            context.update(digest[language])
+        if reminder.commitment is not None:
+            key = ("commitment", language, reminder.kind, reminder.commitment_id, reminder.deadline_id)
+            context.update(_shared(shared, key, lambda: _about_commitment(reminder, context)))
+        if reminder.kind != ReminderKind.DIGEST:
+            # Written once, as text (the partials turn autoescaping off). Django takes what a template
+            # renders for safe HTML: the HTML body must escape it with |force_escape, as it does.
+            context["greeting"] = render_to_string("emails/_greeting.txt", context)
     name = "digest" if reminder.kind == ReminderKind.DIGEST else "reminder"
     # RFC 8058: mail programs offer a one-click "unsubscribe" that POSTs to the same signed link.
     headers = {"List-Unsubscribe": f"<{opt_out}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    return make_message(name, context, reminder.email, reminder.language, connection, headers)
+    return make_message(name, context, reminder.email, language, connection, headers)
+
+
+def _shared(shared: dict, key, make):
+    if key not in shared:
+        shared[key] = make()
+    return shared[key]
+
+
+def _about_commitment(reminder: Reminder, context: dict) -> dict:
+    """What a reminder says of its commitment and deadline, in the active language."""
+    commitment, deadline = reminder.commitment, reminder.deadline
+    parts = {
+        "commitment": commitment,
+        "deadline": deadline,
+        "commitment_url": absolute(commitment.get_absolute_url()),
+        "log_url": absolute(reverse("tracker:log_progress", args=[commitment.slug])),
+        "review_url": absolute(reverse("tracker:review_commitment", args=[commitment.slug])),
+        "days_late": (today() - deadline.due_date()).days if deadline else 0,
+        "days_left": (deadline.due_date() - today()).days if deadline else 0,
+    }
+    parts["intro"] = render_to_string("emails/_reminder_intro.txt", {**context, **parts})
+    return parts
 
 
 def digest_context() -> dict:

@@ -326,6 +326,7 @@ def deliver(batch_size: int | None = None, limit: int = 5000, budget: float | No
             .order_by("next_attempt_at", "pk")
         )
         still_due = _still_due(reminders)
+        shared: dict = {}  # what messages of this batch have in common (emails.reminder_message)
         connection = _open_connection()
         outcomes: list[Outcome] = []
         recorded = 0
@@ -335,7 +336,7 @@ def deliver(batch_size: int | None = None, limit: int = 5000, budget: float | No
                     _release(reminders[position:], claim)
                     break
                 if reminder.pk in still_due:
-                    outcomes.append(_send(reminder, connection, digest))
+                    outcomes.append(_send(reminder, connection, digest, shared))
                 else:
                     outcomes.append(Outcome(reminder.pk, ReminderState.CANCELLED))
                 # Recorded every few messages, not once a batch: a worker killed outright (no
@@ -403,10 +404,10 @@ class Outcome(NamedTuple):
         return "retry" if self.state == ReminderState.PENDING else self.state
 
 
-def _send(reminder: Reminder, connection, digest: dict) -> Outcome:
+def _send(reminder: Reminder, connection, digest: dict, shared: dict) -> Outcome:
     """Send one reminder; return its outcome: sent, tried again later with a doubling delay, or failed."""
     try:
-        reminder_message(reminder, connection, digest).send()
+        reminder_message(reminder, connection, digest, shared).send()
     except SoftTimeLimitExceeded:
         raise  # the task ran out of time: this row stays "sending" and is retried after its lease
     except Exception as error:  # any failure of the mail server: recorded, retried, never dropped

@@ -532,7 +532,10 @@ class RejectSerializer(serializers.Serializer):
 
 
 class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
-    """A commitment as lists show it; annotations come from CommitmentQuerySet (see views)."""
+    """
+    A commitment as lists show it: its annotations come from CommitmentQuerySet, its related rows and
+    `next_due_on` from views.with_related_rows (see views.CommitmentViewSet).
+    """
 
     title = serializers.CharField(read_only=True)
     summary = serializers.CharField(read_only=True)
