@@ -219,6 +219,21 @@ def test_two_editors_never_silently_overwrite_each_other(api, gpai, editor_token
     assert api.get("/api/commitments/gpai-growth/")["ETag"] == first["ETag"]
 
 
+def test_a_write_reads_the_commitment_once_to_check_and_once_to_answer(api, gpai, editor_token):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    etag = api.get("/api/commitments/gpai-growth/")["ETag"]
+    for if_match in ({"HTTP_IF_MATCH": etag}, {}):
+        with CaptureQueriesContext(connection) as queries:
+            response = api.patch(
+                "/api/commitments/gpai-growth/", {"title_en": "Grown"}, format="json", **if_match
+            )
+        assert response.status_code == 200
+        # Each read of the whole detail reads the stated counts once (views.CommitmentViewSet._with_parts).
+        assert sum("tracker_statedcount" in query["sql"] for query in queries) == 2
+    assert Commitment.objects.get(slug="gpai-growth").title_en == "Grown"
+    assert api.get("/api/commitments/gpai-growth/")["ETag"] == response["ETag"]
+
+
 def test_editors_create_deadlines_and_readings(api, gpai, editor_token):
     api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
     response = api.post(

@@ -45,17 +45,22 @@ class ETagMixin:
         return response
 
     def update(self, request, *args, **kwargs):
-        # Check and write in one transaction, the row locked: two editors sending the same
-        # If-Match at once cannot both pass the check.
+        partial = kwargs.pop("partial", False)
+        # Check and write in one transaction, the row locked first (found by the address alone): two
+        # editors sending the same If-Match at once cannot both pass the check. Then the object is read
+        # once for the permission check, If-Match and the write, and once more for the answer.
         with transaction.atomic():
-            pk = self.get_object().pk
-            self.get_queryset().model.objects.select_for_update().filter(pk=pk).first()
+            found = {self.lookup_field: self.kwargs[self.lookup_url_kwarg or self.lookup_field]}
+            list(self.get_queryset().model.objects.select_for_update().filter(**found).values_list("pk"))
+            instance = self.get_object()
             expected = request.headers.get("If-Match")
             if expected:
-                current = etag_of(self.get_serializer(self.get_object()).data)
+                current = etag_of(self.get_serializer(instance).data)
                 if expected.strip() not in (current, current.removeprefix("W/"), "*"):
                     raise PreconditionFailed
-            super().update(request, *args, **kwargs)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
             # Answer with the object as a reader now sees it, so its ETag matches the next GET.
             data = self.get_serializer(self.get_object()).data
         response = Response(data)
