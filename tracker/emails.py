@@ -73,7 +73,7 @@ def reminder_message(
             context.update(digest[language])
         if reminder.commitment is not None:
             key = ("commitment", language, reminder.kind, reminder.commitment_id, reminder.deadline_id)
-            context.update(_shared(shared, key, lambda: _about_commitment(reminder, context)))
+            context.update(_shared(shared, key, lambda: _about_commitment(reminder)))
         if reminder.kind != ReminderKind.DIGEST:
             # Written once, as text (the partials turn autoescaping off). Django takes what a template
             # renders for safe HTML: the HTML body must escape it with |force_escape, as it does.
@@ -90,8 +90,11 @@ def _shared(shared: dict, key, make):
     return shared[key]
 
 
-def _about_commitment(reminder: Reminder, context: dict) -> dict:
-    """What a reminder says of its commitment and deadline, in the active language."""
+def _about_commitment(reminder: Reminder) -> dict:
+    """
+    What a reminder says of its commitment and deadline, in the active language: the same for each of
+    its recipients, so nothing of the recipient is given to the sentence.
+    """
     commitment, deadline = reminder.commitment, reminder.deadline
     parts = {
         "commitment": commitment,
@@ -102,7 +105,9 @@ def _about_commitment(reminder: Reminder, context: dict) -> dict:
         "days_late": (today() - deadline.due_date()).days if deadline else 0,
         "days_left": (deadline.due_date() - today()).days if deadline else 0,
     }
-    parts["intro"] = render_to_string("emails/_reminder_intro.txt", {**context, **parts})
+    parts["intro"] = render_to_string(
+        "emails/_reminder_intro.txt", {"kind": ReminderKind(reminder.kind), **parts}
+    )
     return parts
 
 
