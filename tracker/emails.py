@@ -46,16 +46,13 @@ def read_opt_out_token(token: str) -> dict:
     return signing.loads(token, salt=OPT_OUT_SALT)
 
 
-def reminder_message(
-    reminder: Reminder, connection=None, digest: dict | None = None, shared: dict | None = None
-):
+def reminder_message(reminder: Reminder, connection=None, shared: dict | None = None):
     """
     Return the e-mail of one reminder, with links to the commitment, the progress form and the opt-out.
 
-    A run of deliveries passes dicts it keeps: `digest` for the digest's lists, read once a run and
-    language; `shared` for what its messages have in common, made once: a commitment's links and the
-    sentence about it (the same for each of its recipients), an address's opt-out link. (Rendering
-    templates is most of a sweep's time.)
+    A batch of deliveries passes a dict it keeps, `shared`, for what its messages have in common, made
+    once: the digest's lists, a commitment's links and the sentence about it (the same for each of its
+    recipients), an address's opt-out link. (Rendering templates is most of a sweep's time.)
     """
     shared = {} if shared is None else shared
     language = reminder.language
@@ -67,10 +64,7 @@ def reminder_message(
         )
         context = {"reminder": reminder, "opt_out": opt_out, "kind": ReminderKind(reminder.kind)}
         if reminder.kind == ReminderKind.DIGEST:
-            digest = {} if digest is None else digest
-            if language not in digest:
-                digest[language] = digest_context()
-            context.update(digest[language])
+            context.update(_shared(shared, ("digest", language), digest_context))
         if reminder.commitment is not None:
             key = ("commitment", language, reminder.kind, reminder.commitment_id, reminder.deadline_id)
             context.update(_shared(shared, key, lambda: _about_commitment(reminder)))

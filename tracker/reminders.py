@@ -299,7 +299,6 @@ def deliver(batch_size: int | None = None, limit: int = 5000, budget: float | No
     size = batch_size or settings.TRACKER_REMINDER_BATCH
     budget = settings.TRACKER_REMINDER_LEASE_SECONDS / 4 if budget is None else budget
     started, outcome = time.monotonic(), Counter()
-    digest: dict[str, dict] = {}  # what the digest lists, read once a call and language
     while sum(outcome.values()) < limit and time.monotonic() - started < budget:
         now, claim = timezone.now(), uuid.uuid4()
         lease = now - datetime.timedelta(seconds=settings.TRACKER_REMINDER_LEASE_SECONDS)
@@ -336,7 +335,7 @@ def deliver(batch_size: int | None = None, limit: int = 5000, budget: float | No
                     _release(reminders[position:], claim)
                     break
                 if reminder.pk in still_due:
-                    outcomes.append(_send(reminder, connection, digest, shared))
+                    outcomes.append(_send(reminder, connection, shared))
                 else:
                     outcomes.append(Outcome(reminder.pk, ReminderState.CANCELLED))
                 # Recorded every few messages, not once a batch: a worker killed outright (no
@@ -404,10 +403,10 @@ class Outcome(NamedTuple):
         return "retry" if self.state == ReminderState.PENDING else self.state
 
 
-def _send(reminder: Reminder, connection, digest: dict, shared: dict) -> Outcome:
+def _send(reminder: Reminder, connection, shared: dict) -> Outcome:
     """Send one reminder; return its outcome: sent, tried again later with a doubling delay, or failed."""
     try:
-        reminder_message(reminder, connection, digest, shared).send()
+        reminder_message(reminder, connection, shared).send()
     except SoftTimeLimitExceeded:
         raise  # the task ran out of time: this row stays "sending" and is retried after its lease
     except Exception as error:  # any failure of the mail server: recorded, retried, never dropped
