@@ -7,7 +7,19 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from tracker.models import Commitment, Deadline, Owner, ProgressUpdate, Reading
+from tracker.models import (
+    Amount,
+    Commitment,
+    Deadline,
+    Decision,
+    Evidence,
+    Owner,
+    ProgressUpdate,
+    Reading,
+    ReportedReading,
+    SourceDocument,
+    StatedCount,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +94,37 @@ def test_seed_synthetic_writes_the_requested_rows_the_same_way_each_time():
     assert not Commitment.objects.filter(slug__startswith="syn-").exclude(involvements__role="lead").exists()
     for deadline in Deadline.objects.filter(slug__startswith="syn-")[:20]:
         deadline.full_clean()
+    # The parts a real page shows, as the models allow them: each commitment has a source; some have
+    # stated numbers, money and a correction; some published updates link evidence, report a reading of
+    # their own commitment's target and mark one of its delivered deadlines done.
+    synthetic = Commitment.objects.filter(slug__startswith="syn-")
+    assert not synthetic.filter(sources=None).exists()
+    assert StatedCount.objects.filter(commitment__in=synthetic).count() == 12  # 30 % of 40
+    assert Amount.objects.filter(commitment__in=synthetic).count() == 12
+    assert Decision.objects.public().filter(commitment__in=synthetic).count() == 4
+    published = ProgressUpdate.objects.filter(commitment__in=synthetic, state="published")
+    assert Evidence.objects.filter(update__in=published).count() == published.count() // 2
+    assert Evidence.objects.filter(update__commitment__in=synthetic).count() == published.count() // 2
+    reported = ReportedReading.objects.filter(update__commitment__in=synthetic).select_related(
+        "update", "target"
+    )
+    assert reported and all(r.target.commitment_id == r.update.commitment_id for r in reported)
+    marks = ProgressUpdate.marks_done.through.objects.filter(progressupdate__commitment__in=synthetic)
+    assert marks and all(
+        m.deadline.commitment_id == m.progressupdate.commitment_id
+        and m.deadline.is_done
+        and m.progressupdate.state == "published"
+        for m in marks.select_related("deadline", "progressupdate")
+    )
+    parts = [
+        StatedCount.objects.filter(commitment__in=synthetic),
+        Amount.objects.filter(commitment__in=synthetic),
+        Decision.objects.filter(commitment__in=synthetic),
+        Evidence.objects.filter(update__commitment__in=synthetic),
+    ]
+    for rows in parts:
+        for row in rows[:5]:
+            row.full_clean()
     first = synthetic_titles()
     with pytest.raises(CommandError, match="already loaded"):
         call_command("seed_synthetic", *SMALL, stdout=io.StringIO())
@@ -89,3 +132,5 @@ def test_seed_synthetic_writes_the_requested_rows_the_same_way_each_time():
     assert synthetic_titles() == first  # deterministic for a seed
     call_command("seed_synthetic", *SMALL, "--replace", "--seed", "7", stdout=io.StringIO())
     assert synthetic_titles() != first
+    # Replacing leaves one set of the shared sources, not one a run.
+    assert SourceDocument.objects.filter(slug__startswith="syn-").count() == 50

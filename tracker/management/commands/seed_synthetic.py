@@ -4,6 +4,11 @@ tests): deterministic for a given --seed, written with bulk inserts, each kind w
 
 Synthetic rows carry the slug prefix "syn-" and skip the history tables (bulk inserts send no
 signals); `--replace` deletes the previous synthetic rows first. The summit's own data is untouched.
+
+Besides the counts asked for, the rows have the parts a real commitment's page shows, in fixed shares
+(PARTS), so that pages and API answers do the work they do on real data: sources, stated numbers,
+sums of money and public corrections on commitments; evidence links, reported readings and
+deliverables marked done on updates.
 """
 
 import datetime
@@ -18,12 +23,15 @@ from tracker import pagecache
 from tracker.choices import (
     Axis,
     CommitmentKind,
+    DecisionKind,
     OwnerKind,
     PublicationState,
+    Qualifier,
     Role,
     Status,
 )
 from tracker.models import (
+    Amount,
     Commitment,
     Deadline,
     Decision,
@@ -36,6 +44,8 @@ from tracker.models import (
     Reading,
     Reminder,
     ReportedReading,
+    SourceDocument,
+    StatedCount,
     Target,
 )
 
@@ -43,6 +53,17 @@ PREFIX = "syn-"
 START = datetime.date(2024, 1, 1)
 SPAN_DAYS = 3 * 365
 BATCH = 5000
+SOURCES = 50
+# The share of commitments, or of updates, that have each part (a real commitment has one or two
+# sources; about half the reports link to evidence).
+PARTS = {
+    "stated count": 0.3,
+    "amount": 0.3,
+    "correction": 0.1,
+    "evidence": 0.5,
+    "reported reading": 0.1,
+    "done mark": 0.05,
+}
 LANGUAGES = ["fr", "en"]
 WORDS = [
     "open",
@@ -73,7 +94,7 @@ WORDS = [
 
 
 class Command(BaseCommand):
-    help = "Add synthetic commitments, owners, deadlines, updates and readings (deterministic, bulk)."
+    help = "Add synthetic commitments, owners, deadlines, updates, readings and their parts (deterministic)."
 
     def add_arguments(self, parser):
         parser.add_argument("--commitments", type=int, default=10_000)
@@ -100,6 +121,8 @@ class Command(BaseCommand):
             Commitment.objects.filter(slug__startswith=PREFIX).refresh_first_open_due()
             self.updates(options["updates"], commitments)
             self.readings(options["readings"], commitments)
+            self.commitment_parts(commitments)
+            self.update_parts()
         pagecache.bump()  # bulk inserts send no signals: tell the page cache by hand
         self.stdout.write(f"Synthetic data written in {time.monotonic() - started:.1f} s.")
 
@@ -187,11 +210,7 @@ class Command(BaseCommand):
         self.insert(Deadline, rows(), count, "deadlines")
 
     def updates(self, count: int, commitments: list[Commitment]):
-        leads = dict(
-            Involvement.objects.filter(role=Role.LEAD, commitment__slug__startswith=PREFIX).values_list(
-                "commitment_id", "owner_id"
-            )
-        )
+        leads = self.leads()
         states = [PublicationState.PUBLISHED] * 8 + [PublicationState.SUBMITTED, PublicationState.REJECTED]
         statuses = ["", "", "", Status.IN_PROGRESS, Status.PARTIALLY_ACHIEVED, Status.ACHIEVED]
 
@@ -239,7 +258,106 @@ class Command(BaseCommand):
 
         self.insert(Reading, readings(), count, "readings")
 
+    def commitment_parts(self, commitments: list[Commitment]):
+        """Sources for every commitment; stated numbers, sums of money and corrections for some."""
+        rows = (
+            SourceDocument(slug=f"{PREFIX}source-{n}", title=f"Synthetic source {n}", publisher="Synthetic")
+            for n in range(SOURCES)
+        )
+        self.insert(SourceDocument, rows, SOURCES, "sources")
+        sources = list(SourceDocument.objects.filter(slug__startswith=PREFIX).values_list("pk", flat=True))
+        links = (
+            Commitment.sources.through(commitment_id=commitment.pk, sourcedocument_id=source)
+            for commitment in commitments
+            for source in self.random.sample(sources, 1 + self.random.randrange(2))
+        )
+        self.insert(Commitment.sources.through, links, int(len(commitments) * 1.5), "commitment sources")
+        leads = self.leads()
+        some = {
+            part: int(len(commitments) * PARTS[part]) for part in ("stated count", "amount", "correction")
+        }
+        counts = (
+            StatedCount(
+                commitment_id=commitment.pk,
+                role=Role.SIGNATORY,
+                count=5 + self.random.randrange(100),
+                qualifier=self.pick(list(Qualifier.values)),
+                noun_fr="pays",
+                noun_en="countries",
+            )
+            for commitment in self.random.sample(commitments, some["stated count"])
+        )
+        self.insert(StatedCount, counts, some["stated count"], "stated counts")
+        amounts = (
+            Amount(
+                commitment_id=commitment.pk,
+                slug=f"{PREFIX}amount",
+                owner_id=leads.get(commitment.pk),
+                amount=Decimal(1_000_000 * (1 + self.random.randrange(500))),
+                currency=self.pick(["EUR", "USD"]),
+                label_fr="Financement annoncé",
+                label_en="Announced funding",
+            )
+            for commitment in self.random.sample(commitments, some["amount"])
+        )
+        self.insert(Amount, amounts, some["amount"], "amounts")
+        corrections = (
+            Decision(
+                commitment_id=commitment.pk,
+                kind=DecisionKind.CORRECTION,
+                reason=f"Synthetic correction {n}: " + " ".join(self.random.sample(WORDS, 6)) + ".",
+                language=self.pick(LANGUAGES),
+                decided_on=self.day(),
+            )
+            for n, commitment in enumerate(self.random.sample(commitments, some["correction"]))
+        )
+        self.insert(Decision, corrections, some["correction"], "corrections")
+
+    def update_parts(self):
+        """Evidence links, reported readings and deliverables marked done, on some published updates."""
+        synthetic = {"commitment__slug__startswith": PREFIX}
+        updates = list(
+            ProgressUpdate.objects.filter(state=PublicationState.PUBLISHED, **synthetic)
+            .order_by("pk")
+            .values_list("pk", "commitment_id")
+        )
+        targets = dict(Target.objects.filter(**synthetic).values_list("commitment_id", "pk"))
+        done = dict(Deadline.objects.filter(is_done=True, **synthetic).values_list("commitment_id", "pk"))
+
+        def some(part: str) -> list[tuple[int, int]]:
+            return self.random.sample(updates, int(len(updates) * PARTS[part]))
+
+        chosen = some("evidence")
+        links = (
+            Evidence(
+                update_id=update, url=f"https://synthetic.example/evidence/{update}", title=f"Evidence {n}"
+            )
+            for n, (update, _) in enumerate(chosen)
+        )
+        self.insert(Evidence, links, len(chosen), "evidence links")
+        chosen = [
+            (update, commitment) for update, commitment in some("reported reading") if commitment in targets
+        ]
+        readings = (
+            ReportedReading(
+                update_id=update, target_id=targets[commitment], value=Decimal(self.random.randrange(100))
+            )
+            for update, commitment in chosen
+        )
+        self.insert(ReportedReading, readings, len(chosen), "reported readings")
+        chosen = [(update, commitment) for update, commitment in some("done mark") if commitment in done]
+        marks = (
+            ProgressUpdate.marks_done.through(progressupdate_id=update, deadline_id=done[commitment])
+            for update, commitment in chosen
+        )
+        self.insert(ProgressUpdate.marks_done.through, marks, len(chosen), "done marks")
+
     # Helpers
+
+    def leads(self) -> dict[int, int]:
+        """Return each synthetic commitment's lead owner, by their primary keys."""
+        leads = Involvement.objects.filter(role=Role.LEAD, commitment__slug__startswith=PREFIX)
+        return dict(leads.values_list("commitment_id", "owner_id"))
 
     def delete_synthetic(self):
         """Delete earlier synthetic rows, children first, each kind in one statement (no signals)."""
@@ -248,6 +366,9 @@ class Command(BaseCommand):
         children = [
             (Reminder, {"commitment__in": synthetic}),
             (Decision, {"commitment__in": synthetic}),
+            (StatedCount, {"commitment__in": synthetic}),
+            (Amount, {"commitment__in": synthetic}),
+            (Commitment.sources.through, {"commitment__in": synthetic}),
             (Evidence, {"update__in": updates}),
             (ReportedReading, {"update__in": updates}),
             (ProgressUpdate.marks_done.through, {"progressupdate__in": updates}),
@@ -263,6 +384,7 @@ class Command(BaseCommand):
         OwnerContact.objects.filter(owner__slug__startswith=PREFIX)._raw_delete(OwnerContact.objects.db)
         Owner.objects.filter(slug__startswith=PREFIX)._raw_delete(Owner.objects.db)
         Milestone.objects.filter(slug__startswith=PREFIX)._raw_delete(Milestone.objects.db)
+        SourceDocument.objects.filter(slug__startswith=PREFIX)._raw_delete(SourceDocument.objects.db)
 
     def insert(self, model, rows, expected: int, label: str):
         """Bulk-insert `rows` in batches, drawing a progress bar."""
