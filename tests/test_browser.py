@@ -4,11 +4,16 @@ in both languages passes axe-core with no violation and is screenshotted; filter
 the language switch and the feed links work. Screenshots land in test-artifacts/ (git-ignored).
 """
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
 from tests.conftest import need_service
+from tests.factory import make_update
+from tracker.choices import Status
+from tracker.models import Commitment, ProgressUpdate
 
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = settings.BASE_DIR / "test-artifacts"
@@ -28,10 +33,33 @@ PAGES = {
 }
 
 
+# The summit's data holds no progress update: `site` publishes some on this commitment.
+WITH_UPDATES = "gpai-membership-expansion"
+
+
 @pytest.fixture
 def site(live_server):
     call_command("load_summit", verbosity=0)
+    commitment = Commitment.objects.get(slug=WITH_UPDATES)
+    for day in range(1, 8):  # more than its page shows: it links to the updates page
+        update = make_update(
+            commitment,
+            text=f"Day {day}: *two* more members, see [the communiqué](https://example.org/{day}).",
+            reported_on=datetime.date(2025, 10, day),
+            status=Status.IN_PROGRESS if day % 2 else "",
+        )
+        update.evidence.create(url=f"https://example.org/evidence/{day}", title=f"Evidence {day}")
     return live_server.url
+
+
+def pages() -> dict[str, str]:
+    """PAGES, and the updates page and an update's page of the commitment `site` gave updates."""
+    latest = ProgressUpdate.objects.filter(commitment__slug=WITH_UPDATES).latest("reported_on")
+    return {
+        **PAGES,
+        "updates": f"commitments/{WITH_UPDATES}/updates/",
+        "update": f"commitments/{WITH_UPDATES}/updates/{latest.pk}/",
+    }
 
 
 def violations(page) -> list[str]:
@@ -45,7 +73,7 @@ def violations(page) -> list[str]:
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_page_type_is_accessible_in_both_languages(site, page, language):
     ARTIFACTS.mkdir(exist_ok=True)
-    for name, path in PAGES.items():
+    for name, path in pages().items():
         response = page.goto(f"{site}/{language}/{path}")
         assert response.status == 200, name
         assert page.locator("html").get_attribute("lang") == language
@@ -59,7 +87,7 @@ def test_pages_are_readable_on_a_phone(site, browser):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()
     ARTIFACTS.mkdir(exist_ok=True)
-    for name, path in PAGES.items():
+    for name, path in pages().items():
         page.goto(f"{site}/en/{path}")
         # Nothing sticks out sideways: the page is no wider than the screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, name

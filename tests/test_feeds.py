@@ -102,8 +102,9 @@ def test_an_item_names_the_commitment_and_status_and_links_to_the_update(client)
 
     assert item["title"] == "Join GPAI — achieved"
     assert plain["title"] == "Join GPAI"
-    assert item["link"] == f"http://testserver/en/commitments/gpai/#update-{update.pk}"
-    assert plain["link"].endswith(f"#update-{unchanged.pk}")
+    # Each item links to the update's own page, which stays where it is as newer updates come.
+    assert item["link"] == f"http://testserver/en/commitments/gpai/updates/{update.pk}/"
+    assert plain["link"] == f"http://testserver/en/commitments/gpai/updates/{unchanged.pk}/"
     # Midnight in Paris, where 1 June is in summer time.
     assert item["published"] == "2025-06-01T00:00:00+02:00"
     assert datetime.datetime.fromisoformat(item["updated"]) == update.updated_at

@@ -152,6 +152,93 @@ def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_nu
         make_commitment(parent=gpai)
 
 
+def _shown_updates(html: str) -> list[str]:
+    """The texts of the updates a page shows, in its order."""
+    return [part.split("</p>")[0] for part in html.split('<div class="update-text" lang="fr"><p>')[1:]]
+
+
+def test_the_commitment_page_shows_the_latest_updates_and_links_to_the_rest(client, gpai):
+    page = url("commitment_detail", "gpai-growth")
+    html = client.get(page).content.decode()
+    assert '<h2 id="updates">Progress updates</h2>' in html  # one update: all of them, no link
+    assert url("commitment_updates", "gpai-growth") not in html
+    for day in range(1, 8):
+        make_update(gpai, text=f"Day {day}.", reported_on=datetime.date(2025, 10, day))
+    make_update(
+        gpai, text="Not yet.", reported_on=datetime.date(2025, 10, 20), state=PublicationState.SUBMITTED
+    )
+
+    html = client.get(page).content.decode()
+    assert _shown_updates(html) == ["Day 7.", "Day 6.", "Day 5.", "Day 4.", "Day 3."]  # newest first
+    assert '<h2 id="updates">Latest progress updates</h2>' in html
+    assert f'<a href="{url("commitment_updates", "gpai-growth")}">' in html
+    assert "Last updated: Jan. 15, 2026" in html
+    french = client.get(url("commitment_detail", "gpai-growth", language="fr")).content.decode()
+    assert "Derniers points d’étape" in french and "Tous les points d’étape, y compris" in french
+
+
+def test_the_owners_report_is_found_beyond_the_latest_updates(client, gpai, django_assert_num_queries):
+    report = make_update(
+        gpai, text="We are done.", status=Status.ACHIEVED, reported_on=datetime.date(2025, 9, 2),
+        on_behalf_of=Owner.objects.get(slug="gpai"),
+    )  # fmt: skip
+    page, its_page = url("commitment_detail", "gpai-growth"), url("update_detail", "gpai-growth", report.pk)
+    with django_assert_num_queries(14):  # the report is among the latest updates read
+        html = client.get(page).content.decode()
+    assert "What the owner reports:" in html and f'href="{its_page}"' in html
+    for day in range(1, 7):  # newer editors' updates push it out of the latest five
+        make_update(gpai, text=f"Editors' note {day}.", reported_on=datetime.date(2025, 10, day))
+    with django_assert_num_queries(15):  # one more query finds it
+        html = client.get(page).content.decode()
+    assert "We are done." not in html
+    assert "What the owner reports:" in html and f'href="{its_page}"' in html
+    # Once the editors agree with the owner, there is nothing to show, however far back the report.
+    Commitment.objects.filter(pk=gpai.pk).update(status=Status.ACHIEVED)
+    assert "What the owner reports:" not in client.get(page).content.decode()
+
+
+def test_the_updates_page_lists_every_published_update_a_page_at_a_time(
+    client, gpai, django_assert_num_queries
+):
+    page = url("commitment_updates", "gpai-growth")
+    for day in range(1, 23):  # 22, and the fixture's: 23 published updates
+        update = make_update(gpai, text=f"Update {day}.", reported_on=datetime.date(2025, 10, day))
+        update.evidence.create(url=f"https://example.org/{day}", title=f"Link {day}")
+    with django_assert_num_queries(6):  # commitment, count, updates and what each update shows (3)
+        first = client.get(page).content.decode()
+    assert "23 published updates, newest first." in first
+    assert _shown_updates(first) == [f"Update {day}." for day in range(22, 2, -1)]  # 20, newest first
+    assert "https://example.org/22" in first and "Secret draft" not in first
+    with django_assert_num_queries(6):
+        second = client.get(page, {"page": 2}).content.decode()
+    assert _shown_updates(second) == ["Update 2.", "Update 1.", "Seven states asked to join."]
+    assert 'rel="prev"' in second and "Page 2 of 2" in second
+    assert client.get(page, {"page": 3}).status_code == 404
+    french = client.get(url("commitment_updates", "gpai-growth", language="fr")).content.decode()
+    assert "23 points d’étape publiés, les plus récents en premier." in french
+
+
+def test_an_update_has_a_page_of_its_own(client, gpai, django_assert_num_queries):
+    published = gpai.updates.get(state=PublicationState.PUBLISHED)
+    with django_assert_num_queries(5):  # commitment, update (with its owner), its evidence, readings, marks
+        html = client.get(url("update_detail", "gpai-growth", published.pk)).content.decode()
+    assert "Seven states asked to join." in html and "https://example.org/gpai" in html
+    assert f'<h1><a href="{url("commitment_detail", "gpai-growth")}">Grow GPAI</a></h1>' in html
+    assert "<title>Progress update of Sept. 1, 2025 · Grow GPAI · Summit Tracker</title>" in html
+    assert url("commitment_updates", "gpai-growth") in html
+    french = client.get(url("update_detail", "gpai-growth", published.pk, language="fr")).content.decode()
+    assert "Point d’étape du 1 septembre 2025" in french
+    # Only published updates of public commitments, each at its own commitment's address.
+    draft = gpai.updates.get(state=PublicationState.SUBMITTED)
+    assert client.get(url("update_detail", "gpai-growth", draft.pk)).status_code == 404
+    other = make_commitment(slug="other")
+    assert client.get(url("update_detail", "other", published.pk)).status_code == 404
+    Commitment.objects.filter(pk=gpai.pk).update(is_public=False)
+    assert client.get(url("update_detail", "gpai-growth", published.pk)).status_code == 404
+    assert client.get(url("commitment_updates", "gpai-growth")).status_code == 404
+    assert other.updates.count() == 0
+
+
 def test_an_extension_shows_on_its_deadline_and_among_the_decisions(client, gpai):
     deadline = Deadline.objects.get(slug="meeting")
     gpai.decisions.create(

@@ -1,12 +1,13 @@
 """
 Addresses of many objects of one kind, reversed once: a list, a feed or a download names thousands of
 them, and reverse() for each cost more than the rest of a row. The first address is reversed with a
-placeholder for the slug; every other one is that address with its own slug in place.
+placeholder for the slug (and number); every other one is that address with its own in place.
 """
 
 from django.urls import reverse
 
 PLACEHOLDER = "slug-placeholder"
+NUMBER = 987654321
 
 
 def with_slug(address: str):
@@ -24,3 +25,10 @@ def absolute_by_slug(request, view_name: str):
 def by_slug(view_name: str):
     """Return a function of a slug giving the address (a path) of `view_name` for that slug."""
     return with_slug(reverse(view_name, args=[PLACEHOLDER]))
+
+
+def by_slug_and_pk(view_name: str):
+    """Return a function of a slug and a pk giving the path of `view_name` (an update's: commitment, pk)."""
+    before, _placeholder, after = reverse(view_name, args=[PLACEHOLDER, NUMBER]).rpartition(PLACEHOLDER)
+    middle, _number, end = after.rpartition(str(NUMBER))
+    return lambda slug, pk: f"{before}{slug}{middle}{pk}{end}"

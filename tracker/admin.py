@@ -427,6 +427,10 @@ class ProgressUpdateAdmin(HistoryAdmin):
     readonly_fields = ["author", "reviewed_by", "reviewed_at", "created_at", "updated_at"]
     inlines = [EvidenceInline, ReportedReadingInline]
 
+    def view_on_site(self, obj):
+        # Only a published update has a public page ("View on site" would answer 404 before).
+        return obj.get_absolute_url() if _published(obj) and obj.commitment.is_public else None
+
     def get_readonly_fields(self, request, obj=None):
         # A published update is a public fact: editors correct it with a decision, not by editing it.
         if _published(obj):

@@ -19,7 +19,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
-from .addresses import by_slug
+from .addresses import by_slug_and_pk
 from .choices import Status
 from .markup import render_markdown
 from .models import Commitment, Decision, Involvement, Owner, ProgressUpdate
@@ -56,11 +56,11 @@ def published_updates():
 
 
 def with_links(updates) -> list:
-    """Return `updates` (a sliced queryset) as a list, each with `link` (its place on its page)."""
-    address = by_slug("tracker:commitment_detail")  # reversed once, not once an item
+    """Return `updates` (a sliced queryset) as a list, each with `link` (its own page)."""
+    address = by_slug_and_pk("tracker:update_detail")  # reversed once, not once an item
     updates = list(updates)
     for update in updates:
-        update.link = f"{address(update.commitment.slug)}#update-{update.pk}"
+        update.link = address(update.commitment.slug, update.pk)
     return updates
 
 

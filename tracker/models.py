@@ -732,6 +732,10 @@ class ProgressUpdate(Timestamped):
     def __str__(self):
         return f"{self.commitment} — {self.reported_on:%Y-%m-%d} ({self.get_state_display()})"
 
+    def get_absolute_url(self):
+        """The update's own page, which feeds and other pages link to (published updates only)."""
+        return reverse("tracker:update_detail", args=[self.commitment.slug, self.pk])
+
     def clean(self):
         # Attached to the fields, where the forms show them (the constraints' messages are form-wide).
         if self.state == PublicationState.REJECTED and not self.rejection_reason:

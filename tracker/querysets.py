@@ -276,6 +276,14 @@ class ProgressUpdateQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(state=PublicationState.SUBMITTED)
 
+    def latest_first(self):
+        """Newest first, as the public reads a history; the pk settles ties for stable pages."""
+        return self.order_by("-reported_on", "-created_at", "-pk")
+
+    def owners_reports(self):
+        """Return the updates in which an owner's representative reports a status."""
+        return self.filter(on_behalf_of__isnull=False).exclude(status="")
+
     def for_display(self):
         """
         Fetch what an update shows (includes/_update.html), in a constant number of queries: its

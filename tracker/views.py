@@ -52,6 +52,9 @@ PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 UPCOMING_DAYS = 90
 UPCOMING_SHOWN = 10
+# A commitment's page shows its latest updates; its updates page shows them all, a page at a time.
+LATEST_UPDATES = 5
+UPDATES_PAGE_SIZE = 20
 # Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -311,7 +314,11 @@ def commitment_detail(request, slug):
     on = today()
     # One commitment: each part is read through its own related manager, a query each, rather than
     # prefetched (the prefetch machinery cost more than the queries for a single object).
-    updates = list(commitment.updates.published().for_display().order_by("reported_on", "created_at"))
+    # The latest updates, newest first, and one more to know whether there are earlier ones: the page
+    # costs the same whatever the length of a commitment's history (its updates page holds it all).
+    updates = list(commitment.updates.published().for_display().latest_first()[: LATEST_UPDATES + 1])
+    earlier_updates = len(updates) > LATEST_UPDATES
+    updates = updates[:LATEST_UPDATES]
     decisions = list(commitment.decisions.public())
     deadlines = list(
         commitment.deadlines.with_overdue_flag(on).select_related("milestone").order_by("due", "pk")
@@ -324,11 +331,10 @@ def commitment_detail(request, slug):
     for involvement in commitment.involvements.select_related("owner").order_by("owner__name"):
         roles.setdefault(involvement.role, []).append(involvement)
     done = sum(d.is_done for d in deadlines)
-    # The updates shown are the published ones, oldest first: the last is the latest news.
-    latest_update_on = updates[-1].reported_on if updates else None
+    latest_update_on = updates[0].reported_on if updates else None
     context = {
         "commitment": commitment,
-        "reported": _owners_voice(commitment, updates),
+        "reported": _owners_voice(commitment, updates, complete=not earlier_updates),
         "assessment": next((d for d in decisions if d.new_status == commitment.status), None),
         "corrections": [d for d in decisions if d.kind == DecisionKind.CORRECTION],
         "decisions": decisions,
@@ -340,6 +346,7 @@ def commitment_detail(request, slug):
         "progress": share(done, len(deadlines)),
         "targets": [(t, _target_picture(t)) for t in targets],
         "updates": updates,
+        "earlier_updates": earlier_updates,
         "children": list(commitment.children.public().order_by(f"title_{current_language()}")),
         "sources": list(commitment.sources.all()),
         "last_updated": max(filter(None, [latest_update_on, timezone.localdate(commitment.updated_at)])),
@@ -372,15 +379,36 @@ def _attach_deadlines(decisions, deadlines):
             deadline.extensions.append(decision)
 
 
-def _owners_voice(commitment, updates):
+def _owners_voice(commitment, updates, complete: bool):
     """
-    Return the latest published owner's report whose status differs from the commitment's, or None.
+    Return the latest published owner's report if its status differs from the commitment's, else None.
 
     The status is the editors' assessment; when an owner reported something else, the page shows both.
+    `updates` are the latest published ones, newest first, and all of them when `complete`; only when
+    none of them is an owner's report and there are earlier ones does a query look further.
     """
-    reports = [u for u in updates if u.on_behalf_of_id and u.status]
-    latest = reports[-1] if reports else None  # `updates` are the published ones, oldest first
+    latest = next((u for u in updates if u.on_behalf_of_id and u.status), None)
+    if latest is None and not complete:
+        reports = commitment.updates.published().owners_reports().select_related("on_behalf_of")
+        latest = reports.latest_first().first()
     return latest if latest and latest.status != commitment.status else None
+
+
+@require_safe
+def commitment_updates(request, slug):
+    """Every published update of a commitment, newest first, a page at a time."""
+    commitment = get_object_or_404(Commitment.objects.public(), slug=slug)
+    updates = commitment.updates.published().for_display().latest_first()
+    context = {"commitment": commitment, "page": page_of(request, updates, UPDATES_PAGE_SIZE)}
+    return render(request, "tracker/commitment_updates.html", context)
+
+
+@require_safe
+def update_detail(request, slug, pk):
+    """One published update on a page of its own: the address that feeds and other pages link to."""
+    commitment = get_object_or_404(Commitment.objects.public(), slug=slug)
+    update = get_object_or_404(commitment.updates.published().for_display(), pk=pk)
+    return render(request, "tracker/update_detail.html", {"commitment": commitment, "update": update})
 
 
 def _target_picture(target):
