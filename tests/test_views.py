@@ -200,6 +200,9 @@ def test_the_owners_report_is_found_beyond_the_latest_updates(client, gpai, djan
 def test_the_updates_page_lists_every_published_update_a_page_at_a_time(
     client, gpai, django_assert_num_queries
 ):
+    make_commitment(slug="quiet")
+    quiet = client.get(url("commitment_updates", "quiet")).content.decode()
+    assert "No progress update has been published yet." in quiet and "published update" not in quiet
     page = url("commitment_updates", "gpai-growth")
     for day in range(1, 23):  # 22, and the fixture's: 23 published updates
         update = make_update(gpai, text=f"Update {day}.", reported_on=datetime.date(2025, 10, day))
