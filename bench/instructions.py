@@ -51,7 +51,9 @@ def collected(path: str, warm: int, count: int) -> int:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="+", help="Addresses to read, e.g. /en/commitments/syn-5000/")
-    parser.add_argument("--warm", type=int, default=15, help="Requests before counting starts to matter.")
+    parser.add_argument(
+        "--warm", type=int, default=15, help="Requests made first in both runs (caches filled)."
+    )
     parser.add_argument("--few", type=int, default=5)
     parser.add_argument("--many", type=int, default=20)
     options = parser.parse_args()
