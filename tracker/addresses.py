@@ -29,6 +29,6 @@ def by_slug(view_name: str):
 
 def by_slug_and_pk(view_name: str):
     """Return a function of a slug and a pk giving the path of `view_name` (an update's: commitment, pk)."""
-    before, _placeholder, after = reverse(view_name, args=[PLACEHOLDER, NUMBER]).rpartition(PLACEHOLDER)
-    middle, _number, end = after.rpartition(str(NUMBER))
-    return lambda slug, pk: f"{before}{slug}{middle}{pk}{end}"
+    up_to_number, _number, end = reverse(view_name, args=[PLACEHOLDER, NUMBER]).rpartition(str(NUMBER))
+    of_slug = with_slug(up_to_number)
+    return lambda slug, pk: f"{of_slug(slug)}{pk}{end}"
