@@ -1,3 +1,4 @@
+import datetime
 import io
 import re
 from urllib.parse import urlsplit
@@ -7,6 +8,8 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from tests.factory import make_commitment, make_deadline
+from tracker import pagecache
 from tracker.models import (
     Amount,
     Commitment,
@@ -134,3 +137,28 @@ def test_seed_synthetic_writes_the_requested_rows_the_same_way_each_time():
     assert synthetic_titles() != first
     # Replacing leaves one set of the shared sources, not one a run.
     assert SourceDocument.objects.filter(slug__startswith="syn-").count() == 50
+
+
+def test_refresh_first_open_due_reports_then_mends_dates_written_without_signals():
+    commitment, other = make_commitment(), make_commitment()
+    make_deadline(commitment, due_on=datetime.date(2025, 11, 30))
+    make_deadline(other, due_on=datetime.date(2025, 12, 31))
+    out = io.StringIO()
+    call_command("refresh_first_open_due", "--check", stdout=out)
+    assert "matches" in out.getvalue()
+    Commitment.objects.filter(pk=commitment.pk).update(first_open_due=None)  # as raw SQL would leave it
+    version = pagecache.version()
+    with pytest.raises(
+        CommandError, match=f"1 commitment\\(s\\) differ from their deadlines: {commitment.slug}"
+    ):
+        call_command("refresh_first_open_due", "--check", stdout=io.StringIO())
+    assert Commitment.objects.get(pk=commitment.pk).first_open_due is None  # --check writes nothing
+    assert Commitment.objects.overdue(datetime.date(2026, 1, 1)).get() == other  # what the public sees
+    out = io.StringIO()
+    call_command("refresh_first_open_due", stdout=out)
+    assert out.getvalue().startswith(
+        f"Wrote the first open due date of 1 commitment(s) again: {commitment.slug}"
+    )
+    assert Commitment.objects.get(pk=commitment.pk).first_open_due == datetime.date(2025, 11, 30)
+    assert set(Commitment.objects.overdue(datetime.date(2026, 1, 1))) == {commitment, other}
+    assert pagecache.version() != version  # the pages that list what is overdue are computed again

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from tests.factory import make_commitment, make_deadline, make_milestone, make_owner
-from tracker.choices import Role
+from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
+from tracker.choices import Role, Status
 from tracker.dates import DatePrecision
 from tracker.models import Deadline, Involvement, OwnerContact, ProgressUpdate, Reading, Target
 
@@ -132,6 +132,18 @@ def test_a_rejected_update_says_why():
     update = ProgressUpdate(commitment=make_commitment(), text="x", state="rejected")
     with pytest.raises(ValidationError, match="why"):
         update.full_clean()
+
+
+def test_an_owners_report_is_the_same_on_one_update_as_in_the_queryset():
+    commitment, owner = make_commitment(), make_owner()
+    updates = [
+        make_update(commitment, on_behalf_of=on_behalf_of, status=status)
+        for on_behalf_of in (None, owner)
+        for status in ("", Status.IN_PROGRESS)
+    ]
+    reports = set(ProgressUpdate.objects.owners_reports())
+    assert reports == {updates[3]}  # on an owner's behalf, with a status
+    assert [update.is_owners_report for update in updates] == [update in reports for update in updates]
 
 
 def test_evidence_links_must_be_http_or_https():

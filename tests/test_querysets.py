@@ -362,6 +362,23 @@ def test_refresh_first_open_due_rewrites_many_commitments_in_parts(monkeypatch):
     assert [first_open_due(c) for c in commitments] == [DUE + n * DAY for n in range(5)]
 
 
+def test_first_open_due_drifted_finds_every_kind_of_difference_from_the_deadlines():
+    right, wrong, unset, stray, none = (make_commitment() for _ in range(5))
+    for commitment in (right, wrong, unset):
+        make_deadline(commitment, due_on=DUE)
+    make_deadline(none, due_on=DUE, is_done=True, done_on=DUE)
+    assert not Commitment.objects.first_open_due_drifted().exists()
+    # Written as SQL by hand would: a wrong date, a missing one, one where nothing is open.
+    Commitment.objects.filter(pk=wrong.pk).update(first_open_due=DUE + DAY)
+    Commitment.objects.filter(pk=unset.pk).update(first_open_due=None)
+    Commitment.objects.filter(pk=stray.pk).update(first_open_due=DUE)
+    drifted = Commitment.objects.first_open_due_drifted()
+    assert set(drifted.values_list("slug", flat=True)) == {wrong.slug, unset.slug, stray.slug}
+    assert drifted.refresh_first_open_due() == 3
+    assert not Commitment.objects.first_open_due_drifted().exists()
+    assert [first_open_due(c) for c in (right, wrong, unset, stray, none)] == [DUE, DUE, DUE, None, None]
+
+
 def test_saving_a_commitment_read_earlier_keeps_the_date_its_deadlines_set():
     commitment = make_commitment()
     stale = Commitment.objects.get(pk=commitment.pk)  # an editor's form opened before the deadline came

@@ -241,7 +241,8 @@ class Commitment(DatesWithPrecision, Timestamped):
     # commitment leaves it alone (`save`). "Overdue" is then a comparison on the commitment's own row:
     # counting, sorting and listing overdue commitments had been an aggregate over every deadline on
     # each request (30 ms at 50,000). Writes that bypass signals (bulk_create, QuerySet.update, SQL)
-    # call `refresh_first_open_due()` themselves, as seed_synthetic does.
+    # call `refresh_first_open_due()` themselves, as seed_synthetic does; `manage.py
+    # refresh_first_open_due` finds and mends rows written by code that did not.
     first_open_due = models.DateField(_("first open deliverable due"), null=True, editable=False)
 
     # The derived date is not an edit: history keeps what editors changed.
@@ -742,6 +743,11 @@ class ProgressUpdate(Timestamped):
             raise ValidationError({"rejection_reason": _("Say why the update is rejected.")})
         if self.status in Status.needing_reason() and not self.reason:
             raise ValidationError({"reason": _("Say why the commitment is stalled or not achieved.")})
+
+    @property
+    def is_owners_report(self) -> bool:
+        """True when an owner's representative reports a status: `owners_reports()` read on one row."""
+        return self.on_behalf_of_id is not None and bool(self.status)
 
     def reported_status_change(self) -> bool:
         """Return True when the update reports a status other than its commitment's current one."""

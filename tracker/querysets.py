@@ -159,13 +159,7 @@ class CommitmentQuerySet(models.QuerySet):
         written. Deadline and milestone saves call this (tracker/models.py); so must code that writes
         deadlines without signals.
         """
-        earliest = (
-            self._deadlines()
-            .filter(is_done=False)
-            .values("commitment")
-            .annotate(earliest=Min(Coalesce("due_on", "milestone__date")))
-            .values("earliest")
-        )
+        earliest = self._earliest_open_due()
         with transaction.atomic():
             # The rows are locked first, in one order: the UPDATE, a statement of its own, then reads the
             # deadlines as another transaction writing to the same commitment committed them (under READ
@@ -174,7 +168,7 @@ class CommitmentQuerySet(models.QuerySet):
             locked = list(rows.select_for_update().values_list("pk", flat=True))
             return sum(
                 self.model.objects.filter(pk__in=locked[start : start + REFRESH_CHUNK]).update(
-                    first_open_due=Subquery(earliest)
+                    first_open_due=earliest
                 )
                 for start in range(0, len(locked), REFRESH_CHUNK)
             )
@@ -182,6 +176,27 @@ class CommitmentQuerySet(models.QuerySet):
     def due_soon(self, on: datetime.date | None = None, days: int | None = None):
         """Return commitments with an open deadline due within `days` days of `on`."""
         return self.filter(Exists(self._deadlines().due_soon(on, days)))
+
+    def first_open_due_drifted(self):
+        """
+        Return the commitments whose `first_open_due` is not what their deadlines say: written by SQL
+        that bypassed the signals, or restored from a partial copy (`manage.py refresh_first_open_due`).
+        """
+        computed, stored = Q(computed__isnull=True), Q(first_open_due__isnull=True)
+        differ = ~computed & ~stored & ~Q(first_open_due=F("computed"))
+        return self.alias(computed=self._earliest_open_due()).filter(
+            differ | (computed & ~stored) | (stored & ~computed)
+        )
+
+    def _earliest_open_due(self) -> Subquery:
+        """The earliest date an open deliverable of the outer commitment is due by (NULL when none)."""
+        return Subquery(
+            self._deadlines()
+            .filter(is_done=False)
+            .values("commitment")
+            .annotate(earliest=Min(Coalesce("due_on", "milestone__date")))
+            .values("earliest")
+        )
 
     def stale(self, on: datetime.date | None = None, days: int | None = None):
         """
@@ -281,7 +296,10 @@ class ProgressUpdateQuerySet(models.QuerySet):
         return self.order_by("-reported_on", "-created_at", "-pk")
 
     def owners_reports(self):
-        """Return the updates in which an owner's representative reports a status."""
+        """
+        Return the updates in which an owner's representative reports a status (one update's own
+        answer is `ProgressUpdate.is_owners_report`).
+        """
         return self.filter(on_behalf_of__isnull=False).exclude(status="")
 
     def for_display(self):

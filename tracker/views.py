@@ -387,7 +387,7 @@ def _owners_voice(commitment, updates, complete: bool):
     `updates` are the latest published ones, newest first, and all of them when `complete`; only when
     none of them is an owner's report and there are earlier ones does a query look further.
     """
-    latest = next((u for u in updates if u.on_behalf_of_id and u.status), None)
+    latest = next((u for u in updates if u.is_owners_report), None)
     if latest is None and not complete:
         reports = commitment.updates.published().owners_reports().select_related("on_behalf_of")
         latest = reports.latest_first().first()

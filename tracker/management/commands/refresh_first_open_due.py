@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from tracker import pagecache
+from tracker.models import Commitment
+
+SHOWN = 20  # slugs named in the report; the count covers the rest
+
+
+class Command(BaseCommand):
+    help = (
+        "Find the commitments whose stored first open due date (what the overdue lists and filters read) "
+        "differs from their deadlines, and write it again. Saves through Django keep it right; run this "
+        "after SQL that wrote deadlines or milestones by hand, or a partial restore. --check only reports."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Write nothing; exit with an error when a commitment's date differs (for monitoring).",
+        )
+
+    def handle(self, *args, check=False, **options):
+        drifted = Commitment.objects.first_open_due_drifted()
+        slugs = list(drifted.order_by("slug").values_list("slug", flat=True))
+        if not slugs:
+            self.stdout.write("Every commitment's first open due date matches its deadlines.")
+            return
+        named = ", ".join(slugs[:SHOWN]) + (f" and {len(slugs) - SHOWN} more" if len(slugs) > SHOWN else "")
+        if check:
+            raise CommandError(f"{len(slugs)} commitment(s) differ from their deadlines: {named}.")
+        written = Commitment.objects.filter(slug__in=slugs).refresh_first_open_due()
+        pagecache.bump()  # an UPDATE sends no signal: the pages that show what is overdue change
+        self.stdout.write(f"Wrote the first open due date of {written} commitment(s) again: {named}.")
