@@ -162,3 +162,17 @@ def test_refresh_first_open_due_reports_then_mends_dates_written_without_signals
     assert Commitment.objects.get(pk=commitment.pk).first_open_due == datetime.date(2025, 11, 30)
     assert set(Commitment.objects.overdue(datetime.date(2026, 1, 1))) == {commitment, other}
     assert pagecache.version() != version  # the pages that list what is overdue are computed again
+
+
+def test_refresh_first_open_due_names_a_few_and_counts_the_rest(monkeypatch):
+    monkeypatch.setattr("tracker.management.commands.refresh_first_open_due.SHOWN", 1)
+    first, second = sorted((make_commitment() for _ in range(2)), key=lambda c: c.slug)
+    Commitment.objects.update(first_open_due=datetime.date(2025, 1, 1))  # none has a deadline
+    with pytest.raises(
+        CommandError, match=f"2 commitment\\(s\\) differ from their deadlines: {first.slug} and 1 more"
+    ):
+        call_command("refresh_first_open_due", "--check", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("refresh_first_open_due", stdout=out)
+    assert f"of 2 commitment(s) again: {first.slug} and 1 more." in out.getvalue()
+    assert not Commitment.objects.exclude(first_open_due=None).exists()
