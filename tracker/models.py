@@ -746,7 +746,7 @@ class ProgressUpdate(Timestamped):
 
     @property
     def is_owners_report(self) -> bool:
-        """True when an owner's representative reports a status: `owners_reports()` read on one row."""
+        """Return True when an owner's representative reports a status (`owners_reports()`, on one row)."""
         return self.on_behalf_of_id is not None and bool(self.status)
 
     def reported_status_change(self) -> bool:

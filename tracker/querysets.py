@@ -23,6 +23,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -173,30 +174,21 @@ class CommitmentQuerySet(models.QuerySet):
                 for start in range(0, len(locked), REFRESH_CHUNK)
             )
 
+    def first_open_due_drifted(self):
+        """
+        Return the commitments whose `first_open_due` is not what their deadlines say, the rows
+        `refresh_first_open_due()` would change: written by SQL that bypassed the signals, or restored
+        from a partial copy (`manage.py refresh_first_open_due`).
+        """
+        # NULL-safe, and the subquery read once a row: a date no deadline has stands for "none".
+        none = Value(datetime.date.min)
+        return self.alias(
+            _stored=Coalesce("first_open_due", none), _computed=Coalesce(self._earliest_open_due(), none)
+        ).exclude(_stored=F("_computed"))
+
     def due_soon(self, on: datetime.date | None = None, days: int | None = None):
         """Return commitments with an open deadline due within `days` days of `on`."""
         return self.filter(Exists(self._deadlines().due_soon(on, days)))
-
-    def first_open_due_drifted(self):
-        """
-        Return the commitments whose `first_open_due` is not what their deadlines say: written by SQL
-        that bypassed the signals, or restored from a partial copy (`manage.py refresh_first_open_due`).
-        """
-        computed, stored = Q(computed__isnull=True), Q(first_open_due__isnull=True)
-        differ = ~computed & ~stored & ~Q(first_open_due=F("computed"))
-        return self.alias(computed=self._earliest_open_due()).filter(
-            differ | (computed & ~stored) | (stored & ~computed)
-        )
-
-    def _earliest_open_due(self) -> Subquery:
-        """The earliest date an open deliverable of the outer commitment is due by (NULL when none)."""
-        return Subquery(
-            self._deadlines()
-            .filter(is_done=False)
-            .values("commitment")
-            .annotate(earliest=Min(Coalesce("due_on", "milestone__date")))
-            .values("earliest")
-        )
 
     def stale(self, on: datetime.date | None = None, days: int | None = None):
         """
@@ -265,6 +257,17 @@ class CommitmentQuerySet(models.QuerySet):
         from .models import Deadline
 
         return Deadline.objects.filter(commitment=OuterRef("pk"))
+
+    @staticmethod
+    def _earliest_open_due() -> Subquery:
+        """Return the earliest date an open deliverable of the outer commitment is due by, or NULL."""
+        return Subquery(
+            CommitmentQuerySet._deadlines()
+            .filter(is_done=False)
+            .values("commitment")
+            .annotate(earliest=Min(Coalesce("due_on", "milestone__date")))
+            .values("earliest")
+        )
 
     @staticmethod
     def _latest_update_date():
