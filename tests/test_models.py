@@ -146,6 +146,26 @@ def test_an_owners_report_is_the_same_on_one_update_as_in_the_queryset():
     assert [update.is_owners_report for update in updates] == [update in reports for update in updates]
 
 
+def test_a_deadline_is_overdue_on_one_row_as_in_the_queryset():
+    on = datetime.date(2025, 12, 1)
+    milestone = make_milestone(date=datetime.date(2025, 11, 30))
+    deadlines = [
+        make_deadline(make_commitment(status=status), is_done=done, **due)
+        for status in (Status.IN_PROGRESS, Status.ACHIEVED, Status.WITHDRAWN)
+        for done in (False, True)
+        for due in (
+            {"due_on": datetime.date(2025, 11, 30)},  # the day before
+            {"due_on": on},  # due today: not late yet
+            {"due_on": datetime.date(2026, 1, 1)},
+            {"milestone": milestone},  # due at the milestone, the day before
+            {"milestone": milestone, "due_on": datetime.date(2026, 1, 1)},  # its own date wins
+        )
+    ]
+    overdue = set(Deadline.objects.overdue(on))
+    assert len(overdue) == 2  # open, on an open commitment, due before `on`
+    assert [d.is_overdue_on(on) for d in deadlines] == [d in overdue for d in deadlines]
+
+
 def test_evidence_links_must_be_http_or_https():
     from tracker.models import Evidence
 

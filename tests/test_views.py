@@ -177,6 +177,30 @@ def test_the_commitment_page_shows_the_latest_updates_and_links_to_the_rest(clie
     assert "Derniers points d’étape" in french and "Tous les points d’étape, y compris" in french
 
 
+def test_the_commitment_page_shows_each_update_as_its_own_page_does(client, gpai):
+    # The commitment's page attaches the updates' parts from its own deadlines and targets; the
+    # update's page prefetches them (for_display). Both show the same.
+    target, deadline = gpai.targets.get(), gpai.deadlines.order_by("pk").first()
+    update = make_update(gpai, text="Both parts.", reported_on=datetime.date(2025, 12, 1))
+    update.evidence.create(url="https://example.org/second", title="Second link")
+    update.evidence.create(url="https://example.org/first-added-last", title="")
+    update.reported_readings.create(target=target, value=55)
+    update.marks_done.add(deadline)
+    # Another commitment's deliverable, which no form allows, is still shown, not an error.
+    update.marks_done.add(make_deadline(make_commitment(), title_en="Elsewhere"))
+
+    def shown(html):
+        return html.split(f'<article class="update" id="update-{update.pk}">')[1].split("</article>")[0]
+
+    on_commitment = shown(client.get(url("commitment_detail", "gpai-growth")).content.decode())
+    on_its_own = shown(client.get(url("update_detail", "gpai-growth", update.pk)).content.decode())
+    assert on_commitment == on_its_own
+    assert "Second link" in on_commitment and "https://example.org/first-added-last" in on_commitment
+    assert on_commitment.index("Second link") < on_commitment.index("first-added-last")
+    assert f"{target.name_en}: 55 members" in on_commitment
+    assert f"Delivered: {deadline.title_en}" in on_commitment and "Delivered: Elsewhere" in on_commitment
+
+
 def test_the_owners_report_is_found_beyond_the_latest_updates(client, gpai, django_assert_num_queries):
     report = make_update(
         gpai, text="We are done.", status=Status.ACHIEVED, reported_on=datetime.date(2025, 9, 2),

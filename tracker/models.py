@@ -535,6 +535,11 @@ class Deadline(DueAtMilestoneOrDate):
         instance._loaded_commitment_id = instance.__dict__.get("commitment_id")
         return instance
 
+    def is_overdue_on(self, on: datetime.date) -> bool:
+        """Return True when the deadline is overdue on `on`, as `DeadlineQuerySet.overdue_condition` says."""
+        due = self.due_date()
+        return not self.is_done and due is not None and due < on and not self.commitment.is_closed()
+
     def choice_label(self) -> str:
         """Return the deliverable and its due date in the active language, as the forms' choices show it."""
         return f"{self.title} ({self.due_label()})"

@@ -312,7 +312,8 @@ class ProgressUpdateQuerySet(models.QuerySet):
         `shown_evidence`, `shown_readings` and `shown_done`. Lists rather than related managers:
         a page of updates otherwise builds three querysets an update to read what was fetched.
         The commitment is not joined: read through `commitment.updates`, each update has it already,
-        and readers of several commitments' updates add it (workspace._updates).
+        and readers of several commitments' updates add it (workspace._updates). A commitment's page,
+        which has read the deadlines and targets, attaches the same without them (views._attach_update_parts).
         """
         from .models import Deadline, Evidence, ReportedReading
 
@@ -330,7 +331,11 @@ class ProgressUpdateQuerySet(models.QuerySet):
 class DecisionQuerySet(models.QuerySet):
     def public(self):
         """Return the decisions the public sees: those that change a public commitment's facts."""
-        return self.filter(kind__in=DecisionKind.public(), commitment__is_public=True)
+        return self.of_public_kind().filter(commitment__is_public=True)
+
+    def of_public_kind(self):
+        """Return the decisions of a kind the public sees (`public()` without the commitment's check)."""
+        return self.filter(kind__in=DecisionKind.public())
 
     def corrections(self):
         """Return the public corrections, the newest first (the corrections page and its feed)."""
