@@ -228,8 +228,8 @@ def test_a_write_reads_the_commitment_once_to_check_and_once_to_answer(api, gpai
                 "/api/commitments/gpai-growth/", {"title_en": "Grown"}, format="json", **if_match
             )
         assert response.status_code == 200
-        # Each read of the whole detail reads the stated counts once (views.CommitmentViewSet._with_parts).
-        assert sum("tracker_statedcount" in query["sql"] for query in queries) == 2
+        # Each read of the whole detail reads the sources once (views.CommitmentViewSet._with_parts).
+        assert sum('FROM "tracker_sourcedocument"' in query["sql"] for query in queries) == 2
     assert Commitment.objects.get(slug="gpai-growth").title_en == "Grown"
     assert api.get("/api/commitments/gpai-growth/")["ETag"] == response["ETag"]
 
@@ -334,6 +334,8 @@ def test_a_commitment_costs_the_same_queries_however_much_it_holds(api, gpai, dj
     make_commitment(parent=gpai)
     Target.objects.create(commitment=gpai, slug="members", name_fr="Membres", name_en="Members",
                           unit_fr="pays", unit_en="countries", target_value=60)  # fmt: skip
+    StatedCount.objects.create(commitment=gpai, role=Role.SIGNATORY, count=12, noun_en="states")
+    Decision.objects.create(commitment=gpai, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
     for _ in range(2):
         with django_assert_num_queries(14):
             assert api.get("/api/commitments/gpai-growth/").status_code == 200
@@ -342,6 +344,15 @@ def test_a_commitment_costs_the_same_queries_however_much_it_holds(api, gpai, dj
         make_update(gpai, text="More news.").evidence.create(url="https://example.org/more", title="More")
         gpai.involvements.create(owner=make_owner(), role=Role.PARTNER)
         make_commitment(parent=gpai)
+
+
+def test_a_commitment_without_parts_is_read_without_their_queries(api, django_assert_num_queries):
+    # The commitment, its owners, deadlines, targets, sources and latest update (none): no query for
+    # the stated numbers, money, parts and decisions it has none of (Commitment.has_*).
+    make_commitment(slug="plain")
+    with django_assert_num_queries(6):
+        body = api.get("/api/commitments/plain/").json()
+    assert (body["stated_counts"], body["amounts"], body["children"], body["decisions"]) == ([], [], [], [])
 
 
 def test_anonymous_clients_are_throttled(api, monkeypatch):

@@ -139,40 +139,39 @@ def test_seed_synthetic_writes_the_requested_rows_the_same_way_each_time():
     assert SourceDocument.objects.filter(slug__startswith="syn-").count() == 50
 
 
-def test_refresh_first_open_due_reports_then_mends_dates_written_without_signals():
+def test_refresh_derived_reports_then_mends_dates_written_without_signals():
     commitment, other = make_commitment(), make_commitment()
     make_deadline(commitment, due_on=datetime.date(2025, 11, 30))
     make_deadline(other, due_on=datetime.date(2025, 12, 31))
     out = io.StringIO()
-    call_command("refresh_first_open_due", "--check", stdout=out)
-    assert "matches" in out.getvalue()
+    call_command("refresh_derived", "--check", stdout=out)
+    assert "match its deadlines and parts" in out.getvalue()
     Commitment.objects.filter(pk=commitment.pk).update(first_open_due=None)  # as raw SQL would leave it
     version = pagecache.version()
     with pytest.raises(
-        CommandError, match=f"1 commitment\\(s\\) differ from their deadlines: {commitment.slug}"
+        CommandError, match=f"1 commitment\\(s\\) differ from their deadlines or parts: {commitment.slug}"
     ):
-        call_command("refresh_first_open_due", "--check", stdout=io.StringIO())
+        call_command("refresh_derived", "--check", stdout=io.StringIO())
     assert Commitment.objects.get(pk=commitment.pk).first_open_due is None  # --check writes nothing
     assert Commitment.objects.overdue(datetime.date(2026, 1, 1)).get() == other  # what the public sees
     out = io.StringIO()
-    call_command("refresh_first_open_due", stdout=out)
-    assert out.getvalue().startswith(
-        f"Wrote the first open due date of 1 commitment(s) again: {commitment.slug}"
-    )
+    call_command("refresh_derived", stdout=out)
+    assert out.getvalue().startswith(f"Wrote the derived fields of 1 commitment(s) again: {commitment.slug}")
     assert Commitment.objects.get(pk=commitment.pk).first_open_due == datetime.date(2025, 11, 30)
     assert set(Commitment.objects.overdue(datetime.date(2026, 1, 1))) == {commitment, other}
     assert pagecache.version() != version  # the pages that list what is overdue are computed again
 
 
-def test_refresh_first_open_due_names_a_few_and_counts_the_rest(monkeypatch):
-    monkeypatch.setattr("tracker.management.commands.refresh_first_open_due.SHOWN", 1)
+def test_refresh_derived_names_a_few_and_counts_the_rest(monkeypatch):
+    monkeypatch.setattr("tracker.management.commands.refresh_derived.SHOWN", 1)
     first, second = sorted((make_commitment() for _ in range(2)), key=lambda c: c.slug)
     Commitment.objects.update(first_open_due=datetime.date(2025, 1, 1))  # none has a deadline
     with pytest.raises(
-        CommandError, match=f"2 commitment\\(s\\) differ from their deadlines: {first.slug} and 1 more"
+        CommandError,
+        match=f"2 commitment\\(s\\) differ from their deadlines or parts: {first.slug} and 1 more",
     ):
-        call_command("refresh_first_open_due", "--check", stdout=io.StringIO())
+        call_command("refresh_derived", "--check", stdout=io.StringIO())
     out = io.StringIO()
-    call_command("refresh_first_open_due", stdout=out)
+    call_command("refresh_derived", stdout=out)
     assert f"of 2 commitment(s) again: {first.slug} and 1 more." in out.getvalue()
     assert not Commitment.objects.exclude(first_open_due=None).exists()

@@ -139,6 +139,10 @@ def test_the_command_reports_errors_without_a_traceback(data_dir):
 
 def test_loading_twice_changes_nothing_and_writes_no_history(data_dir):
     SummitLoader(data_dir).load()
+    # The loader saves rows one by one: the signals keep the derived fields (overdue date, parts).
+    assert (
+        Commitment.objects.exclude(first_open_due=None).exists() and not Commitment.objects.derived_drifted()
+    )
     before = row_counts(), Commitment.history.count(), Target.history.count()
     counts = SummitLoader(data_dir).load()
     assert all(counter["created"] == counter["updated"] == 0 for counter in counts.values())
@@ -261,3 +265,5 @@ def test_the_summit_facts_carry_over_exactly(summit):
     assert Commitment.objects.get(slug="trustworthy-ai-at-work").deadlines.filter(milestone=g7).exists()
     with translation.override("en"):
         assert Commitment.objects.get(slug="roost").parent.slug == "current-ai"
+    # What the pages read of them: the parent knows it has parts, each commitment which parts it has.
+    assert current_ai.has_children and current_ai.has_amounts and not Commitment.objects.derived_drifted()

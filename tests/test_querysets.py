@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_update
 from tracker import querysets
-from tracker.choices import PublicationState, Status
+from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.dates import DatePrecision
-from tracker.models import Commitment, Deadline
+from tracker.models import Amount, Commitment, Deadline, Decision, StatedCount, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -335,7 +335,7 @@ def test_first_open_due_after_a_bulk_delete_and_a_deadline_moved_to_another_comm
     assert first_open_due(commitment) == DUE + 10 * DAY
 
 
-def test_refresh_first_open_due_mends_rows_written_without_signals():
+def test_refresh_derived_mends_rows_written_without_signals():
     commitment = make_commitment()
     Deadline.objects.bulk_create(
         [
@@ -344,12 +344,12 @@ def test_refresh_first_open_due_mends_rows_written_without_signals():
         ]
     )
     assert first_open_due(commitment) is None  # bulk_create sends no signal
-    assert Commitment.objects.filter(pk=commitment.pk).refresh_first_open_due() == 1
+    assert Commitment.objects.filter(pk=commitment.pk).refresh_derived() == 1
     assert first_open_due(commitment) == DUE + DAY
     assert overdue_slugs(DUE + 2 * DAY) == {commitment.slug}
 
 
-def test_refresh_first_open_due_rewrites_many_commitments_in_parts(monkeypatch):
+def test_refresh_derived_rewrites_many_commitments_in_parts(monkeypatch):
     monkeypatch.setattr(querysets, "REFRESH_CHUNK", 2)
     commitments = [make_commitment() for _ in range(5)]
     Deadline.objects.bulk_create(
@@ -358,25 +358,92 @@ def test_refresh_first_open_due_rewrites_many_commitments_in_parts(monkeypatch):
             for n, c in enumerate(commitments)
         ]
     )
-    assert Commitment.objects.filter(pk__in=[c.pk for c in commitments]).refresh_first_open_due() == 5
+    assert Commitment.objects.filter(pk__in=[c.pk for c in commitments]).refresh_derived() == 5
     assert [first_open_due(c) for c in commitments] == [DUE + n * DAY for n in range(5)]
 
 
-def test_first_open_due_drifted_finds_every_kind_of_difference_from_the_deadlines():
+def test_derived_drifted_finds_every_kind_of_difference_from_the_deadlines():
     right, wrong, unset, stray, none = (make_commitment() for _ in range(5))
     for commitment in (right, wrong, unset):
         make_deadline(commitment, due_on=DUE)
     make_deadline(none, due_on=DUE, is_done=True, done_on=DUE)
-    assert not Commitment.objects.first_open_due_drifted().exists()
+    assert not Commitment.objects.derived_drifted().exists()
     # Written as SQL by hand would: a wrong date, a missing one, one where nothing is open.
     Commitment.objects.filter(pk=wrong.pk).update(first_open_due=DUE + DAY)
     Commitment.objects.filter(pk=unset.pk).update(first_open_due=None)
     Commitment.objects.filter(pk=stray.pk).update(first_open_due=DUE)
-    drifted = Commitment.objects.first_open_due_drifted()
+    drifted = Commitment.objects.derived_drifted()
     assert set(drifted.values_list("slug", flat=True)) == {wrong.slug, unset.slug, stray.slug}
-    assert drifted.refresh_first_open_due() == 3
-    assert not Commitment.objects.first_open_due_drifted().exists()
+    assert drifted.refresh_derived() == 3
+    assert not Commitment.objects.derived_drifted().exists()
     assert [first_open_due(c) for c in (right, wrong, unset, stray, none)] == [DUE, DUE, DUE, None, None]
+
+
+PARTS = ["stated_counts", "amounts", "targets", "children", "decisions"]
+
+
+def parts_of(commitment) -> set[str]:
+    """The parts the commitment's row says it has (Commitment.has_*)."""
+    row = Commitment.objects.get(pk=commitment.pk)
+    return {part for part in PARTS if getattr(row, f"has_{part}")}
+
+
+def give_every_part(commitment):
+    StatedCount.objects.create(commitment=commitment, role=Role.SIGNATORY, count=3, noun_en="states")
+    Amount.objects.create(commitment=commitment, slug="f", amount=1, currency="EUR")
+    Target.objects.create(commitment=commitment, slug="t", name_en="Members", target_value=60)
+    make_commitment(parent=commitment)
+    Decision.objects.create(commitment=commitment, kind=DecisionKind.CORRECTION, reason="Wrong figure.")
+
+
+def test_a_commitment_knows_which_parts_it_has_as_they_come_and_go():
+    commitment, other = make_commitment(), make_commitment()
+    assert parts_of(commitment) == set()
+    give_every_part(commitment)
+    assert parts_of(commitment) == set(PARTS) and parts_of(other) == set()
+    # Edited, a part is still there; deleted one by one or as the admin's bulk delete does (a queryset
+    # delete, which calls no delete() method), it is gone.
+    count = commitment.stated_counts.get()
+    count.count = 4
+    count.save()
+    assert "stated_counts" in parts_of(commitment)
+    count.delete()
+    Amount.objects.filter(commitment=commitment).delete()
+    commitment.targets.get().delete()
+    commitment.decisions.get().delete()
+    assert parts_of(commitment) == {"children"}
+    # A part moved elsewhere marks its new commitment; the one it left stays marked (a query for
+    # nothing on its page) until refresh_derived, which the drift check points to.
+    child = commitment.children.get()
+    child.parent = other
+    child.save()
+    assert parts_of(other) == {"children"} and parts_of(commitment) == {"children"}
+    assert list(Commitment.objects.derived_drifted()) == [commitment]
+    Commitment.objects.derived_drifted().refresh_derived()
+    assert parts_of(commitment) == set()
+    child.delete()
+    assert parts_of(other) == set()
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_derived_drifted_finds_a_part_marked_wrongly_either_way(part):
+    full, empty = make_commitment(), make_commitment()
+    give_every_part(full)
+    Commitment.objects.filter(pk=full.pk).update(**{f"has_{part}": False})  # its page would hide it
+    Commitment.objects.filter(pk=empty.pk).update(**{f"has_{part}": True})
+    drifted = Commitment.objects.derived_drifted()
+    assert set(drifted) == {full, empty}
+    assert drifted.refresh_derived() == 2
+    assert (parts_of(full), parts_of(empty)) == (set(PARTS), set())
+
+
+def test_saving_a_commitment_read_earlier_keeps_the_parts_it_has_since():
+    commitment = make_commitment()
+    stale = Commitment.objects.get(pk=commitment.pk)  # an editor's form opened before the parts came
+    give_every_part(commitment)
+    stale.title_en = "Edited"
+    stale.save()
+    assert parts_of(commitment) == set(PARTS)
 
 
 def test_saving_a_commitment_read_earlier_keeps_the_date_its_deadlines_set():

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
-from tracker.choices import Axis, OwnerKind, PublicationState, Qualifier, Role, Status
+from tracker.choices import Axis, DecisionKind, OwnerKind, PublicationState, Qualifier, Role, Status
 from tracker.filters import QuickSelect
 from tracker.models import (
     Amount,
     Commitment,
     Deadline,
+    Decision,
     Evidence,
     Involvement,
     Milestone,
@@ -142,6 +143,8 @@ def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_nu
     # The commitment with its parent; owners, stated numbers, money, deadlines, targets and their
     # readings, decisions (which also give each deadline its extensions), parts, sources; the updates
     # with their evidence, reported readings and delivered deadlines.
+    make_commitment(parent=gpai)
+    Decision.objects.create(commitment=gpai, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
     for _ in range(2):
         with django_assert_num_queries(14):
             assert client.get(url("commitment_detail", "gpai-growth")).status_code == 200
@@ -150,6 +153,26 @@ def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_nu
         make_update(gpai, text="More news.").evidence.create(url="https://example.org/more", title="More")
         gpai.involvements.create(owner=make_owner(), role=Role.PARTNER)
         make_commitment(parent=gpai)
+
+
+def test_the_commitment_page_reads_only_the_parts_a_commitment_has(client, django_assert_num_queries):
+    # Most commitments state no number, no money, no target, have no parts and no decision: their
+    # page reads the commitment, its owners, deadlines, sources and updates (none published here).
+    commitment = make_commitment(slug="plain")
+    make_deadline(commitment, title_en="A report")
+    page = url("commitment_detail", "plain")
+    with django_assert_num_queries(5):
+        assert "A report" in client.get(page).content.decode()
+    # Each part the commitment gains is read again, and shown.
+    StatedCount.objects.create(commitment=commitment, role=Role.SIGNATORY, count=12, noun_en="states")
+    Amount.objects.create(commitment=commitment, slug="f", amount=5_000_000, currency="EUR", label_en="Fund")
+    Target.objects.create(commitment=commitment, slug="t", name_en="Members", target_value=60)
+    make_commitment(parent=commitment, title_en="A part of it")
+    Decision.objects.create(commitment=commitment, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
+    with django_assert_num_queries(11):  # five parts, and the target's readings
+        html = client.get(page).content.decode()
+    assert "12 states" in html and "€5 million" in html and "Members" in html
+    assert "A part of it" in html and "A figure was wrong." in html
 
 
 def _shown_updates(html: str) -> list[str]:
@@ -207,12 +230,12 @@ def test_the_owners_report_is_found_beyond_the_latest_updates(client, gpai, djan
         on_behalf_of=Owner.objects.get(slug="gpai"),
     )  # fmt: skip
     page, its_page = url("commitment_detail", "gpai-growth"), url("update_detail", "gpai-growth", report.pk)
-    with django_assert_num_queries(14):  # the report is among the latest updates read
+    with django_assert_num_queries(12):  # the report is among the latest updates read (no parts, decisions)
         html = client.get(page).content.decode()
     assert "What the owner reports:" in html and f'href="{its_page}"' in html
     for day in range(1, 7):  # newer editors' updates push it out of the latest five
         make_update(gpai, text=f"Editors' note {day}.", reported_on=datetime.date(2025, 10, day))
-    with django_assert_num_queries(15):  # one more query finds it
+    with django_assert_num_queries(13):  # one more query finds it
         html = client.get(page).content.decode()
     assert "We are done." not in html
     assert "What the owner reports:" in html and f'href="{its_page}"' in html

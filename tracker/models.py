@@ -196,6 +196,12 @@ class Milestone(DatesWithPrecision):
         return format_fuzzy_date(self.date, self.date_precision)
 
 
+# What `CommitmentQuerySet.refresh_derived()` writes and nothing else does (see the fields).
+DERIVED_FIELDS = [
+    "first_open_due", "has_stated_counts", "has_amounts", "has_targets", "has_children", "has_decisions",
+]  # fmt: skip
+
+
 class Commitment(DatesWithPrecision, Timestamped):
     """An action or commitment announced at the summit, the unit the tracker follows."""
 
@@ -236,17 +242,28 @@ class Commitment(DatesWithPrecision, Timestamped):
     )
     reminders_pause_reason = models.CharField(_("why reminders are on hold"), max_length=300, blank=True)
     # The earliest date by which a deliverable not yet done is due (its own date, else its milestone's),
-    # written only by `refresh_first_open_due()`, which every save and delete of a deadline and every
-    # new milestone date calls (`_deadlines_changed`, `_milestone_changed`); a full save of the
-    # commitment leaves it alone (`save`). "Overdue" is then a comparison on the commitment's own row:
-    # counting, sorting and listing overdue commitments had been an aggregate over every deadline on
-    # each request (30 ms at 50,000). Writes that bypass signals (bulk_create, QuerySet.update, SQL)
-    # call `refresh_first_open_due()` themselves, as seed_synthetic does; `manage.py
-    # refresh_first_open_due` finds and mends rows written by code that did not.
+    # written only by `refresh_derived()`, which every save and delete of a deadline and every new
+    # milestone date calls (`_deadlines_changed`, `_milestone_changed`); a full save of the commitment
+    # leaves it alone (`save`). "Overdue" is then a comparison on the commitment's own row: counting,
+    # sorting and listing overdue commitments had been an aggregate over every deadline on each
+    # request (30 ms at 50,000). Writes that bypass signals (bulk_create, QuerySet.update, SQL) call
+    # `refresh_derived()` themselves, as seed_synthetic does; `manage.py refresh_derived` finds and
+    # mends rows written by code that did not.
     first_open_due = models.DateField(_("first open deliverable due"), null=True, editable=False)
+    # Which parts the commitment has, so that its page and its API detail read only those: most summit
+    # commitments state no number, no money and no target, have no parts and no editors' decision,
+    # and each is a query (on the benchmark's commitment, 14 % of its page's instructions). Derived as
+    # first_open_due is: the saves and deletes of each part call `refresh_derived()` (`_parts_changed`,
+    # `_children_changed`). A part moved to another commitment leaves the one it left marked until the
+    # command runs: a query for nothing on its page, nothing hidden.
+    has_stated_counts = models.BooleanField(default=False, editable=False)
+    has_amounts = models.BooleanField(default=False, editable=False)
+    has_targets = models.BooleanField(default=False, editable=False)
+    has_children = models.BooleanField(default=False, editable=False)
+    has_decisions = models.BooleanField(default=False, editable=False)
 
-    # The derived date is not an edit: history keeps what editors changed.
-    history = HistoricalRecords(m2m_fields=[sources], excluded_fields=["first_open_due"])
+    # The derived fields are not edits: history keeps what editors changed.
+    history = HistoricalRecords(m2m_fields=[sources], excluded_fields=DERIVED_FIELDS)
     objects = CommitmentQuerySet.as_manager()
 
     dates_with_precision = (("announced_on", "announced_precision"),)
@@ -295,12 +312,12 @@ class Commitment(DatesWithPrecision, Timestamped):
         return reverse("tracker:commitment_detail", args=[self.slug])
 
     def save(self, *args, **kwargs):
-        # first_open_due belongs to the deadlines (`_deadlines_changed`): saving a row read before one
-        # of them changed (an editor's form, an import, the API) must not write back the date it was
-        # read with. New rows have no deadlines yet. (Fields not loaded are left out too, as Django's
-        # own save() of a row read with only() does.)
+        # The derived fields belong to the deadlines and parts (`_deadlines_changed`, `_parts_changed`):
+        # saving a row read before one of them changed (an editor's form, an import, the API) must not
+        # write back what it was read with. New rows have no parts yet. (Fields not loaded are left out
+        # too, as Django's own save() of a row read with only() does.)
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            skipped = self.get_deferred_fields() | {"first_open_due"}
+            skipped = self.get_deferred_fields() | set(DERIVED_FIELDS)
             kwargs["update_fields"] = [
                 f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in skipped
             ]
@@ -991,8 +1008,8 @@ class ReminderOptOut(models.Model):
         return f"{self.email}: {self.get_kind_display()}"
 
 
-# Commitment.first_open_due follows its deadlines. Signals rather than save() and delete(), because
-# deleting from a queryset (the admin's bulk delete, a cascade) calls neither.
+# Commitment's derived fields (DERIVED_FIELDS) follow its deadlines and parts. Signals rather than save()
+# and delete(), because deleting from a queryset (the admin's bulk delete, a cascade) calls neither.
 @receiver([post_save, post_delete], sender=Deadline, dispatch_uid="deadline-first-open-due")
 def _deadlines_changed(sender, instance, **kwargs):
     # Also on fixture loads (raw saves): the commitment is then read as the fixture left it so far, and
@@ -1000,7 +1017,7 @@ def _deadlines_changed(sender, instance, **kwargs):
     # deadline (a cascade can no longer be a fast delete): a statement each, for a rare act.
     # A deadline moved to another commitment changes the one it left too.
     moved_from = getattr(instance, "_loaded_commitment_id", None)
-    Commitment.objects.filter(pk__in={instance.commitment_id, moved_from} - {None}).refresh_first_open_due()
+    Commitment.objects.filter(pk__in={instance.commitment_id, moved_from} - {None}).refresh_derived()
     instance._loaded_commitment_id = instance.commitment_id
 
 
@@ -1008,4 +1025,22 @@ def _deadlines_changed(sender, instance, **kwargs):
 def _milestone_changed(sender, instance, created, **kwargs):
     # A milestone is deleted only when nothing is due at it (PROTECT): only a new date matters.
     if not created:
-        Commitment.objects.filter(deadlines__milestone=instance).refresh_first_open_due()
+        Commitment.objects.filter(deadlines__milestone=instance).refresh_derived()
+
+
+@receiver([post_save, post_delete], sender=StatedCount, dispatch_uid="stated-count-derived")
+@receiver([post_save, post_delete], sender=Amount, dispatch_uid="amount-derived")
+@receiver([post_save, post_delete], sender=Target, dispatch_uid="target-derived")
+@receiver([post_save, post_delete], sender=Decision, dispatch_uid="decision-derived")
+def _parts_changed(sender, instance, **kwargs):
+    # Every save, not only the first: a part may have moved here from another commitment.
+    Commitment.objects.filter(pk=instance.commitment_id).refresh_derived()
+
+
+@receiver([post_save, post_delete], sender=Commitment, dispatch_uid="commitment-children")
+def _children_changed(sender, instance, raw=False, **kwargs):
+    # Its parent gains or loses a part. Loading a fixture, the commitment itself may come after its
+    # parts and children (raw saves): it is brought up to date too.
+    changed = {instance.parent_id} | ({instance.pk} if raw else set())
+    if changed - {None}:
+        Commitment.objects.filter(pk__in=changed - {None}).refresh_derived()

@@ -153,38 +153,43 @@ class CommitmentQuerySet(models.QuerySet):
         """Return commitments with an overdue deadline (see `overdue_condition`)."""
         return self.filter(self.overdue_condition(on))
 
-    def refresh_first_open_due(self) -> int:
+    def refresh_derived(self) -> int:
         """
-        Recompute `first_open_due` (the earliest date an open deliverable is due by) for these
-        commitments, by UPDATEs of REFRESH_CHUNK rows once all are locked; return how many were
-        written. Deadline and milestone saves call this (tracker/models.py); so must code that writes
-        deadlines without signals.
+        Recompute the fields derived from other tables (models.DERIVED_FIELDS: `first_open_due`, the
+        earliest date an open deliverable is due by, and which parts each has) for these commitments,
+        by UPDATEs of REFRESH_CHUNK rows once all are locked; return how many were written. The saves
+        and deletes of deadlines, milestones and parts call this (tracker/models.py); so must code that
+        writes them without signals.
         """
-        earliest = self._earliest_open_due()
+        derived = self._derived()
         with transaction.atomic():
             # The rows are locked first, in one order: the UPDATE, a statement of its own, then reads the
-            # deadlines as another transaction writing to the same commitment committed them (under READ
-            # COMMITTED a statement that waited for a lock still reads what was committed when it began).
+            # deadlines and parts as another transaction writing to the same commitment committed them
+            # (under READ COMMITTED a statement that waited for a lock still reads what was committed
+            # when it began).
             rows = self.model.objects.filter(pk__in=self.values("pk")).order_by("pk")
             locked = list(rows.select_for_update().values_list("pk", flat=True))
             return sum(
-                self.model.objects.filter(pk__in=locked[start : start + REFRESH_CHUNK]).update(
-                    first_open_due=earliest
-                )
+                self.model.objects.filter(pk__in=locked[start : start + REFRESH_CHUNK]).update(**derived)
                 for start in range(0, len(locked), REFRESH_CHUNK)
             )
 
-    def first_open_due_drifted(self):
+    def derived_drifted(self):
         """
-        Return the commitments whose `first_open_due` is not what their deadlines say, the rows
-        `refresh_first_open_due()` would change: written by SQL that bypassed the signals, or restored
-        from a partial copy (`manage.py refresh_first_open_due`).
+        Return the commitments whose derived fields are not what their deadlines and parts say, the rows
+        `refresh_derived()` would change: written by SQL that bypassed the signals, or restored from a
+        partial copy (`manage.py refresh_derived`).
         """
+        derived = self._derived()
         # NULL-safe, and the subquery read once a row: a date no deadline has stands for "none".
         none = Value(datetime.date.min)
+        computed = {f"_{name}": value for name, value in derived.items() if name != "first_open_due"}
+        same = Q(_stored=F("_computed")) & Q(*(Q(**{name[1:]: F(name)}) for name in computed))
         return self.alias(
-            _stored=Coalesce("first_open_due", none), _computed=Coalesce(self._earliest_open_due(), none)
-        ).exclude(_stored=F("_computed"))
+            _stored=Coalesce("first_open_due", none),
+            _computed=Coalesce(derived["first_open_due"], none),
+            **computed,
+        ).exclude(same)
 
     def due_soon(self, on: datetime.date | None = None, days: int | None = None):
         """Return commitments with an open deadline due within `days` days of `on`."""
@@ -257,6 +262,23 @@ class CommitmentQuerySet(models.QuerySet):
         from .models import Deadline
 
         return Deadline.objects.filter(commitment=OuterRef("pk"))
+
+    @staticmethod
+    def _derived() -> dict:
+        """Return each derived field (models.DERIVED_FIELDS) as an expression on the outer commitment."""
+        from .models import Amount, Commitment, Decision, StatedCount, Target
+
+        def any_of(model, **link):
+            return Exists(model.objects.filter(**link or {"commitment": OuterRef("pk")}))
+
+        return {
+            "first_open_due": CommitmentQuerySet._earliest_open_due(),
+            "has_stated_counts": any_of(StatedCount),
+            "has_amounts": any_of(Amount),
+            "has_targets": any_of(Target),
+            "has_children": any_of(Commitment, parent=OuterRef("pk")),
+            "has_decisions": any_of(Decision),
+        }
 
     @staticmethod
     def _earliest_open_due() -> Subquery:

@@ -323,15 +323,15 @@ def commitment_detail(request, slug):
     )
     earlier_updates = len(updates) > LATEST_UPDATES
     updates = updates[:LATEST_UPDATES]
+    # Each part is read only when the commitment has one (`Commitment.has_*`): most have few.
     # The commitment is public: its decisions need only be of a public kind (`public()` would join it).
-    decisions = list(commitment.decisions.of_public_kind())
+    decisions = list(commitment.decisions.of_public_kind()) if commitment.has_decisions else []
     deadlines = list(commitment.deadlines.with_due_date().select_related("milestone").order_by("due", "pk"))
     _attach_deadlines(decisions, deadlines)
-    targets = list(
-        commitment.targets.select_related("milestone").prefetch_related(
-            Prefetch("readings", queryset=Reading.objects.order_by("measured_on"))
-        )
+    targets = commitment.targets.select_related("milestone").prefetch_related(
+        Prefetch("readings", queryset=Reading.objects.order_by("measured_on"))
     )
+    targets = list(targets) if commitment.has_targets else []
     _attach_update_parts(updates, deadlines, targets)
     roles = {}
     for involvement in commitment.involvements.select_related("owner").order_by("owner__name"):
@@ -345,8 +345,8 @@ def commitment_detail(request, slug):
         "corrections": [d for d in decisions if d.kind == DecisionKind.CORRECTION],
         "decisions": decisions,
         "roles": [(Role(role), roles[role]) for role in Role if role in roles],
-        "stated_counts": list(commitment.stated_counts.all()),
-        "amounts": list(commitment.amounts.select_related("owner")),
+        "stated_counts": list(commitment.stated_counts.all()) if commitment.has_stated_counts else [],
+        "amounts": list(commitment.amounts.select_related("owner")) if commitment.has_amounts else [],
         # Each deadline with the days it is overdue by, 0 when it is not.
         "deadlines": [(d, (on - d.due).days if d.is_overdue_on(on) else 0) for d in deadlines],
         "done": done,
@@ -354,7 +354,11 @@ def commitment_detail(request, slug):
         "targets": [(t, _target_picture(t)) for t in targets],
         "updates": updates,
         "earlier_updates": earlier_updates,
-        "children": list(commitment.children.public().order_by(f"title_{current_language()}")),
+        "children": (
+            list(commitment.children.public().order_by(f"title_{current_language()}"))
+            if commitment.has_children
+            else []
+        ),
         "sources": list(commitment.sources.all()),
         "last_updated": max(filter(None, [latest_update_on, timezone.localdate(commitment.updated_at)])),
         "badge_snippet": _badge_snippet(

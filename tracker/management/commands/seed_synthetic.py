@@ -117,12 +117,12 @@ class Command(BaseCommand):
             milestones = self.milestones()
             commitments = self.commitments(options["commitments"], owners)
             self.deadlines(options["deadlines"], commitments, milestones)
-            # What the deadlines' signals keep up to date, for rows inserted without them.
-            Commitment.objects.filter(slug__startswith=PREFIX).refresh_first_open_due()
             self.updates(options["updates"], commitments)
             self.readings(options["readings"], commitments)
             self.commitment_parts(commitments)
             self.update_parts()
+            # What the signals of deadlines and parts keep up to date, for rows inserted without them.
+            Commitment.objects.filter(slug__startswith=PREFIX).refresh_derived()
         pagecache.bump()  # bulk inserts send no signals: tell the page cache by hand
         self.stdout.write(f"Synthetic data written in {time.monotonic() - started:.1f} s.")
 
