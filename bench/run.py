@@ -108,7 +108,7 @@ def prepare(options) -> dict:
         timings["seed_synthetic_seconds"] = round(time.monotonic() - started, 1)
     # Fresh planner statistics and visibility maps (the machines here run without autovacuum): without
     # them PostgreSQL guesses its plans and cannot use index-only scans. FULL: compact, as a database
-    # restored from a dump is. Seeding rewrites every commitment once (first_open_due) and so do some
+    # restored from a dump is. Seeding rewrites every commitment once (its derived fields) and so do some
     # migrations: the dead rows would double the table that every list scans, where autovacuum would
     # have reused the space over time.
     with psycopg.connect(DATABASE_URL, autocommit=True) as db:

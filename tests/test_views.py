@@ -204,9 +204,12 @@ def test_the_commitment_page_shows_each_update_as_its_own_page_does(client, gpai
     # The commitment's page attaches the updates' parts from its own deadlines and targets; the
     # update's page prefetches them (for_display). Both show the same.
     target, deadline = gpai.targets.get(), gpai.deadlines.order_by("pk").first()
+    # Made after the first, named to sort before it: shown after it, by the order they were made.
+    later = Target.objects.create(commitment=gpai, slug="a-budget", name_en="Budget", target_value=9)
     update = make_update(gpai, text="Both parts.", reported_on=datetime.date(2025, 12, 1))
     update.evidence.create(url="https://example.org/second", title="Second link")
     update.evidence.create(url="https://example.org/first-added-last", title="")
+    update.reported_readings.create(target=later, value=7)
     update.reported_readings.create(target=target, value=55)
     update.marks_done.add(deadline)
     # Another commitment's deliverable, which no form allows, is still shown, not an error.
@@ -220,7 +223,7 @@ def test_the_commitment_page_shows_each_update_as_its_own_page_does(client, gpai
     assert on_commitment == on_its_own
     assert "Second link" in on_commitment and "https://example.org/first-added-last" in on_commitment
     assert on_commitment.index("Second link") < on_commitment.index("first-added-last")
-    assert f"{target.name_en}: 55 members" in on_commitment
+    assert on_commitment.index(f"{target.name_en}: 55 members") < on_commitment.index("Budget: 7")
     assert f"Delivered: {deadline.title_en}" in on_commitment and "Delivered: Elsewhere" in on_commitment
 
 

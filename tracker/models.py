@@ -252,15 +252,15 @@ class Commitment(DatesWithPrecision, Timestamped):
     first_open_due = models.DateField(_("first open deliverable due"), null=True, editable=False)
     # Which parts the commitment has, so that its page and its API detail read only those: most summit
     # commitments state no number, no money and no target, have no parts and no editors' decision,
-    # and each is a query (on the benchmark's commitment, 14 % of its page's instructions). Derived as
-    # first_open_due is: the saves and deletes of each part call `refresh_derived()` (`_parts_changed`,
-    # `_children_changed`). A part moved to another commitment leaves the one it left marked until the
-    # command runs: a query for nothing on its page, nothing hidden.
-    has_stated_counts = models.BooleanField(default=False, editable=False)
-    has_amounts = models.BooleanField(default=False, editable=False)
-    has_targets = models.BooleanField(default=False, editable=False)
-    has_children = models.BooleanField(default=False, editable=False)
-    has_decisions = models.BooleanField(default=False, editable=False)
+    # and each is a query (on the benchmark's commitment, 12 % of its page's instructions). Derived as
+    # first_open_due is: adding, moving and deleting a part call `refresh_derived()` (`_parts_changed`,
+    # `_children_changed`). A default in the database too: the release before this one inserts
+    # commitments without these columns until it is restarted (README: Releasing).
+    has_stated_counts = models.BooleanField(default=False, db_default=False, editable=False)
+    has_amounts = models.BooleanField(default=False, db_default=False, editable=False)
+    has_targets = models.BooleanField(default=False, db_default=False, editable=False)
+    has_children = models.BooleanField(default=False, db_default=False, editable=False)
+    has_decisions = models.BooleanField(default=False, db_default=False, editable=False)
 
     # The derived fields are not edits: history keeps what editors changed.
     history = HistoricalRecords(m2m_fields=[sources], excluded_fields=DERIVED_FIELDS)
@@ -307,6 +307,13 @@ class Commitment(DatesWithPrecision, Timestamped):
 
     def __str__(self):
         return self.title_en
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Which parent it was read with: moved to another, both are brought up to date (`_children_changed`).
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_parent_id = instance.__dict__.get("parent_id")
+        return instance
 
     def get_absolute_url(self):
         return reverse("tracker:commitment_detail", args=[self.slug])
@@ -391,7 +398,22 @@ class Involvement(DatesWithPrecision):
         return f"{self.owner} — {self.get_role_display()}"
 
 
-class StatedCount(models.Model):
+class RemembersCommitment(models.Model):
+    """A row of a commitment that remembers which one it was read with (`_loaded_commitment_id`)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Saved under another commitment, both are brought up to date (`_deadlines_changed`,
+        # `_parts_changed`).
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_commitment_id = instance.__dict__.get("commitment_id")
+        return instance
+
+
+class StatedCount(RemembersCommitment):
     """A number of participants the sources state without naming them all ("26 countries")."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="stated_counts")
@@ -420,7 +442,7 @@ class StatedCount(models.Model):
         return f"{self.get_qualifier_display()} {self.count} {self.noun_en} ({self.get_role_display()})"
 
 
-class Amount(models.Model):
+class Amount(RemembersCommitment):
     """A sum of money a commitment involves: pledged, invested or planned."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="amounts")
@@ -490,7 +512,7 @@ class DueAtMilestoneOrDate(DatesWithPrecision):
         return self.milestone.date_label() if self.milestone_id else ""
 
 
-class Deadline(DueAtMilestoneOrDate):
+class Deadline(RemembersCommitment, DueAtMilestoneOrDate):
     """A deliverable a commitment owes at a milestone or a date, and whether it was delivered."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="deadlines")
@@ -544,16 +566,12 @@ class Deadline(DueAtMilestoneOrDate):
     def __str__(self):
         return f"{self.title_en} ({self.due_label()})"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        # Which commitment it was read with: saved under another one, both are brought up to date
-        # (`_deadlines_changed`).
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_commitment_id = instance.__dict__.get("commitment_id")
-        return instance
-
     def is_overdue_on(self, on: datetime.date) -> bool:
-        """Return True when the deadline is overdue on `on`, as `DeadlineQuerySet.overdue_condition` says."""
+        """
+        Return True when the deadline is overdue on `on`, as `DeadlineQuerySet.overdue_condition` says.
+        Reads the commitment and the milestone: read deadlines through `commitment.deadlines` and with
+        `select_related("milestone")`, or each costs queries.
+        """
         due = self.due_date()
         return not self.is_done and due is not None and due < on and not self.commitment.is_closed()
 
@@ -562,7 +580,7 @@ class Deadline(DueAtMilestoneOrDate):
         return f"{self.title} ({self.due_label()})"
 
 
-class Target(DueAtMilestoneOrDate):
+class Target(RemembersCommitment, DueAtMilestoneOrDate):
     """A number a commitment aims at (members, money, sites), with a baseline and dated readings."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="targets")
@@ -817,7 +835,7 @@ class ReportedReading(models.Model):
         return f"{self.target.name_en}: {self.value:,.0f}"
 
 
-class Decision(DatesWithPrecision, Timestamped):
+class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
     """
     An editor's review decision on a commitment: a deadline extended, the commitment marked missed or
     achieved, a follow-up noted, or a published fact corrected. Applied by tracker/workflow.py.
@@ -1010,7 +1028,7 @@ class ReminderOptOut(models.Model):
 
 # Commitment's derived fields (DERIVED_FIELDS) follow its deadlines and parts. Signals rather than save()
 # and delete(), because deleting from a queryset (the admin's bulk delete, a cascade) calls neither.
-@receiver([post_save, post_delete], sender=Deadline, dispatch_uid="deadline-first-open-due")
+@receiver([post_save, post_delete], sender=Deadline, dispatch_uid="deadline-derived")
 def _deadlines_changed(sender, instance, **kwargs):
     # Also on fixture loads (raw saves): the commitment is then read as the fixture left it so far, and
     # each deadline loaded after it refreshes it again. Deleting a commitment runs this once per
@@ -1032,15 +1050,26 @@ def _milestone_changed(sender, instance, created, **kwargs):
 @receiver([post_save, post_delete], sender=Amount, dispatch_uid="amount-derived")
 @receiver([post_save, post_delete], sender=Target, dispatch_uid="target-derived")
 @receiver([post_save, post_delete], sender=Decision, dispatch_uid="decision-derived")
-def _parts_changed(sender, instance, **kwargs):
-    # Every save, not only the first: a part may have moved here from another commitment.
-    Commitment.objects.filter(pk=instance.commitment_id).refresh_derived()
+def _parts_changed(sender, instance, signal, created=False, **kwargs):
+    # A part edited in place changes nothing; one added, deleted or moved changes its commitment, and
+    # the one it left (`RemembersCommitment`).
+    moved_from = getattr(instance, "_loaded_commitment_id", None)
+    if created or signal is post_delete or moved_from != instance.commitment_id:
+        Commitment.objects.filter(pk__in={instance.commitment_id, moved_from} - {None}).refresh_derived()
+    instance._loaded_commitment_id = instance.commitment_id
 
 
 @receiver([post_save, post_delete], sender=Commitment, dispatch_uid="commitment-children")
-def _children_changed(sender, instance, raw=False, **kwargs):
-    # Its parent gains or loses a part. Loading a fixture, the commitment itself may come after its
-    # parts and children (raw saves): it is brought up to date too.
-    changed = {instance.parent_id} | ({instance.pk} if raw else set())
+def _children_changed(sender, instance, signal, created=False, raw=False, **kwargs):
+    # Its parent gains or loses a part, and the one it left loses one: only then, not at every edit of
+    # a part of a busy parent. Loading a fixture, the commitment itself may come after its parts and
+    # children (raw saves): it is brought up to date too.
+    moved_from = getattr(instance, "_loaded_parent_id", None)
+    changed = set()
+    if created or signal is post_delete or moved_from != instance.parent_id:
+        changed |= {instance.parent_id, moved_from}
+    if raw:
+        changed.add(instance.pk)
     if changed - {None}:
         Commitment.objects.filter(pk__in=changed - {None}).refresh_derived()
+    instance._loaded_parent_id = instance.parent_id

@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce
 from .choices import DecisionKind, PublicationState, Status
 from .dates import today
 
-# Commitments whose `first_open_due` one UPDATE rewrites: well under the 65,535 parameters PostgreSQL
+# Commitments whose derived fields one UPDATE rewrites: well under the 65,535 parameters PostgreSQL
 # binds to a statement.
 REFRESH_CHUNK = 10_000
 

@@ -405,18 +405,22 @@ def _attach_update_parts(updates, deadlines, targets):
         return
     for link in Evidence.objects.filter(update__in=by_pk).order_by("pk"):
         by_pk[link.update_id].shown_evidence.append(link)
-    readings = list(ReportedReading.objects.filter(update__in=by_pk).order_by("update", "target"))
-    marks = ProgressUpdate.marks_done.through.objects.filter(progressupdate__in=by_pk).order_by("deadline")
-    marks = list(marks.values_list("progressupdate", "deadline"))
+    # In for_display()'s orders, by the columns (the models' names would join them to sort).
+    readings = list(ReportedReading.objects.filter(update__in=by_pk).order_by("update_id", "target_id"))
+    marks = ProgressUpdate.marks_done.through.objects.filter(progressupdate__in=by_pk)
+    marks = list(marks.order_by("deadline_id").values_list("progressupdate_id", "deadline_id"))
     targets = {target.pk: target for target in targets}
     deadlines = {deadline.pk: deadline for deadline in deadlines}
     targets |= Target.objects.in_bulk({r.target_id for r in readings} - targets.keys())
     deadlines |= Deadline.objects.in_bulk({pk for _, pk in marks} - deadlines.keys())
+    # A row deleted since the links were read is left out, as a prefetch would.
     for reading in readings:
-        reading.target = targets[reading.target_id]
-        by_pk[reading.update_id].shown_readings.append(reading)
+        if reading.target_id in targets:
+            reading.target = targets[reading.target_id]
+            by_pk[reading.update_id].shown_readings.append(reading)
     for update_pk, deadline_pk in marks:
-        by_pk[update_pk].shown_done.append(deadlines[deadline_pk])
+        if deadline_pk in deadlines:
+            by_pk[update_pk].shown_done.append(deadlines[deadline_pk])
 
 
 def _owners_voice(commitment, updates, complete: bool):

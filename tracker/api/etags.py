@@ -29,7 +29,10 @@ class ETagMixin:
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self.perform_create(serializer)
+        # One transaction: a row and what its signals derive from it (Commitment.has_*, first_open_due)
+        # are written together or not at all.
+        with transaction.atomic():
+            self.perform_create(serializer)
         data = self.get_serializer(self.read_back(serializer.instance.pk)).data
         response = Response(data, status=status.HTTP_201_CREATED)
         response["ETag"] = etag_of(data)

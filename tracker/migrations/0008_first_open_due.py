@@ -4,7 +4,7 @@ from django.db.models.functions import Coalesce
 
 
 def fill_first_open_due(apps, schema_editor):
-    """The earliest date an open deliverable is due by, as CommitmentQuerySet.refresh_first_open_due()
+    """The earliest date an open deliverable is due by, as CommitmentQuerySet.refresh_derived()
     computes it (written out here: a migration must not change when the code does)."""
     Commitment = apps.get_model("tracker", "Commitment")
     Deadline = apps.get_model("tracker", "Deadline")

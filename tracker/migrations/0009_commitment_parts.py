@@ -29,27 +29,27 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="commitment",
             name="has_stated_counts",
-            field=models.BooleanField(default=False, editable=False),
+            field=models.BooleanField(default=False, db_default=False, editable=False),
         ),
         migrations.AddField(
             model_name="commitment",
             name="has_amounts",
-            field=models.BooleanField(default=False, editable=False),
+            field=models.BooleanField(default=False, db_default=False, editable=False),
         ),
         migrations.AddField(
             model_name="commitment",
             name="has_targets",
-            field=models.BooleanField(default=False, editable=False),
+            field=models.BooleanField(default=False, db_default=False, editable=False),
         ),
         migrations.AddField(
             model_name="commitment",
             name="has_children",
-            field=models.BooleanField(default=False, editable=False),
+            field=models.BooleanField(default=False, db_default=False, editable=False),
         ),
         migrations.AddField(
             model_name="commitment",
             name="has_decisions",
-            field=models.BooleanField(default=False, editable=False),
+            field=models.BooleanField(default=False, db_default=False, editable=False),
         ),
         migrations.RunPython(fill_parts, migrations.RunPython.noop),
     ]
