@@ -202,7 +202,26 @@ DERIVED_FIELDS = [
 ]  # fmt: skip
 
 
-class Commitment(DatesWithPrecision, Timestamped):
+class RemembersCommitment(models.Model):
+    """
+    A row of a commitment (the column `belongs_to` names) that remembers which one it was read with,
+    as `_read_with`: saved under another, both are brought up to date (`_deadlines_changed`,
+    `_parts_changed`, `_children_changed`).
+    """
+
+    belongs_to = "commitment_id"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._read_with = instance.__dict__.get(cls.belongs_to)
+        return instance
+
+
+class Commitment(RemembersCommitment, DatesWithPrecision, Timestamped):
     """An action or commitment announced at the summit, the unit the tracker follows."""
 
     slug = models.SlugField(max_length=100, unique=True)
@@ -266,6 +285,7 @@ class Commitment(DatesWithPrecision, Timestamped):
     history = HistoricalRecords(m2m_fields=[sources], excluded_fields=DERIVED_FIELDS)
     objects = CommitmentQuerySet.as_manager()
 
+    belongs_to = "parent_id"  # a commitment is a part of its parent
     dates_with_precision = (("announced_on", "announced_precision"),)
     title = Translated()
     summary = Translated()
@@ -308,16 +328,6 @@ class Commitment(DatesWithPrecision, Timestamped):
     def __str__(self):
         return self.title_en
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        # Which parent it was read with: moved to another, both are brought up to date (`_children_changed`).
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_parent_id = instance.__dict__.get("parent_id")
-        return instance
-
-    def get_absolute_url(self):
-        return reverse("tracker:commitment_detail", args=[self.slug])
-
     def save(self, *args, **kwargs):
         # The derived fields belong to the deadlines and parts (`_deadlines_changed`, `_parts_changed`):
         # saving a row read before one of them changed (an editor's form, an import, the API) must not
@@ -329,6 +339,9 @@ class Commitment(DatesWithPrecision, Timestamped):
                 f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in skipped
             ]
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("tracker:commitment_detail", args=[self.slug])
 
     def clean(self):
         # Walk up the parents: a cycle would make "part of" endless on every page.
@@ -396,21 +409,6 @@ class Involvement(DatesWithPrecision):
 
     def __str__(self):
         return f"{self.owner} — {self.get_role_display()}"
-
-
-class RemembersCommitment(models.Model):
-    """A row of a commitment that remembers which one it was read with (`_loaded_commitment_id`)."""
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        # Saved under another commitment, both are brought up to date (`_deadlines_changed`,
-        # `_parts_changed`).
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_commitment_id = instance.__dict__.get("commitment_id")
-        return instance
 
 
 class StatedCount(RemembersCommitment):
@@ -1034,9 +1032,9 @@ def _deadlines_changed(sender, instance, **kwargs):
     # each deadline loaded after it refreshes it again. Deleting a commitment runs this once per
     # deadline (a cascade can no longer be a fast delete): a statement each, for a rare act.
     # A deadline moved to another commitment changes the one it left too.
-    moved_from = getattr(instance, "_loaded_commitment_id", None)
+    moved_from = getattr(instance, "_read_with", None)
     Commitment.objects.filter(pk__in={instance.commitment_id, moved_from} - {None}).refresh_derived()
-    instance._loaded_commitment_id = instance.commitment_id
+    instance._read_with = instance.commitment_id
 
 
 @receiver(post_save, sender=Milestone, dispatch_uid="milestone-first-open-due")
@@ -1053,10 +1051,10 @@ def _milestone_changed(sender, instance, created, **kwargs):
 def _parts_changed(sender, instance, signal, created=False, **kwargs):
     # A part edited in place changes nothing; one added, deleted or moved changes its commitment, and
     # the one it left (`RemembersCommitment`).
-    moved_from = getattr(instance, "_loaded_commitment_id", None)
+    moved_from = getattr(instance, "_read_with", None)
     if created or signal is post_delete or moved_from != instance.commitment_id:
         Commitment.objects.filter(pk__in={instance.commitment_id, moved_from} - {None}).refresh_derived()
-    instance._loaded_commitment_id = instance.commitment_id
+    instance._read_with = instance.commitment_id
 
 
 @receiver([post_save, post_delete], sender=Commitment, dispatch_uid="commitment-children")
@@ -1064,7 +1062,7 @@ def _children_changed(sender, instance, signal, created=False, raw=False, **kwar
     # Its parent gains or loses a part, and the one it left loses one: only then, not at every edit of
     # a part of a busy parent. Loading a fixture, the commitment itself may come after its parts and
     # children (raw saves): it is brought up to date too.
-    moved_from = getattr(instance, "_loaded_parent_id", None)
+    moved_from = getattr(instance, "_read_with", None)
     changed = set()
     if created or signal is post_delete or moved_from != instance.parent_id:
         changed |= {instance.parent_id, moved_from}
@@ -1072,4 +1070,4 @@ def _children_changed(sender, instance, signal, created=False, raw=False, **kwar
         changed.add(instance.pk)
     if changed - {None}:
         Commitment.objects.filter(pk__in=changed - {None}).refresh_derived()
-    instance._loaded_parent_id = instance.parent_id
+    instance._read_with = instance.parent_id
