@@ -11,7 +11,8 @@ from tests.factory import make_commitment, make_deadline, make_milestone, make_u
 from tracker import querysets
 from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.dates import DatePrecision
-from tracker.models import Amount, Commitment, Deadline, Decision, StatedCount, Target
+from tracker.models import DERIVED_FIELDS, Amount, Commitment, Deadline, Decision, StatedCount, Target
+from tracker.querysets import CommitmentQuerySet
 
 pytestmark = pytest.mark.django_db
 
@@ -424,6 +425,12 @@ def test_a_commitment_knows_which_parts_it_has_as_they_come_and_go():
     assert (parts_of(commitment), parts_of(other)) == (set(), {"children", "targets"})
     child.delete()
     assert parts_of(other) == {"targets"} and not Commitment.objects.derived_drifted()
+
+
+def test_the_derived_fields_are_those_the_refresh_writes():
+    # Commitment.save() skips and history leaves out DERIVED_FIELDS: the same list as is written.
+    assert list(CommitmentQuerySet._derived()) == DERIVED_FIELDS
+    assert [f"has_{part}" for part in PARTS] == DERIVED_FIELDS[1:]
 
 
 @pytest.mark.parametrize("part", PARTS)

@@ -220,6 +220,16 @@ class RemembersCommitment(models.Model):
         instance._read_with = instance.__dict__.get(cls.belongs_to)
         return instance
 
+    def commitments_touched(self, always: bool) -> set[int]:
+        """
+        Return the commitments this row's save or delete changes: the one it belongs to and the one it
+        was read with, when they differ or `always`; none otherwise. Then take the row's commitment as
+        the one it was read with, for its next save.
+        """
+        belongs, read_with = getattr(self, self.belongs_to), getattr(self, "_read_with", None)
+        self._read_with = belongs
+        return {belongs, read_with} - {None} if always or belongs != read_with else set()
+
 
 class Commitment(RemembersCommitment, DatesWithPrecision, Timestamped):
     """An action or commitment announced at the summit, the unit the tracker follows."""
@@ -1031,10 +1041,9 @@ def _deadlines_changed(sender, instance, **kwargs):
     # Also on fixture loads (raw saves): the commitment is then read as the fixture left it so far, and
     # each deadline loaded after it refreshes it again. Deleting a commitment runs this once per
     # deadline (a cascade can no longer be a fast delete): a statement each, for a rare act.
-    # A deadline moved to another commitment changes the one it left too.
-    moved_from = getattr(instance, "_read_with", None)
-    Commitment.objects.filter(pk__in={instance.commitment_id, moved_from} - {None}).refresh_derived()
-    instance._read_with = instance.commitment_id
+    # Any edit may move the first open due date; one moved to another commitment changes the one it
+    # left too.
+    Commitment.objects.filter(pk__in=instance.commitments_touched(always=True)).refresh_derived()
 
 
 @receiver(post_save, sender=Milestone, dispatch_uid="milestone-first-open-due")
@@ -1050,11 +1059,9 @@ def _milestone_changed(sender, instance, created, **kwargs):
 @receiver([post_save, post_delete], sender=Decision, dispatch_uid="decision-derived")
 def _parts_changed(sender, instance, signal, created=False, **kwargs):
     # A part edited in place changes nothing; one added, deleted or moved changes its commitment, and
-    # the one it left (`RemembersCommitment`).
-    moved_from = getattr(instance, "_read_with", None)
-    if created or signal is post_delete or moved_from != instance.commitment_id:
-        Commitment.objects.filter(pk__in={instance.commitment_id, moved_from} - {None}).refresh_derived()
-    instance._read_with = instance.commitment_id
+    # the one it left.
+    if touched := instance.commitments_touched(always=created or signal is post_delete):
+        Commitment.objects.filter(pk__in=touched).refresh_derived()
 
 
 @receiver([post_save, post_delete], sender=Commitment, dispatch_uid="commitment-children")
@@ -1062,12 +1069,6 @@ def _children_changed(sender, instance, signal, created=False, raw=False, **kwar
     # Its parent gains or loses a part, and the one it left loses one: only then, not at every edit of
     # a part of a busy parent. Loading a fixture, the commitment itself may come after its parts and
     # children (raw saves): it is brought up to date too.
-    moved_from = getattr(instance, "_read_with", None)
-    changed = set()
-    if created or signal is post_delete or moved_from != instance.parent_id:
-        changed |= {instance.parent_id, moved_from}
-    if raw:
-        changed.add(instance.pk)
-    if changed - {None}:
-        Commitment.objects.filter(pk__in=changed - {None}).refresh_derived()
-    instance._read_with = instance.parent_id
+    touched = instance.commitments_touched(always=created or signal is post_delete)
+    if touched := touched | ({instance.pk} if raw else set()):
+        Commitment.objects.filter(pk__in=touched).refresh_derived()

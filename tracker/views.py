@@ -328,10 +328,10 @@ def commitment_detail(request, slug):
     decisions = list(commitment.decisions.of_public_kind()) if commitment.has_decisions else []
     deadlines = list(commitment.deadlines.with_due_date().select_related("milestone").order_by("due", "pk"))
     _attach_deadlines(decisions, deadlines)
-    targets = commitment.targets.select_related("milestone").prefetch_related(
-        Prefetch("readings", queryset=Reading.objects.order_by("measured_on"))
-    )
-    targets = list(targets) if commitment.has_targets else []
+    targets = []
+    if commitment.has_targets:
+        readings = Prefetch("readings", queryset=Reading.objects.order_by("measured_on"))
+        targets = list(commitment.targets.select_related("milestone").prefetch_related(readings))
     _attach_update_parts(updates, deadlines, targets)
     roles = {}
     for involvement in commitment.involvements.select_related("owner").order_by("owner__name"):

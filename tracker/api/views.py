@@ -206,14 +206,20 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
         # The rest of one commitment, a query each, into the lists the serializers read
         # (serializers.prefetched): for a single object, Django's prefetching cost more than these.
         # Parts are read only when the commitment has one (`Commitment.has_*`): most have few.
-        stated_counts, amounts = commitment.stated_counts.all(), commitment.amounts.select_related("owner")
-        commitment.stated_counts_list = list(stated_counts) if commitment.has_stated_counts else []
+        commitment.stated_counts_list = (
+            list(commitment.stated_counts.all()) if commitment.has_stated_counts else []
+        )
         # Joined: the few amounts' owners in the same query, not one more when any has an owner.
-        commitment.amounts_list = list(amounts) if commitment.has_amounts else []
+        commitment.amounts_list = (
+            list(commitment.amounts.select_related("owner")) if commitment.has_amounts else []
+        )
         # Sources and children are named by their slug: their texts would be read for nothing.
         commitment.sources_list = list(commitment.sources.only("slug"))
-        children = commitment.children.public().only("slug", "parent").order_by("slug")
-        commitment.children_list = list(children) if commitment.has_children else []
+        commitment.children_list = (
+            list(commitment.children.public().only("slug", "parent").order_by("slug"))
+            if commitment.has_children
+            else []
+        )
         # Editors read drafts here, whose decisions are not public: `public()` checks the commitment too.
         commitment.public_decisions = list(commitment.decisions.public()) if commitment.has_decisions else []
         # The latest update alone is shown (its evidence, readings and deliverables are read through
