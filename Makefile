@@ -1,6 +1,10 @@
 # The two commands of the README: `make run` and `make test`. Everything else is for developers and CI.
 SHELL := /bin/bash
 VENV ?= .venv
+# The interpreter the virtualenv is made from. Any CPython 3.11; the benchmark's figures are measured
+# with an optimised build (see the README's "The Python interpreter"), e.g.
+#   make bench PYTHON=/usr/bin/python3.11 VENV=.venv-bench
+PYTHON ?= python3
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
@@ -12,7 +16,7 @@ run worker check migrations-check messages: export DEBUG ?= 1
 .PHONY: run worker bench test prod-smoke lint format check migrations-check install install-dev messages clean
 
 $(VENV)/.installed: requirements.txt
-	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
