@@ -70,6 +70,7 @@ def environment() -> dict:
         "DATABASE_URL": DATABASE_URL,
         "REDIS_URL": REDIS_URL,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": "http://127.0.0.1:8000",
         "SECURE_SSL_REDIRECT": "0",
         "API_ANON_RATE": "100000000/minute",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
@@ -113,7 +114,7 @@ def prepare(options) -> dict:
     # have reused the space over time.
     with psycopg.connect(DATABASE_URL, autocommit=True) as db:
         # The planner's cost of a random read, as recommended when the data sits in memory or on SSD
-        # (the README's deployment notes say the same for production): at the default 4, PostgreSQL
+        # (docs/deployment.md says the same for production): at the default 4, PostgreSQL
         # prefers scanning a whole table to a few index lookups.
         db.execute(f'ALTER DATABASE "{name}" SET random_page_cost = 1.1')
         started = time.monotonic()
@@ -335,7 +336,7 @@ def main():
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
-            # Which build ran: an optimised one answered 9 to 22 % more often (the README's "The Python
+            # Which build ran: an optimised one answers more often (docs/deployment.md: "The Python
             # interpreter").
             "python_executable": os.path.realpath(PYTHON),
         },

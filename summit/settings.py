@@ -2,13 +2,15 @@
 Settings for Summit Tracker, read from environment variables.
 
 Local defaults make a fresh checkout run (SQLite, Celery tasks run eagerly, mail printed to the
-console); production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and the EMAIL_* variables
-(see the README's configuration table). With DEBUG off the process refuses to start on a missing or
-placeholder SECRET_KEY.
+console); `make run` writes DEBUG=1 and a key of the checkout's own into .env, which manage.py reads.
+Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, SITE_URL, ALLOWED_HOSTS and the EMAIL_* variables
+(docs/deployment.md). With DEBUG off the process refuses to start on a missing or placeholder
+SECRET_KEY, or without SITE_URL.
 """
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -49,9 +51,19 @@ if not DEBUG and (
         '(python -c "import secrets; print(secrets.token_urlsafe(50))").'
     )
 
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+# The address the site is served at, e.g. https://tracker.example.org: every link that leaves without a
+# request to build it from (e-mails, what commands print) starts with it. `make run` writes the address
+# it serves on into .env; production must say it, or links would lead to a laptop.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.hostname or _site.path or _site.query:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the address the site is served at, e.g. https://tracker.example.org "
+        f"(a scheme and a host, no path); it is {SITE_URL!r}."
+    )
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", f"127.0.0.1,localhost,{_site.hostname}" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -14,6 +14,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "p" + "r0duct10n-k3y-" * 5,
     "ALLOWED_HOSTS": "tracker.example.org",
+    "SITE_URL": "https://tracker.example.org",
     "DATABASE_URL": "postgres://tracker@db.example.org:5432/tracker",
     "REDIS_URL": "redis://cache.example.org:6379/0",
     "EMAIL_HOST": "smtp.example.org",
@@ -39,6 +40,48 @@ def test_production_refuses_to_start_without_a_real_secret_key(key):
     result = manage("check", **{**PRODUCTION, "SECRET_KEY": key})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def production_process(*command: str, **env) -> subprocess.CompletedProcess:
+    """Run one of the Procfile's processes as production does: no DEBUG, nothing but `env` set."""
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "DJANGO_SETTINGS_MODULE", "SITE_URL"}
+    }
+    return subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), command[0]), *command[1:]],
+        cwd=BASE_DIR, env={**clean, **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        (
+            "gunicorn",
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "summit.wsgi",
+        ),
+        ("celery", "-A", "summit", "worker", "--pool=solo", "--without-mingle", "--without-gossip"),
+    ],
+    ids=["gunicorn", "celery"],
+)
+def test_production_processes_refuse_to_start_without_a_secret_key(command):
+    # Whatever development settings `make run` left in .env beside the code: only manage.py reads them.
+    result = production_process(*command, ALLOWED_HOSTS="tracker.example.org", SITE_URL="https://t.example")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_the_sites_address():
+    result = manage("check", **{**PRODUCTION, "SITE_URL": ""})
+    assert result.returncode != 0 and "SITE_URL must be the address" in result.stderr
+    result = manage("check", **{**PRODUCTION, "SITE_URL": "tracker.example.org/fr/"})
+    assert result.returncode != 0 and "SITE_URL must be the address" in result.stderr
 
 
 def test_the_deploy_check_is_clean_under_production_settings():
