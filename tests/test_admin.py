@@ -1,6 +1,7 @@
 """The editors' admin: who gets in, what the changelists show, and what they cost in queries."""
 
 import datetime
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,6 +16,7 @@ from import_export.formats.base_formats import CSV
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
 from tests.test_resources import HEADER as IMPORT_HEADER
+from tracker.accounts import language_of
 from tracker.choices import OwnerKind, Role, Status
 from tracker.dates import today
 from tracker.models import (
@@ -408,6 +410,24 @@ def test_editors_invite_a_contact_who_then_chooses_a_password(editor_client, cli
     assert "/en/accounts/reset/" in link
     form_page = client.get(urlsplit(link.strip()).path, follow=True)
     assert form_page.context["validlink"]  # the representative chooses a password there
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_invitation_links_to_the_site_as_served_in_the_contacts_language(
+    language, editor_client, mailoutbox, settings
+):
+    settings.SITE_URL = "https://tracker.example.org"
+    contact = OwnerContact.objects.create(owner=make_owner(), email="focal@example.org", language=language)
+    editor_client.post(
+        reverse("admin:tracker_ownercontact_changelist"),
+        {"action": "invite", "_selected_action": [contact.pk]},
+    )
+    (message,) = mailoutbox
+    reset, login = re.findall(r"\w+://\S+", message.body)
+    assert reset.startswith(f"https://tracker.example.org/{language}/accounts/reset/")
+    assert login == f"https://tracker.example.org/{language}/accounts/login/"
+    contact.refresh_from_db()
+    assert language_of(contact.user) == language  # and so is the mail the account gets later
 
 
 def test_an_invitation_never_sends_a_password_link_to_another_address(editor_client, mailoutbox):

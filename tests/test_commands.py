@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from tests.factory import make_commitment, make_deadline
 from tracker import pagecache
+from tracker.accounts import language_of
 from tracker.models import (
     Amount,
     Commitment,
@@ -27,11 +28,15 @@ from tracker.models import (
 pytestmark = pytest.mark.django_db
 
 
-def create_editor(email: str) -> str:
+def create_editor(email: str, *options: str) -> str:
     """Run the command and return the path of the link it prints."""
+    return urlsplit(printed_link(email, *options)).path
+
+
+def printed_link(email: str, *options: str) -> str:
     out = io.StringIO()
-    call_command("create_editor", email, stdout=out)
-    return urlsplit(re.search(r"^    (\S+)$", out.getvalue(), re.MULTILINE).group(1)).path
+    call_command("create_editor", email, *options, stdout=out)
+    return re.search(r"^    (\S+)$", out.getvalue(), re.MULTILINE).group(1)
 
 
 def test_create_editor_prints_a_link_that_sets_the_password_once(client):
@@ -52,6 +57,21 @@ def test_create_editor_prints_a_link_that_sets_the_password_once(client):
     # Used once, the link is dead.
     client.logout()
     assert not client.get(path, follow=True).context["validlink"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_create_editor_links_to_the_site_as_served_in_the_editors_language(language, settings):
+    settings.SITE_URL = "https://tracker.example.org:8443"
+    link = printed_link("editor@example.org", "--language", language)
+    assert link.startswith(f"https://tracker.example.org:8443/{language}/accounts/reset/")
+    user = User.objects.get(username="editor@example.org")
+    assert language_of(user) == language  # the mail the tracker sends them later is in it too
+
+
+def test_create_editor_speaks_the_sites_language_unless_told_otherwise(settings):
+    assert create_editor("editor@example.org").startswith("/fr/accounts/reset/")
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("create_editor", "other@example.org", "--language", "de")
 
 
 def test_each_editor_gets_a_different_link():

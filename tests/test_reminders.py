@@ -7,6 +7,7 @@ Celery worker, Redis and an SMTP server.
 
 import datetime
 import io
+import re
 import smtplib
 import uuid
 
@@ -25,6 +26,7 @@ from django.utils import timezone
 from tests.conftest import editors_group
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker import reminders
+from tracker.accounts import set_language
 from tracker.choices import ReminderKind, ReminderState, Role, Status
 from tracker.emails import opt_out_token
 from tracker.models import Commitment, Deadline, Owner, OwnerContact, Reminder, ReminderOptOut
@@ -231,6 +233,24 @@ def test_the_editors_digest_goes_once_a_week_and_lists_what_it_should(commitment
     assert "1 overdue commitment" in body or "1 engagement en retard" in body
     assert "550 mailbox unavailable" in body and commitment.title in body
     assert "1 update waits for review" in body or "attend" in body
+
+
+def test_each_editor_reads_the_digest_in_their_language_with_links_to_the_site(editors_team, settings):
+    settings.SITE_URL = "https://tracker.example.org"
+    english = User.objects.create_user("en-ed", "en-ed@tracker.example", is_staff=True)
+    english.groups.add(editors_group())
+    set_language(english, "en")
+    with at(DUE + datetime.timedelta(days=3)):
+        reminders.plan_digest()
+        reminders.deliver()
+    digests = {message.to[0]: message for message in mail.outbox}
+    # "ed" chose no language: the site's (French).
+    assert "attend une relecture" in digests["ed@tracker.example"].body
+    assert "0 updates wait for review" in digests["en-ed@tracker.example"].body
+    for address, language in [("ed@tracker.example", "fr"), ("en-ed@tracker.example", "en")]:
+        links = re.findall(r"\w+://[^\s>]+", digests[address].body)
+        assert links and all(link.startswith("https://tracker.example.org/") for link in links)
+        assert any(link.startswith(f"https://tracker.example.org/{language}/review/") for link in links)
 
 
 class FailingBackend:

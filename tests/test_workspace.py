@@ -6,6 +6,7 @@ editors' pages and for owners they do not represent, and CSRF is enforced.
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
+from tracker.accounts import set_language
 from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.models import Decision, Involvement, OwnerContact, ProgressUpdate, Reading, Target
 
@@ -397,6 +399,19 @@ def test_a_password_reset_mails_a_link_in_the_visitors_language(client, represen
     assert response.status_code == 302
     (message,) = mail.outbox
     assert "/en/accounts/reset/" in message.body and "choose a new password" in message.subject
+
+
+def test_a_password_reset_links_to_the_site_as_served_in_the_accounts_language(
+    client, representative, settings
+):
+    settings.SITE_URL = "https://tracker.example.org"
+    set_language(representative, "fr")  # the account's choice wins over the page it asked on
+    with translation.override("en"):
+        client.post(reverse("password_reset"), {"email": "rep@example.org"})
+    (message,) = mail.outbox
+    (link,) = re.findall(r"\w+://\S+", message.body)
+    assert link.startswith("https://tracker.example.org/fr/accounts/reset/")
+    assert "mot de passe" in message.subject
 
 
 def test_workspace_pages_cost_the_same_queries_at_two_sizes(editor_client, rep_client, gpai):

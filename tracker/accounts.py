@@ -1,7 +1,8 @@
 """
 Accounts of the people who write: editors (the create_editor command) and owners' representatives
 (invited from their owner's contact in the admin). Nobody is sent a password: each gets a single-use
-link to choose one, which expires after PASSWORD_RESET_TIMEOUT.
+link to choose one, which expires after PASSWORD_RESET_TIMEOUT. Each account reads the tracker's mail
+in a language of its own (Account.language).
 """
 
 from django.conf import settings
@@ -10,25 +11,30 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from .models import OwnerContact
+from .addresses import on_site_in
+from .models import Account, OwnerContact
 
 
-def password_link(user) -> str:
-    """Return the absolute, single-use address where `user` chooses a password."""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    return settings.SITE_URL.rstrip("/") + path
+def language_of(user, default: str | None = None) -> str:
+    """Return the language `user` reads the tracker's mail in: their own choice, else `default`."""
+    chosen = Account.objects.filter(user=user).values_list("language", flat=True).first()
+    return chosen or default or settings.LANGUAGE_CODE
+
+
+def set_language(user, language: str) -> None:
+    Account.objects.update_or_create(user=user, defaults={"language": language})
+
+
+def password_link(user, language: str) -> str:
+    """Return the absolute, single-use address where `user` chooses a password, in `language`."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return on_site_in(language, "password_reset_confirm", uidb64=uidb64, token=token)
 
 
 class CannotInvite(Exception):
@@ -53,6 +59,7 @@ def invite_representative(contact: OwnerContact):
         user = User.objects.filter(email__iexact=contact.email).first()
         if user is None:
             user = User.objects.create_user(username=contact.email, email=contact.email, password=None)
+            set_language(user, contact.language)
     if user.is_staff or user.is_superuser:
         raise CannotInvite(_("%(user)s is a staff account: it signs in as it is.") % {"user": user})
     if not user.email:
@@ -65,9 +72,9 @@ def invite_representative(contact: OwnerContact):
             "contact": contact,
             "owner": contact.owner,
             "username": user.get_username(),
-            "link": "" if user.has_usable_password() else password_link(user),
+            "link": "" if user.has_usable_password() else password_link(user, contact.language),
             "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
-            "site": settings.SITE_URL.rstrip("/"),
+            "login_url": on_site_in(contact.language, "login"),
         }
         subject = render_to_string("emails/invitation-subject.txt", context).strip()
         body = render_to_string("emails/invitation-body.txt", context)

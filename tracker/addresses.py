@@ -1,13 +1,30 @@
 """
-Addresses of many objects of one kind, reversed once: a list, a feed or a download names thousands of
-them, and reverse() for each cost more than the rest of a row. The first address is reversed with a
+Addresses. Links that leave without a request (e-mails, what commands print) start with SITE_URL, the
+address the site is served at; pages, feeds and the API build theirs from the address they were asked
+at (which ALLOWED_HOSTS restricts).
+
+Addresses of many objects of one kind are reversed once: a list, a feed or a download names thousands
+of them, and reverse() for each cost more than the rest of a row. The first address is reversed with a
 placeholder for the slug (and number); every other one is that address with its own in place.
 """
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 PLACEHOLDER = "slug-placeholder"
 NUMBER = 987654321
+
+
+def on_site(path: str) -> str:
+    """Return the absolute address of `path` on the site as it is served (SITE_URL)."""
+    return settings.SITE_URL + path
+
+
+def on_site_in(language: str, view_name: str, *args, **kwargs) -> str:
+    """Return the absolute address of `view_name` in `language`, for someone who reads it."""
+    with translation.override(language):
+        return on_site(reverse(view_name, args=args or None, kwargs=kwargs or None))
 
 
 def with_slug(address: str):

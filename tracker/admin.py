@@ -7,6 +7,8 @@ overdue since) and prefetch lead owners, so they cost the same number of queries
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Subquery
@@ -21,6 +23,7 @@ from .accounts import CannotInvite, invite_representative
 from .choices import OwnerKind, PublicationState, Role, Status
 from .dates import format_fuzzy_date
 from .models import (
+    Account,
     Amount,
     Commitment,
     Deadline,
@@ -296,6 +299,20 @@ class OwnerAdmin(HistoryAdmin):
     @admin.display(description=_("commitments"), ordering="commitment_count")
     def commitment_count(self, obj):
         return obj.commitment_count
+
+
+class AccountInline(admin.StackedInline):
+    model = Account
+    can_delete = False
+
+
+# The user's page also shows the language the tracker writes to them in.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AccountUserAdmin(UserAdmin):
+    inlines = [AccountInline]
 
 
 @admin.register(OwnerContact)

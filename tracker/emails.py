@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from .addresses import on_site
 from .choices import PublicationState, ReminderKind, ReminderState
 from .dates import today
 from .models import Commitment, ProgressUpdate, Reminder
@@ -23,17 +24,13 @@ DIGEST_ITEMS = 25
 def make_message(name: str, context: dict, to: str, language: str, connection=None, headers=None):
     """Return the e-mail `name` rendered in `language` for `to` (text, with an HTML alternative)."""
     with translation.override(language):
-        context = {**context, "site": settings.SITE_URL.rstrip("/")}
+        context = {**context, "site": settings.SITE_URL}
         subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
         text = render_to_string(f"emails/{name}-body.txt", context)
         html = render_to_string(f"emails/{name}-body.html", context)
     message = EmailMultiAlternatives(subject, text, None, [to], connection=connection, headers=headers)
     message.attach_alternative(html, "text/html")
     return message
-
-
-def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def opt_out_token(email: str, kind: str) -> str:
@@ -60,7 +57,7 @@ def reminder_message(reminder: Reminder, connection=None, shared: dict | None = 
         opt_out = _shared(
             shared,
             ("opt-out", language, reminder.email, reminder.kind),
-            lambda: absolute(reverse("tracker:opt_out", args=[opt_out_token(reminder.email, reminder.kind)])),
+            lambda: on_site(reverse("tracker:opt_out", args=[opt_out_token(reminder.email, reminder.kind)])),
         )
         context = {"reminder": reminder, "opt_out": opt_out, "kind": ReminderKind(reminder.kind)}
         if reminder.kind == ReminderKind.DIGEST:
@@ -93,9 +90,9 @@ def _about_commitment(reminder: Reminder) -> dict:
     parts = {
         "commitment": commitment,
         "deadline": deadline,
-        "commitment_url": absolute(commitment.get_absolute_url()),
-        "log_url": absolute(reverse("tracker:log_progress", args=[commitment.slug])),
-        "review_url": absolute(reverse("tracker:review_commitment", args=[commitment.slug])),
+        "commitment_url": on_site(commitment.get_absolute_url()),
+        "log_url": on_site(reverse("tracker:log_progress", args=[commitment.slug])),
+        "review_url": on_site(reverse("tracker:review_commitment", args=[commitment.slug])),
         "days_late": (today() - deadline.due_date()).days if deadline else 0,
         "days_left": (deadline.due_date() - today()).days if deadline else 0,
     }
@@ -123,6 +120,6 @@ def digest_context() -> dict:
         "waiting_count": ProgressUpdate.objects.filter(state=PublicationState.SUBMITTED).count(),
         "failed": list(failed.order_by("-created_at")[:DIGEST_ITEMS]),
         "failed_count": failed.count(),
-        "queue_url": absolute(reverse("tracker:review_queue")),
-        "overdue_url": absolute(reverse("tracker:review_overdue")),
+        "queue_url": on_site(reverse("tracker:review_queue")),
+        "overdue_url": on_site(reverse("tracker:review_overdue")),
     }

@@ -6,11 +6,14 @@ and the API.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .accounts import language_of
 from .choices import Status
 from .dates import DatePrecision, today
 from .fields import current_language
@@ -175,6 +178,19 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     Django's reset form, also for accounts that have not chosen a password yet: an invited
     representative or a new editor whose first link expired asks for another one here.
     """
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        # The link leads to the site as it is served (SITE_URL), and the mail is in the language the
+        # account chose, else in the language it was asked for in.
+        language = language_of(context["user"], default=translation.get_language())
+        with translation.override(language):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                {**context, "site": settings.SITE_URL},
+                *args,
+                **kwargs,
+            )
 
     def get_users(self, email):
         User = get_user_model()

@@ -163,6 +163,23 @@ class OwnerContact(Timestamped):
         return self.email or (self.user.email if self.user else "")
 
 
+class Account(models.Model):
+    """A person's own choices for their account: the language of the mail the tracker sends them."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account")
+    language = models.CharField(
+        _("language of e-mails"), max_length=2, choices=Language, default=Language.FRENCH
+    )
+
+    class Meta:
+        ordering = ["user"]
+        verbose_name = _("account settings")
+        verbose_name_plural = _("account settings")
+
+    def __str__(self):
+        return str(self.user)
+
+
 class Milestone(DatesWithPrecision):
     """A named, dated event that commitments are due at (e.g. the GPAI summit in Bratislava)."""
 
@@ -284,7 +301,7 @@ class Commitment(RemembersCommitment, DatesWithPrecision, Timestamped):
     # and each is a query (on the benchmark's commitment, 12 % of its page's instructions). Derived as
     # first_open_due is: adding, moving and deleting a part call `refresh_derived()` (`_parts_changed`,
     # `_children_changed`). A default in the database too: the release before this one inserts
-    # commitments without these columns until it is restarted (README: Releasing).
+    # commitments without these columns until it is restarted (docs/deployment.md: Releasing).
     has_stated_counts = models.BooleanField(default=False, db_default=False, editable=False)
     has_amounts = models.BooleanField(default=False, db_default=False, editable=False)
     has_targets = models.BooleanField(default=False, db_default=False, editable=False)

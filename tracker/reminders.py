@@ -105,14 +105,21 @@ def representatives(commitment_ids: Iterable[int]) -> dict[int, list[Recipient]]
 
 
 def editors() -> list[Recipient]:
-    """Return the editors who receive escalations and the digest, in the site's language."""
+    """
+    Return the editors who receive escalations and the digest, each in the language of their account
+    (the site's when they chose none), once an address.
+    """
     users = (
         get_user_model()
         .objects.filter(Q(groups__name=EDITORS_GROUP) | Q(is_superuser=True), is_active=True)
         .exclude(email="")
+        .order_by("pk")
+        .values_list("email", "account__language")
     )
-    emails = sorted({user.email.lower() for user in users})
-    return [Recipient(email, settings.LANGUAGE_CODE[:2]) for email in emails]
+    languages: dict[str, str] = {}
+    for email, language in users:
+        languages.setdefault(email.lower(), language or settings.LANGUAGE_CODE[:2])
+    return [Recipient(email, languages[email]) for email in sorted(languages)]
 
 
 class Planner:
