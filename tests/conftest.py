@@ -1,6 +1,5 @@
 import os
 import shutil
-from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -18,36 +17,53 @@ def need_service(available: bool, what: str):
 
 
 def editors_group() -> Group:
+    """Return the Editors group as the migrations set it up."""
+    return Group.objects.get(name="Editors")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
     """
-    Return the Editors group as the migrations set it up. A live-server test empties the database
-    after it, the migrated rows included; the group and its permissions are then made again here.
+    Keep the migrated rows, as serialized for serialized rollbacks, where every connection object
+    finds them. Django keeps them on the connection that made the test database; but Playwright's
+    sync API runs a test in a greenlet with a context of its own, where `connections` (asgiref's
+    Local, a context variable) makes new connection objects: without this, a browser test's serialized
+    rollback silently restores nothing.
     """
-    group = Group.objects.filter(name="Editors").first()
-    if group is not None:
-        return group
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Permission
+    from django.db import connections
 
-    migrations = [import_module(f"tracker.migrations.{name}") for name in EDITORS_MIGRATIONS]
-    for label in ("auth", "tracker"):
-        create_permissions(apps.get_app_config(label), verbosity=0)
-    base, review, reminders = migrations
-    codenames = [f"{action}_{model}" for model in base.EDITED_MODELS for action in base.ACTIONS]
-    codenames += [*review.CODENAMES, *reminders.CODENAMES]
-    group = Group.objects.create(name="Editors")
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
-    )
-    group.permissions.add(*Permission.objects.filter(content_type__app_label="auth", codename="view_user"))
-    return group
+    for connection in connections.all():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+    yield
 
 
-EDITORS_MIGRATIONS = [
-    "0002_editors_group",
-    "0004_editors_review_permissions",
-    "0006_editors_reminder_permissions",
-]
+def pytest_collection_modifyitems(items):
+    """
+    Refuse a test that empties the database without restoring the migrated rows (serialized rollback).
+
+    pytest-django runs the tests that roll back their transaction first, then those that commit and
+    empty the database after them (live servers, other processes). One of the latter that is not
+    serialized empties it with Django's post_migrate signal, which makes content types and permissions
+    again under new ids; the next serialized test then restores the migrated rows over them and fails
+    on a unique constraint (which test comes next depends on the random order). Serialized, each test
+    starts from the migrated rows (the Editors group included) and leaves the database empty.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+            name in fixtures for name in ("transactional_db", "live_server")
+        )
+        serialized = (marker is not None and marker.kwargs.get("serialized_rollback")) or (
+            "django_db_serialized_rollback" in fixtures
+        )
+        if transactional and not serialized:
+            raise pytest.UsageError(
+                f"{item.nodeid} commits to the database: mark it "
+                "django_db(transaction=True, serialized_rollback=True) (tests/conftest.py says why)."
+            )
 
 
 @pytest.fixture

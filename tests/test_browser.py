@@ -100,6 +100,7 @@ def test_a_filtered_list_can_be_shared_by_its_address(site, page):
     page.select_option("#id_axis", "governance")
     page.select_option("#id_overdue", "true")
     page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**overdue=true**")  # the filtered list loaded, not only its address known
     shared = page.url
     assert "axis=governance" in shared and "overdue=true" in shared
     titles = page.locator(".commitment-row h3").all_inner_texts()

@@ -5,8 +5,8 @@ public address makes on it must find its rows through an index.
 
 The planner's choices depend on the size of the data and its statistics, so this test plans the
 queries on synthetic data of some size, vacuumed and analysed as autovacuum keeps a production database,
-with the deployment's `random_page_cost` (the README): on a table of test size PostgreSQL would rightly
-scan the whole of it whatever the indexes. It plans each statement with its values written in, as
+with the deployment's `random_page_cost` (docs/deployment.md): on a table of test size PostgreSQL would
+rightly scan the whole of it whatever the indexes. It plans each statement with its values written in, as
 PostgreSQL does for the first runs of a prepared statement (`DB_PREPARE_THRESHOLD`) and for as long as
 a plan made for the values costs less than a generic one, which cannot use the partial indexes on
 published updates.
@@ -97,7 +97,7 @@ def queries_on_updates(client, address) -> list[str]:
 
 
 @pytest.fixture
-def analysed_data(transactional_db):
+def analysed_data(transactional_db, django_db_serialized_rollback):
     need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     call_command("seed_synthetic", *SIZE, stdout=io.StringIO())
     with connection.cursor() as cursor:

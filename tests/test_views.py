@@ -561,7 +561,7 @@ def empty_memo():
     QuickSelect.memo.clear()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_owner_and_milestone_choices_are_read_once_per_data_version(client, empty_memo, monkeypatch):
     make_commitment(owner=make_owner(slug="first", name="First"))
     english, french = url("commitment_list"), url("commitment_list", language="fr")
