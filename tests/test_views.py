@@ -357,6 +357,13 @@ def test_the_method_page_explains_every_status(client):
         assert str(status.meaning) in html
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_method_page_states_the_datas_licence(client, language):
+    html = client.get(url("about", language=language)).content.decode()
+    assert f'rel="license" href="https://creativecommons.org/licenses/by/4.0/deed.{language}"' in html
+    assert "CC BY 4.0" in html and "Apache" in html
+
+
 # The list, its filters and its CSV
 
 
