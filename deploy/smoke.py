@@ -322,7 +322,7 @@ class Smoke:
         redis.Redis.from_url(REDIS_URL).flushdb()
 
     def release(self):
-        """What a deploy runs once before starting a release's processes (see the README)."""
+        """What a deploy runs once before starting a release's processes (docs/deployment.md)."""
         self.manage("migrate", "--no-input", "-v0")
         self.manage("collectstatic", "--no-input", "-v0")
 

@@ -1,4 +1,4 @@
-"""The tracker's vocabularies, each a TextChoices named after its concept (documented in the README)."""
+"""The tracker's vocabularies, each a TextChoices named after its concept (docs/architecture.md)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
