@@ -95,13 +95,18 @@ def test_due_soon_at_each_lead_time_to_the_lead_owners_representatives_once(comm
     assert len(mail.outbox) == 6
 
 
-def test_each_recipient_reads_their_own_language(commitment):
+def test_each_recipient_reads_their_own_language(commitment, settings):
+    settings.SITE_URL = "https://tracker.example.org"
     sweep(DUE - datetime.timedelta(days=7))
     by_address = {message.to[0]: message for message in mail.outbox}
     assert by_address["rep@gpai.example"].subject.startswith("Échéance proche")
     assert by_address["desk@gpai.example"].subject.startswith("Coming up")
+    for address, language in [("rep@gpai.example", "fr"), ("desk@gpai.example", "en")]:
+        links = re.findall(r"\w+://[^\s>]+", by_address[address].body)
+        assert f"https://tracker.example.org/{language}/commitments/{commitment.slug}/log/" in links
+        assert all(link.startswith(f"https://tracker.example.org/{language}/") for link in links)
     english = by_address["desk@gpai.example"]
-    assert "7 days left" in english.body and f"/en/commitments/{commitment.slug}/log/" in english.body
+    assert "7 days left" in english.body
     html = english.alternatives[0][0]
     assert 'lang="en"' in html and f"/en/commitments/{commitment.slug}/" in html
     assert english.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -5,7 +5,6 @@ from templates/emails/<name>-subject.txt, -body.txt and -body.html.
 
 import datetime
 
-from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -24,7 +23,6 @@ DIGEST_ITEMS = 25
 def make_message(name: str, context: dict, to: str, language: str, connection=None, headers=None):
     """Return the e-mail `name` rendered in `language` for `to` (text, with an HTML alternative)."""
     with translation.override(language):
-        context = {**context, "site": settings.SITE_URL}
         subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
         text = render_to_string(f"emails/{name}-body.txt", context)
         html = render_to_string(f"emails/{name}-body.html", context)
