@@ -530,3 +530,16 @@ def test_each_answers_in_the_same_number_of_queries_at_two_sizes(client, name, k
         counts.append(len(queries))
 
     assert counts == [expected, expected], [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_feeds_and_the_api_link_to_the_address_the_site_is_served_at(client, settings, language):
+    # Behind the host a reader used (among ALLOWED_HOSTS), over HTTPS as the proxy says, not SITE_URL.
+    settings.ALLOWED_HOSTS = ["summit.example.net"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    served = {"HTTP_HOST": "summit.example.net", "HTTP_X_FORWARDED_PROTO": "https"}
+    update = make_update(make_commitment(slug="gpai"), reported_on=datetime.date(2025, 6, 1))
+    (item,) = entries(client.get(url("tracker:feed_updates", language=language), **served))
+    assert item["link"] == f"https://summit.example.net/{language}/commitments/gpai/updates/{update.pk}/"
+    api = client.get("/api/commitments/gpai/", **served).json()
+    assert api["url"] == "https://summit.example.net/api/commitments/gpai/"
