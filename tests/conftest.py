@@ -50,15 +50,17 @@ def pytest_collection_modifyitems(items):
     on a unique constraint (which test comes next depends on the random order). Serialized, each test
     starts from the migrated rows (the Editors group included) and leaves the database empty.
     """
+    from pytest_django.fixtures import validate_django_db
+
     for item in items:
         marker = item.get_closest_marker("django_db")
+        transaction, reset_sequences, _databases, serialized, _apps = (
+            validate_django_db(marker) if marker else (False, False, None, False, None)
+        )
         fixtures = getattr(item, "fixturenames", ())
-        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-            name in fixtures for name in ("transactional_db", "live_server")
-        )
-        serialized = (marker is not None and marker.kwargs.get("serialized_rollback")) or (
-            "django_db_serialized_rollback" in fixtures
-        )
+        # What pytest-django runs as a TransactionTestCase.
+        transactional = transaction or reset_sequences or {"transactional_db", "live_server"} & set(fixtures)
+        serialized = serialized or "django_db_serialized_rollback" in fixtures
         if transactional and not serialized:
             raise pytest.UsageError(
                 f"{item.nodeid} commits to the database: mark it "

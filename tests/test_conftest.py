@@ -18,10 +18,11 @@ class Item:
     "item",
     [
         Item({"transaction": True}),
+        Item({"reset_sequences": True}),
         Item(fixtures=("transactional_db",)),
         Item({}, fixtures=("live_server",)),
     ],
-    ids=["marker", "transactional_db", "live_server"],
+    ids=["marker", "reset_sequences", "transactional_db", "live_server"],
 )
 def test_a_committing_test_that_does_not_restore_the_migrated_rows_is_refused(item):
     with pytest.raises(pytest.UsageError, match="serialized_rollback=True"):
