@@ -1,8 +1,9 @@
 """
 Settings for Summit Tracker, read from environment variables.
 
-Local defaults make a fresh checkout run (SQLite, Celery tasks run eagerly, mail printed to the
-console); `make run` writes DEBUG=1 and a key of the checkout's own into .env, which manage.py reads.
+Without a variable, what is local is the default (SQLite, Celery tasks run eagerly, mail printed to the
+console); `make run` writes DEBUG=1 and a key of the checkout's own into .env, which manage.py reads,
+so that a fresh checkout runs.
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, SITE_URL, ALLOWED_HOSTS and the EMAIL_* variables
 (docs/deployment.md). With DEBUG off the process refuses to start on a missing or placeholder
 SECRET_KEY, or without SITE_URL.
@@ -48,7 +49,7 @@ if not DEBUG and (
 ):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off "
-        '(python -c "import secrets; print(secrets.token_urlsafe(50))").'
+        '(python3 -c "import secrets; print(secrets.token_urlsafe(50))").'
     )
 
 # The address the site is served at, e.g. https://tracker.example.org: every link that leaves without a

@@ -20,10 +20,15 @@ from .addresses import on_site_in
 from .models import Account, OwnerContact
 
 
+def site_language() -> str:
+    """Return the language of the mail to someone who chose none: the site's."""
+    return settings.LANGUAGE_CODE[:2]
+
+
 def language_of(user, default: str | None = None) -> str:
     """Return the language `user` reads the tracker's mail in: their own choice, else `default`."""
     chosen = Account.objects.filter(user=user).values_list("language", flat=True).first()
-    return chosen or default or settings.LANGUAGE_CODE
+    return chosen or default or site_language()
 
 
 def set_language(user, language: str) -> None:

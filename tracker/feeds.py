@@ -69,7 +69,7 @@ def tag_uri(name: str) -> str:
     Return an item's id: a tag URI (RFC 4151) on the site's own host, the same in every language and
     whatever address the feed was fetched from, so that readers never see an item twice.
     """
-    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    host = urlsplit(settings.SITE_URL).hostname
     return f"tag:{host},2025:{name}"
 
 

@@ -53,6 +53,7 @@ from django.db.models import CharField, Count, DateTimeField, F, OuterRef, Q, Su
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
+from .accounts import site_language
 from .choices import ReminderKind, ReminderState, Role
 from .dates import today
 from .emails import reminder_message
@@ -118,7 +119,7 @@ def editors() -> list[Recipient]:
     )
     languages: dict[str, str] = {}
     for email, language in users:
-        languages.setdefault(email.lower(), language or settings.LANGUAGE_CODE[:2])
+        languages.setdefault(email.lower(), language or site_language())
     return [Recipient(email, languages[email]) for email in sorted(languages)]
 
 
