@@ -4,7 +4,8 @@ translations), `make run` serves the site, and every command that the README or 
 person to type works as printed, in a new terminal that exports nothing.
 
 `make test` and `make test-fast` are the two the README names that are not run here: they are this
-suite (CI runs `make test` itself).
+suite (CI runs `make test` itself). `make run` and the README's `make run PORT=8001` are run as
+servers, each on a copy of its own.
 """
 
 import contextlib
@@ -31,10 +32,16 @@ KEPT = {"PATH", "HOME", "LANG", "LC_ALL", "TERM", "USER", "SHELL", "TMPDIR", "PI
 
 
 def readme_commands() -> list[str]:
-    """The commands of the README's shell blocks, one a line, without their comments."""
-    blocks = re.findall(r"```sh\n(.*?)```", (BASE_DIR / "README.md").read_text(), re.DOTALL)
+    """
+    The commands of the README: the lines of its shell blocks (without their comments), and the code
+    in its sentences that starts with a command.
+    """
+    text = (BASE_DIR / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
     lines = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
-    return [line for line in lines if line]
+    inline = re.findall(r"(?<!`)`([^`\n]+)`(?!`)", re.sub(r"```.*?```", "", text, flags=re.DOTALL))
+    commands = [*lines, *(code for code in inline if code.startswith(("make ", ".venv/bin/python ")))]
+    return list(dict.fromkeys(command for command in commands if command))
 
 
 def printed_commands(output: str) -> list[str]:
@@ -52,7 +59,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def fresh_copy(tmp_path_factory):
     """
     The files a clone of this work tree holds (committed or not, ignored ones left out), beside the
@@ -79,10 +86,10 @@ def new_terminal(**extra) -> dict:
 class Server:
     """`make run` in the background, its output collected line by line."""
 
-    def __init__(self, command: str, cwd, port: int):
+    def __init__(self, command: str, cwd, port: int, **env):
         self.port, self.lines = port, []
         self.process = subprocess.Popen(
-            ["bash", "-c", command], cwd=cwd, env=new_terminal(PORT=str(port)), text=True,
+            ["bash", "-c", command], cwd=cwd, env=new_terminal(**env), text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         threading.Thread(target=self._read, daemon=True).start()
@@ -129,34 +136,41 @@ def browser():
 
 def test_the_readme_names_the_two_commands_and_how_to_get_an_account():
     commands = readme_commands()
-    assert {"make run", "make test"} <= set(commands)
+    assert {"make run", "make test", "make test-fast"} <= set(commands)
     assert any("create_editor" in command for command in commands)
+    assert any(re.fullmatch(r"make run PORT=\d+", command) for command in commands)
+
+
+def run_as_typed(command: str, cwd) -> str:
+    """Run `command` in a new terminal in `cwd`; return what it printed, failing if it failed."""
+    result = subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env=new_terminal(), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, f"{command!r} failed:\n{result.stdout}{result.stderr}"
+    return result.stdout
 
 
 def test_every_command_the_readme_and_make_run_print_works_as_printed(fresh_copy):
     # `make run` as the README gives it; the port comes from the environment (make's PORT), so that
     # the test never meets a server of its own on 8000, and so that the links must follow it.
-    (run,) = [command for command in readme_commands() if command.startswith("make run")]
+    run = "make run"
+    assert run in readme_commands()
     port = free_port()
-    server = Server(run, fresh_copy, port)
+    server = Server(run, fresh_copy, port, PORT=str(port))
     try:
         server.wait_until_serving()
         banner = server.output()
         assert f"http://127.0.0.1:{port}/" in banner
         told = printed_commands(banner)
         assert any("create_editor" in command for command in told), banner
-        to_run = dict.fromkeys(c for c in [*told, *readme_commands()] if c != run and c not in NOT_RUN_HERE)
+        to_run = [c for c in dict.fromkeys([*told, *readme_commands()]) if not c.startswith("make run")]
+        to_run = [command for command in to_run if command not in NOT_RUN_HERE]
         assert to_run, "nothing to run"
         outputs = {}
         for command in to_run:
-            result = subprocess.run(
-                ["bash", "-c", command], cwd=fresh_copy, env=new_terminal(), capture_output=True, text=True,
-                timeout=120,
-            )  # fmt: skip
-            assert result.returncode == 0, f"{command!r} failed:\n{result.stdout}{result.stderr}"
-            outputs[command] = result.stdout
+            outputs[command] = run_as_typed(command, fresh_copy)
             # What a command prints to type next must work too (none does today).
-            assert not set(printed_commands(result.stdout)) - set(to_run) - NOT_RUN_HERE, result.stdout
+            assert not set(printed_commands(outputs[command])) - set(to_run) - NOT_RUN_HERE, outputs[command]
 
         # create_editor's link leads to this server, in the language asked for, and sets a password.
         (editor,) = [output for command, output in outputs.items() if "create_editor" in command]
@@ -185,4 +199,21 @@ def test_every_command_the_readme_and_make_run_print_works_as_printed(fresh_copy
     assert (fresh_copy / ".env").exists()
     ignored = subprocess.run(["git", "check-ignore", ".env", "db.sqlite3"], cwd=BASE_DIR, capture_output=True)
     assert ignored.returncode == 0
-    assert urlsplit(link).port == port
+
+
+def test_make_run_serves_on_the_port_it_is_given_and_links_follow(fresh_copy):
+    # The README's own words, port included: CI's machine has nothing on it.
+    (run,) = [command for command in readme_commands() if re.fullmatch(r"make run PORT=\d+", command)]
+    port = int(run.rpartition("=")[2])
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            pytest.skip(f"something already listens on port {port}")
+    server = Server(run, fresh_copy, port)
+    try:
+        server.wait_until_serving()
+        (create_editor,) = [c for c in printed_commands(server.output()) if "create_editor" in c]
+        printed = run_as_typed(create_editor, fresh_copy)
+    finally:
+        server.stop()
+    link = re.search(r"http://\S+/accounts/reset/\S+", printed).group(0)
+    assert urlsplit(link).port == port and f"http://127.0.0.1:{port}/admin/" in printed
