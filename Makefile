@@ -73,7 +73,7 @@ bench: install-dev
 	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 2; }
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-## make test: install what tests need and run the whole suite, on both cores in a random order
+## make test: install what tests need and run the whole suite, in TEST_WORKERS processes, in a random order
 test: install-dev messages
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
