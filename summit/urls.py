@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from tracker.forms import PasswordResetForm
 from tracker.sitemaps import SITEMAPS
+from tracker.sitemaps import index as sitemap_index
 from tracker.views import health
 
 admin.site.site_header = "Summit Tracker"
@@ -19,7 +20,7 @@ urlpatterns = [
     # commitment in one answer grows with the data (9 MB, 5 s for 10,000 commitments).
     path(
         "sitemap.xml",
-        sitemaps.index,
+        sitemap_index,
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),

@@ -6,8 +6,9 @@ import os
 # key: tests bring a throwaway one.
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "x1y2z3" * 10)
-# The address links in mail and command output start with; pages and feeds take the request's.
-os.environ.setdefault("SITE_URL", "https://tracker.example.org")
+# The address every absolute link starts with (tracker/addresses.py), whatever the shell exports:
+# tests compare links with it, and the test client asks at another host ("testserver").
+os.environ["SITE_URL"] = "https://tracker.example.org"
 # The suite (and the API fuzz run) makes many anonymous requests; the throttle has its own test.
 os.environ.setdefault("API_ANON_RATE", "100000/minute")
 

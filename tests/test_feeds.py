@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker.choices import STATUS_COLOURS, PublicationState, Role, Status
+from tracker.dates import today
 from tracker.models import Involvement, ProgressUpdate
 from tracker.sitemaps import CommitmentSitemap
 
@@ -103,8 +104,8 @@ def test_an_item_names_the_commitment_and_status_and_links_to_the_update(client)
     assert item["title"] == "Join GPAI — achieved"
     assert plain["title"] == "Join GPAI"
     # Each item links to the update's own page, which stays where it is as newer updates come.
-    assert item["link"] == f"http://testserver/en/commitments/gpai/updates/{update.pk}/"
-    assert plain["link"] == f"http://testserver/en/commitments/gpai/updates/{unchanged.pk}/"
+    assert item["link"] == f"https://tracker.example.org/en/commitments/gpai/updates/{update.pk}/"
+    assert plain["link"] == f"https://tracker.example.org/en/commitments/gpai/updates/{unchanged.pk}/"
     # Midnight in Paris, where 1 June is in summer time.
     assert item["published"] == "2025-06-01T00:00:00+02:00"
     assert datetime.datetime.fromisoformat(item["updated"]) == update.updated_at
@@ -156,7 +157,7 @@ def test_the_feeds_speak_the_language_of_the_url(client):
     assert ET.fromstring(french.content).get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
     assert [e["title"] for e in entries(french)] == ["Engagement climat"]
     assert [e["title"] for e in entries(english)] == ["Climate commitment"]
-    assert entries(french)[0]["link"].startswith("http://testserver/fr/commitments/")
+    assert entries(french)[0]["link"].startswith("https://tracker.example.org/fr/commitments/")
 
 
 def test_a_commitments_feed_shows_only_its_own_updates(client):
@@ -233,13 +234,13 @@ def test_the_calendar_has_an_all_day_event_per_deadline_and_per_milestone(client
     statutes = found[f"deadline-{on_day.pk}@summit-tracker"]
     assert statutes["summary"] == "Due: Statutes — The fund"
     assert (statutes["start"], statutes["end"]) == (datetime.date(2025, 9, 15), datetime.date(2025, 9, 16))
-    assert statutes["url"] == "http://testserver/en/commitments/fund/"
+    assert statutes["url"] == "https://tracker.example.org/en/commitments/fund/"
     assert "only" not in statutes["description"]
     # A deadline without its own date is due at its milestone.
     assert found[f"deadline-{at_summit.pk}@summit-tracker"]["start"] == datetime.date(2025, 11, 5)
     event = found[f"milestone-{summit.pk}@summit-tracker"]
     assert event["summary"] == "Bratislava summit"
-    assert event["url"] == f"http://testserver/en/milestones/{summit.slug}/"
+    assert event["url"] == f"https://tracker.example.org/en/milestones/{summit.slug}/"
     assert Calendar.from_ical(response.content).walk("VEVENT")[-1]["LOCATION"] == "Bratislava"
 
 
@@ -323,7 +324,7 @@ def test_the_calendar_speaks_the_language_of_the_url(client, calendar_day):
     event = events(client.get(url("tracker:calendar", "fr")))[f"deadline-{deadline.pk}@summit-tracker"]
 
     assert event["summary"].endswith("Statuts — Le fonds")
-    assert event["url"].startswith("http://testserver/fr/commitments/")
+    assert event["url"].startswith("https://tracker.example.org/fr/commitments/")
 
 
 # Badges
@@ -448,7 +449,8 @@ def test_the_sitemap_lists_the_pages_in_both_languages_with_hreflang_alternates(
         node.findtext(f"{SITEMAP}loc") for node in ET.fromstring(index.content).iter(f"{SITEMAP}sitemap")
     ]
     assert sections == [
-        f"http://testserver/sitemap-{name}.xml" for name in ("pages", "commitments", "owners", "milestones")
+        f"https://tracker.example.org/sitemap-{name}.xml"
+        for name in ("pages", "commitments", "owners", "milestones")
     ]
     urls = {}
     for section in sections:
@@ -460,15 +462,15 @@ def test_the_sitemap_lists_the_pages_in_both_languages_with_hreflang_alternates(
         )
     for language in ("fr", "en"):
         for path in ["/", "/commitments/", "/overdue/", "/about/", "/owners/kenya/", "/milestones/g7-2026/"]:
-            assert f"http://testserver/{language}{path}" in urls
+            assert f"https://tracker.example.org/{language}{path}" in urls
     assert not any("draft" in loc or "hidden" in loc for loc in urls)
-    page = urls["http://testserver/en/commitments/open-data/"]
+    page = urls["https://tracker.example.org/en/commitments/open-data/"]
     assert page.findtext(f"{SITEMAP}lastmod") == timezone.localdate(commitment.updated_at).isoformat()
     alternates = {link.get("hreflang"): link.get("href") for link in page.iter(f"{XHTML}link")}
     assert alternates == {
-        "fr": "http://testserver/fr/commitments/open-data/",
-        "en": "http://testserver/en/commitments/open-data/",
-        "x-default": "http://testserver/commitments/open-data/",
+        "fr": "https://tracker.example.org/fr/commitments/open-data/",
+        "en": "https://tracker.example.org/en/commitments/open-data/",
+        "x-default": "https://tracker.example.org/commitments/open-data/",
     }
     assert milestone.slug in "".join(urls)
 
@@ -533,13 +535,32 @@ def test_each_answers_in_the_same_number_of_queries_at_two_sizes(client, name, k
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_feeds_and_the_api_link_to_the_address_the_site_is_served_at(client, settings, language):
-    # Behind the host a reader used (among ALLOWED_HOSTS), over HTTPS as the proxy says, not SITE_URL.
-    settings.ALLOWED_HOSTS = ["summit.example.net"]
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    served = {"HTTP_HOST": "summit.example.net", "HTTP_X_FORWARDED_PROTO": "https"}
+def test_every_absolute_link_is_on_the_sites_address_whatever_host_served_it(client, settings, language):
+    # Asked through another host name (an internal one behind a proxy), over plain HTTP.
+    settings.ALLOWED_HOSTS = ["web-3.internal"]
+    served = {"HTTP_HOST": "web-3.internal"}
+    site = "https://tracker.example.org"
     update = make_update(make_commitment(slug="gpai"), reported_on=datetime.date(2025, 6, 1))
-    (item,) = entries(client.get(url("tracker:feed_updates", language=language), **served))
-    assert item["link"] == f"https://summit.example.net/{language}/commitments/gpai/updates/{update.pk}/"
-    api = client.get("/api/commitments/gpai/", **served).json()
-    assert api["url"] == "https://summit.example.net/api/commitments/gpai/"
+    make_commitment(slug="other")
+    make_deadline(update.commitment, due_on=today())
+
+    feed = client.get(url("tracker:feed_updates", language=language), **served)
+    (item,) = entries(feed)
+    assert item["link"] == f"{site}/{language}/commitments/gpai/updates/{update.pk}/"
+    root = ET.fromstring(feed.content)
+    links = [link.get("href") for link in root.iter(f"{ATOM}link")]
+    assert links and all(link.startswith(f"{site}/{language}/") for link in links), links
+    assert root.find(f"{ATOM}id").text == f"{site}/{language}/"
+
+    api = client.get("/api/commitments/?page_size=1", **served).json()
+    assert api["results"][0]["url"] == f"{site}/api/commitments/gpai/"
+    assert api["next"] == f"{site}/api/commitments/?page=2&page_size=1"
+
+    page = client.get(url("tracker:commitment_detail", language=language, slug="gpai"), **served)
+    assert f'<link rel="canonical" href="{site}/{language}/commitments/gpai/">' in page.content.decode()
+
+    calendar = Calendar.from_ical(client.get(url("tracker:calendar", language=language), **served).content)
+    assert all(str(event["url"]).startswith(f"{site}/{language}/") for event in calendar.walk("VEVENT"))
+
+    index = ET.fromstring(client.get("/sitemap.xml", **served).content)
+    assert all(location.text.startswith(f"{site}/sitemap-") for location in index.iter(f"{SITEMAP}loc"))

@@ -1,12 +1,14 @@
 """
-Addresses. Links that leave without a request (e-mails, what commands print) start with SITE_URL, the
-address the site is served at; pages, feeds and the API build theirs from the address they were asked
-at (which ALLOWED_HOSTS restricts).
+Addresses. Every absolute link the site gives (pages, feeds, the calendar, the CSV, the API, e-mails,
+what commands print) starts with SITE_URL, the address the site is served at, whatever host or
+scheme a request came through (an internal name behind a proxy, plain HTTP to a health check).
 
 Addresses of many objects of one kind are reversed once: a list, a feed or a download names thousands
 of them, and reverse() for each cost more than the rest of a row. The first address is reversed with a
 placeholder for the slug (and number); every other one is that address with its own in place.
 """
+
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -19,6 +21,12 @@ NUMBER = 987654321
 def on_site(path: str) -> str:
     """Return the absolute address of `path` on the site as it is served (SITE_URL)."""
     return settings.SITE_URL + path
+
+
+def moved_on_site(address: str) -> str:
+    """Return `address`, made absolute from a request by a library (DRF, Django's feeds), on SITE_URL."""
+    parts = urlsplit(address)
+    return on_site(urlunsplit(("", "", parts.path, parts.query, parts.fragment)))
 
 
 def on_site_in(language: str, view_name: str, *args, **kwargs) -> str:
@@ -34,9 +42,9 @@ def with_slug(address: str):
     return lambda slug: f"{before}{slug}{after}"
 
 
-def absolute_by_slug(request, view_name: str):
+def absolute_by_slug(view_name: str):
     """Return a function of a slug giving the absolute address of `view_name` for that slug."""
-    return with_slug(request.build_absolute_uri(reverse(view_name, args=[PLACEHOLDER])))
+    return with_slug(on_site(reverse(view_name, args=[PLACEHOLDER])))
 
 
 def by_slug(view_name: str):

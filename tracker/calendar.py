@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from .addresses import absolute_by_slug
+from .addresses import absolute_by_slug, on_site
 from .dates import DatePrecision, end_of_period, format_fuzzy_date, today
 from .fields import current_language
 from .models import Deadline, Milestone
@@ -81,7 +81,7 @@ def deadline_calendar(request):
     ]
     # One stamp for the whole download: the moment this copy of the calendar was made.
     stamp = timezone.now().astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    commitment_url = absolute_by_slug(request, "tracker:commitment_detail")
+    commitment_url = absolute_by_slug("tracker:commitment_detail")
     due = _("Due: %(deliverable)s — %(commitment)s")  # translated once, not once an event
     for pk, due_by, exactness, title, title_fr, slug, *commitment in deadlines:
         # Each text as `Translated` reads it: the active language, else French (the source language).
@@ -105,7 +105,7 @@ def deadline_calendar(request):
             day=end_of_period(milestone.date, milestone.date_precision),
             summary=milestone.name,
             description="\n\n".join(filter(None, notes)),
-            url=request.build_absolute_uri(milestone.get_absolute_url()),
+            url=on_site(milestone.get_absolute_url()),
             stamp=stamp,
             location=milestone.place,
         )

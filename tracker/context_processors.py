@@ -12,11 +12,11 @@ def site(request):
         {"code": code, "name": get_language_info(code)["name_local"], "url": _in_language(request, code)}
         for code, _ in settings.LANGUAGES
     ]
-    # Absolute links (hreflang, Open Graph, canonical) from the address the request came to, so they
-    # are right behind any host name without a setting to keep in step.
+    # Absolute links (hreflang, Open Graph, canonical) on the site's address, whatever host the
+    # request came through (tracker/addresses.py).
     return {
         "languages": languages,
-        "origin": request.build_absolute_uri("/").rstrip("/"),
+        "origin": settings.SITE_URL,
         # For the workspace links in the header; anonymous visitors cost no query.
         "is_editor": is_editor(request.user),
     }

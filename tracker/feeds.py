@@ -19,7 +19,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
-from .addresses import by_slug_and_pk
+from .addresses import by_slug_and_pk, moved_on_site
 from .choices import Status
 from .markup import render_markdown
 from .models import Commitment, Decision, Involvement, Owner, ProgressUpdate
@@ -85,9 +85,21 @@ class AtomFeed(Atom1Feed):
         outfile.write(buffer.getvalue())
 
 
-class LatestUpdatesFeed(Feed):
+class SiteFeed(Feed):
+    """An Atom feed whose addresses are on SITE_URL: Django makes them from the request's host."""
+
     feed_type = AtomFeed
 
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        for fields in (feed.feed, *feed.items):
+            for key in ("link", "feed_url", "id"):  # item ids are tag URIs (tag_uri), left as they are
+                if (fields.get(key) or "").startswith(("http://", "https://")):
+                    fields[key] = moved_on_site(fields[key])
+        return feed
+
+
+class LatestUpdatesFeed(SiteFeed):
     def title(self):
         return _("Summit Tracker: latest progress updates")
 
@@ -184,10 +196,8 @@ class OwnerUpdatesFeed(LatestUpdatesFeed):
         return with_links(published_updates().filter(pk__in=theirs)[:MAX_ITEMS])
 
 
-class CorrectionsFeed(Feed):
+class CorrectionsFeed(SiteFeed):
     """The corrections page as a feed: what was published wrong, when it was corrected, and why."""
-
-    feed_type = AtomFeed
 
     def title(self):
         return _("Summit Tracker: corrections")

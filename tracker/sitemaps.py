@@ -5,10 +5,15 @@ The sitemap (/sitemap.xml): every public page in French and English, each with i
 the language of their browser.
 """
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.urls import reverse
 
+from .addresses import moved_on_site
 from .models import Commitment, Involvement, Milestone, Owner
 
 
@@ -42,6 +47,13 @@ class TrackerSitemap(Sitemap):
     x_default = True
     # Addresses a page (each item once per language): small answers, whatever the number of items.
     limit = 1000
+
+    # On SITE_URL, as every absolute address (tracker/addresses.py), not the request's host.
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
 
     def _items(self):
         # Every item in every language (get_languages_for_item() is not overridden here).
@@ -106,3 +118,11 @@ SITEMAPS = {
     "owners": OwnerSitemap,
     "milestones": MilestoneSitemap,
 }
+
+
+def index(request, **kwargs):
+    """Django's sitemap index, its sections' addresses on SITE_URL (Django's index takes the request's)."""
+    response = sitemap_views.index(request, **kwargs)
+    for section in response.context_data["sitemaps"]:
+        section.location = moved_on_site(section.location)
+    return response

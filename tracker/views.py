@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.defaults import page_not_found
 
-from .addresses import absolute_by_slug, by_slug
+from .addresses import absolute_by_slug, by_slug, on_site
 from .charts import share, stacked_row, status_bars, target_chart
 from .choices import Axis, DecisionKind, ReminderKind, Role, Status
 from .dates import format_fuzzy_date, today
@@ -228,7 +228,7 @@ def commitment_csv(request):
         return render(request, "tracker/commitment_list.html", {"filter": filterset}, status=400)
     language = current_language()
     writer = csv.writer(Echo())
-    address = absolute_by_slug(request, "tracker:commitment_detail")
+    address = absolute_by_slug("tracker:commitment_detail")
 
     def lines():
         yield writer.writerow(CSV_HEADER)
@@ -295,14 +295,9 @@ def _cell(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else value
 
 
-def _badge_snippet(request, page_url: str, badge_url: str, alt: str) -> str:
+def _badge_snippet(page_url: str, badge_url: str, alt: str) -> str:
     """Return the HTML others paste to show a live badge, every attribute escaped."""
-    return format_html(
-        '<a href="{}"><img src="{}" alt="{}"></a>',
-        request.build_absolute_uri(page_url),
-        request.build_absolute_uri(badge_url),
-        alt,
-    )
+    return format_html('<a href="{}"><img src="{}" alt="{}"></a>', on_site(page_url), on_site(badge_url), alt)
 
 
 def _extensions():
@@ -362,7 +357,6 @@ def commitment_detail(request, slug):
         "sources": list(commitment.sources.all()),
         "last_updated": max(filter(None, [latest_update_on, timezone.localdate(commitment.updated_at)])),
         "badge_snippet": _badge_snippet(
-            request,
             commitment.get_absolute_url(),
             reverse("tracker:badge_commitment", args=[commitment.slug]),
             commitment.title,
@@ -492,7 +486,6 @@ def owner_detail(request, slug):
         "status_bars": status_bars(counts),
         "total": len(seen),
         "badge_snippet": _badge_snippet(
-            request,
             owner.get_absolute_url(),
             reverse("tracker:badge_owner", args=[owner.slug]),
             owner.display_name,

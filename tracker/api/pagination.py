@@ -1,5 +1,7 @@
 from rest_framework.pagination import PageNumberPagination
 
+from ..addresses import moved_on_site
+
 
 class Pagination(PageNumberPagination):
     """
@@ -11,3 +13,12 @@ class Pagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    # DRF builds the next and previous pages' addresses from the request's host.
+    def get_next_link(self):
+        address = super().get_next_link()
+        return address and moved_on_site(address)
+
+    def get_previous_link(self):
+        address = super().get_previous_link()
+        return address and moved_on_site(address)

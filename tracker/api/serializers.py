@@ -23,7 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..addresses import PLACEHOLDER, with_slug
+from ..addresses import PLACEHOLDER, on_site, with_slug
 from ..dates import today
 from ..models import (
     Amount,
@@ -120,10 +120,10 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 class SlugIdentityField(serializers.HyperlinkedIdentityField):
     """
-    The address of an object looked up by slug, as HyperlinkedIdentityField gives it, but reversed once
-    per answer rather than once per object: the others are the first one's with their slug in place.
-    (Each serializer instance, so each answer, works on its own copy of its fields: the address kept
-    is that of this request's host and script prefix.)
+    The address of an object looked up by slug, as HyperlinkedIdentityField gives it but on SITE_URL
+    (tracker/addresses.py), and reversed once per answer rather than once per object: the others are
+    the first one's with their slug in place. (Each serializer instance, so each answer, works on its
+    own copy of its fields.)
     """
 
     def __init__(self, view_name: str):
@@ -131,10 +131,12 @@ class SlugIdentityField(serializers.HyperlinkedIdentityField):
         self._addresses = {}
 
     def get_url(self, obj, view_name, request, format):
-        if obj.pk in (None, "") or not SLUG.fullmatch(obj.slug):
-            return super().get_url(obj, view_name, request, format)
+        if obj.pk in (None, ""):
+            return None
+        if not SLUG.fullmatch(obj.slug):
+            return on_site(self.reverse(view_name, kwargs={"slug": obj.slug}, format=format))
         if (view_name, format) not in self._addresses:
-            address = self.reverse(view_name, kwargs={"slug": PLACEHOLDER}, request=request, format=format)
+            address = on_site(self.reverse(view_name, kwargs={"slug": PLACEHOLDER}, format=format))
             self._addresses[view_name, format] = with_slug(address)
         return self._addresses[view_name, format](obj.slug)
 
