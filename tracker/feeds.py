@@ -93,7 +93,8 @@ class SiteFeed(Feed):
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
         for fields in (feed.feed, *feed.items):
-            for key in ("link", "feed_url", "id"):  # item ids are tag URIs (tag_uri), left as they are
+            # The feed's id is its link; an item's is a tag URI (tag_uri), kept as "unique_id".
+            for key in ("link", "feed_url", "id"):
                 if (fields.get(key) or "").startswith(("http://", "https://")):
                     fields[key] = moved_on_site(fields[key])
         return feed
