@@ -52,9 +52,9 @@ if not DEBUG and (
         '(python3 -c "import secrets; print(secrets.token_urlsafe(50))").'
     )
 
-# The address the site is served at, e.g. https://tracker.example.org: every link that leaves without a
-# request to build it from (e-mails, what commands print) starts with it. `make run` writes the address
-# it serves on into .env; production must say it, or links would lead to a laptop.
+# The address the site is served at, e.g. https://tracker.example.org: every absolute link starts with
+# it, whatever host a request came through (tracker/addresses.py). `make run` writes the address it
+# serves on into .env; production must say it, or links would lead to a laptop.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 _site = urlsplit(SITE_URL)
 if _site.scheme not in {"http", "https"} or not _site.hostname or _site.path or _site.query:

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from tracker.accounts import password_link, set_language
+from tracker.accounts import password_link, set_language, site_language
 from tracker.addresses import on_site
 from tracker.choices import Language
 from tracker.models import EDITORS_GROUP
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language",
             choices=Language.values,
-            default=settings.LANGUAGE_CODE,
+            default=site_language(),
             help="The editor's language: of the password page and of the mail the tracker sends them "
             "(default: %(default)s).",
         )
