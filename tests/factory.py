@@ -4,7 +4,17 @@ import datetime
 import itertools
 
 from tracker.choices import Axis, CommitmentKind, OwnerKind, PublicationState, Role, Status
-from tracker.models import Commitment, Deadline, Involvement, Milestone, Owner, ProgressUpdate, SourceDocument
+from tracker.models import (
+    Assessment,
+    AssessmentEvidence,
+    Commitment,
+    Deadline,
+    Involvement,
+    Milestone,
+    Owner,
+    ProgressUpdate,
+    SourceDocument,
+)
 
 _numbers = itertools.count(1)
 
@@ -30,12 +40,26 @@ def make_commitment(*, owner: Owner | None = None, role: str = Role.LEAD, **fiel
         "summary_en": "Summary.",
         "axis": Axis.GOVERNANCE,
         "kind": CommitmentKind.INITIATIVE,
-        "status": Status.IN_PROGRESS,
+        "success_fr": "Il est tenu.",
+        "success_en": "It is kept.",
         "announced_on": datetime.date(2025, 2, 10),
     }
+    # A status is the latest assessment's: one is made, with its evidence, as the workflow would.
+    status = fields.pop("status", Status.IN_PROGRESS)
     commitment = Commitment.objects.create(**{**defaults, **fields})
     Involvement.objects.create(commitment=commitment, owner=owner or make_owner(), role=role)
+    if status != Status.NOT_ASSESSED:
+        make_assessment(commitment, status)
     return commitment
+
+
+def make_assessment(commitment: Commitment, status: str, on: datetime.date = datetime.date(2025, 3, 1)):
+    assessment = Assessment.objects.create(
+        commitment=commitment, status=status, assessed_on=on, rationale_en="Checked.", from_sources=True
+    )
+    AssessmentEvidence.objects.create(assessment=assessment, url="https://example.org/evidence", consulted_on=on)
+    commitment.refresh_verdict()
+    return assessment
 
 
 def make_milestone(**fields) -> Milestone:

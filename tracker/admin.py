@@ -25,6 +25,7 @@ from .dates import format_fuzzy_date
 from .models import (
     Account,
     Amount,
+    Assessment,
     Commitment,
     Deadline,
     Decision,
@@ -33,6 +34,7 @@ from .models import (
     Milestone,
     Owner,
     OwnerContact,
+    Passage,
     ProgressUpdate,
     Reading,
     Reminder,
@@ -100,34 +102,78 @@ class OwnerKindFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Every fact cites the passages it comes from (fixtures/README.md, "Citations"): the inlines take the
+# passages and the basis; the reasoning of a worked-out or inferred fact is written on its own page.
+SOURCED_FIELDS = ["citations", "basis"]
+
+
 class InvolvementInline(admin.TabularInline):
     model = Involvement
-    autocomplete_fields = ["owner"]
+    fields = ["owner", "role", "since", "since_precision", "note", *SOURCED_FIELDS]
+    autocomplete_fields = ["owner", "citations"]
+    show_change_link = True
     extra = 0
 
 
 class StatedCountInline(admin.TabularInline):
     model = StatedCount
+    fields = ["role", "count", "qualifier", "noun_fr", "noun_en", *SOURCED_FIELDS]
+    autocomplete_fields = ["citations"]
+    show_change_link = True
     extra = 0
 
 
 class AmountInline(admin.TabularInline):
     model = Amount
-    autocomplete_fields = ["owner"]
+    fields = ["slug", "amount", "currency", "qualifier", "period", "owner", "label_fr", "label_en", *SOURCED_FIELDS]
+    autocomplete_fields = ["owner", "citations"]
+    show_change_link = True
     extra = 0
 
 
 class DeadlineInline(admin.TabularInline):
     model = Deadline
-    fields = ["slug", "title_fr", "title_en", "milestone", "due_on", "due_precision", "is_done", "done_on"]
+    fields = [
+        "slug", "title_fr", "title_en", "milestone", "due_on", "due_precision", "is_done", "done_on",
+        *SOURCED_FIELDS,
+    ]  # fmt: skip
+    autocomplete_fields = ["citations"]
+    show_change_link = True
     extra = 0
 
 
 class TargetInline(admin.TabularInline):
     model = Target
-    fields = ["slug", "name_en", "baseline", "target_value", "unit_en", "currency", "milestone", "due_on"]
+    fields = [
+        "slug", "name_en", "baseline", "target_value", "unit_en", "currency", "milestone", "due_on",
+        *SOURCED_FIELDS,
+    ]  # fmt: skip
+    autocomplete_fields = ["citations"]
     show_change_link = True  # the readings are edited on the target's own page
     extra = 0
+
+
+class AssessmentInline(admin.TabularInline):
+    """The public history of verdicts: made by publishing updates and recording decisions, never here."""
+
+    model = Assessment
+    fields = readonly_fields = ["assessed_on", "status", "rationale", "origin"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("from"))
+    def origin(self, assessment):
+        if assessment.update_id:
+            return _("progress update %(pk)d") % {"pk": assessment.update_id}
+        if assessment.decision_id:
+            return _("review decision %(pk)d") % {"pk": assessment.decision_id}
+        return _("the source documents")
 
 
 class ProgressUpdateInline(admin.TabularInline):
@@ -194,11 +240,13 @@ class CommitmentAdmin(ImportExportMixin, HistoryAdmin):
         "involvements__owner__short_name",
     ]
     prepopulated_fields = {"slug": ["title_en"]}
-    autocomplete_fields = ["parent", "sources"]
+    autocomplete_fields = ["parent", "sources", "citations"]
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 90})}}
-    # The status changes only through published updates and review decisions (tracker/workflow.py).
-    readonly_fields = ["status", "created_at", "updated_at"]
+    # The status is the latest assessment's, made only through published updates and review
+    # decisions (tracker/workflow.py).
+    readonly_fields = ["status", "assessed_on", "created_at", "updated_at"]
     inlines = [
+        AssessmentInline,
         InvolvementInline,
         StatedCountInline,
         AmountInline,
@@ -212,16 +260,24 @@ class CommitmentAdmin(ImportExportMixin, HistoryAdmin):
             {
                 "fields": [
                     "slug",
-                    ("axis", "kind"),
-                    "status",
+                    ("axis", "kind", "nature"),
+                    ("status", "assessed_on"),
                     ("announced_on", "announced_precision"),
                     "parent",
                 ]
             },
         ),
-        (_("French"), {"fields": ["title_fr", "summary_fr", "description_fr"]}),
-        (_("English"), {"fields": ["title_en", "summary_en", "description_en"]}),
-        (_("Sources and notes"), {"fields": ["sources", "notes", "is_public", ("created_at", "updated_at")]}),
+        (_("French"), {"fields": ["title_fr", "summary_fr", "description_fr", "success_fr"]}),
+        (_("English"), {"fields": ["title_en", "summary_en", "description_en", "success_en"]}),
+        (
+            _("Sources and notes"),
+            {
+                "fields": [
+                    "sources", "citations", "basis", "reasoning_fr", "reasoning_en", "notes", "is_public",
+                    ("created_at", "updated_at"),
+                ]
+            },
+        ),
         (_("Reminders"), {"fields": ["reminders_paused_until", "reminders_pause_reason"]}),
     ]
     list_per_page = 50
@@ -276,7 +332,7 @@ class CommitmentAdmin(ImportExportMixin, HistoryAdmin):
 class OwnerAdmin(HistoryAdmin):
     list_display = ["name", "short_name", "kind", "country", "commitment_count"]
     list_filter = ["kind", "country"]
-    search_fields = ["name", "name_en", "short_name", "slug"]
+    search_fields = ["name", "name_en", "short_name", "short_name_en", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
     class ContactInline(admin.TabularInline):
@@ -342,6 +398,7 @@ class MilestoneAdmin(HistoryAdmin):
     list_display = ["name_en", "date_shown", "place"]
     search_fields = ["name_fr", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
+    autocomplete_fields = ["citations"]
 
     @admin.display(description=_("date"), ordering="date")
     def date_shown(self, obj):
@@ -362,7 +419,7 @@ class DeadlineAdmin(DueColumn, HistoryAdmin):
     list_filter = ["is_done", "milestone"]
     list_select_related = ["commitment", "milestone"]
     search_fields = ["title_fr", "title_en", "commitment__title_en"]
-    autocomplete_fields = ["commitment"]
+    autocomplete_fields = ["commitment", "citations"]
 
 
 class ReadingInline(admin.TabularInline):
@@ -375,7 +432,7 @@ class TargetAdmin(DueColumn, HistoryAdmin):
     list_display = ["name_en", "commitment", "baseline", "target_value", "unit_en", "currency", "due_shown"]
     list_select_related = ["commitment", "milestone"]
     search_fields = ["name_fr", "name_en", "commitment__title_en"]
-    autocomplete_fields = ["commitment"]
+    autocomplete_fields = ["commitment", "citations"]
     inlines = [ReadingInline]
 
 
@@ -506,6 +563,24 @@ class DecisionAdmin(HistoryAdmin):
         record_decision(obj, by=request.user)
 
 
+@admin.register(Passage)
+class PassageAdmin(admin.ModelAdmin):
+    """
+    The words facts cite. An editor pastes them from the document; saving checks they are in it word
+    for word (Passage.clean). A passage something cites cannot be deleted.
+    """
+
+    list_display = ["quote", "source", "position"]
+    list_filter = ["source"]
+    list_select_related = ["source"]
+    search_fields = ["quote"]
+    fields = ["source", "quote"]
+
+    def has_change_permission(self, request, obj=None):
+        # Changing the words would change what every fact citing them says: add another passage instead.
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+
 @admin.register(SourceDocument)
 class SourceDocumentAdmin(HistoryAdmin):
     list_display = ["title", "publisher", "published_shown", "is_reference"]
@@ -523,12 +598,13 @@ class InvolvementAdmin(HistoryAdmin):
     list_filter = ["role"]
     list_select_related = ["commitment", "owner"]
     search_fields = ["commitment__title_en", "owner__name"]
-    autocomplete_fields = ["commitment", "owner"]
+    autocomplete_fields = ["commitment", "owner", "citations"]
 
 
 @admin.register(StatedCount, Amount)
 class ChildAdmin(HistoryAdmin):
     list_display = ["__str__"]
+    autocomplete_fields = ["citations"]
 
 
 @admin.register(Evidence)

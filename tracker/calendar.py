@@ -11,8 +11,8 @@ deadlines were ever recorded (50,000 in the benchmark data: no calendar applicat
 Milestones are few: all of them are in it.
 
 Calendar applications subscribe to it, so every event keeps the same UID from one download to the next.
-A date the sources give only as a month or a year sits on the last day of that period (the day it is due
-by), and the event says so rather than pretend to know the day.
+A date the sources give only as a month or a year spans that whole period, and the event's title says
+so rather than pretend to know the day; an event over several days (the summit) spans them.
 
 The text is written here rather than through the `icalendar` package, which spends about 250 µs on each
 event: RFC 5545 needs only escaped text (`_text`) and lines folded at 75 octets (`_fold`).
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .addresses import absolute_by_slug, on_site
-from .dates import DatePrecision, end_of_period, format_fuzzy_date, today
+from .dates import DatePrecision, end_of_period, format_fuzzy_date, start_of_period, today
 from .fields import current_language
 from .models import Deadline, Milestone
 
@@ -82,14 +82,20 @@ def deadline_calendar(request):
     # One stamp for the whole download: the moment this copy of the calendar was made.
     stamp = timezone.now().astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     commitment_url = absolute_by_slug("tracker:commitment_detail")
-    due = _("Due: %(deliverable)s — %(commitment)s")  # translated once, not once an event
+    # Translated once, not once an event.
+    due = _("Due: %(deliverable)s — %(commitment)s")
+    due_in = _("Due in %(period)s (no day given): %(deliverable)s — %(commitment)s")
     for pk, due_by, exactness, title, title_fr, slug, *commitment in deadlines:
         # Each text as `Translated` reads it: the active language, else French (the source language).
         commitment_title, summary = commitment[0] or commitment[1], commitment[2] or commitment[3]
+        words = {"deliverable": title or title_fr, "commitment": commitment_title}
+        if exactness in (DatePrecision.MONTH, DatePrecision.YEAR):
+            words["period"] = format_fuzzy_date(due_by, exactness)
         lines += _event(
             uid=f"deadline-{pk}",
-            day=end_of_period(due_by, exactness),
-            summary=due % {"deliverable": title or title_fr, "commitment": commitment_title},
+            first=start_of_period(due_by, exactness),
+            last=end_of_period(due_by, exactness),
+            summary=(due_in if "period" in words else due) % words,
             description="\n\n".join(filter(None, [_precision_note(due_by, exactness, language), summary])),
             url=commitment_url(slug),
             stamp=stamp,
@@ -100,10 +106,14 @@ def deadline_calendar(request):
         # descriptor falls back to an attribute of the same name (itself) and recurses forever.
         if milestone.description_fr or milestone.description_en:
             notes.append(milestone.description)
+        name = milestone.name
+        if milestone.date_precision in (DatePrecision.MONTH, DatePrecision.YEAR):
+            name = _("%(name)s (%(period)s, no day given)") % {"name": name, "period": milestone.date_label()}
         lines += _event(
             uid=f"milestone-{milestone.pk}",
-            day=end_of_period(milestone.date, milestone.date_precision),
-            summary=milestone.name,
+            first=milestone.starts_on or start_of_period(milestone.date, milestone.date_precision),
+            last=end_of_period(milestone.date, milestone.date_precision),
+            summary=name,
             description="\n\n".join(filter(None, notes)),
             url=on_site(milestone.get_absolute_url()),
             stamp=stamp,
@@ -115,12 +125,12 @@ def deadline_calendar(request):
     return response
 
 
-def _event(*, uid, day, summary, description, url, stamp, location="") -> list[str]:
-    """Return the lines of an all-day event: it ends (exclusively) the next day."""
+def _event(*, uid, first, last, summary, description, url, stamp, location="") -> list[str]:
+    """Return the lines of an all-day event from `first` to `last`: it ends (exclusively) the day after."""
     lines = [
         "BEGIN:VEVENT",
         _fold(f"SUMMARY:{_text(summary)}"),
-        *_days(day),
+        *_days(first, last),
         f"DTSTAMP:{stamp}",
         f"UID:{uid}@summit-tracker",
     ]
@@ -135,9 +145,9 @@ def _event(*, uid, day, summary, description, url, stamp, location="") -> list[s
 
 # Events share a few hundred days, and strftime() was a tenth of an event's time.
 @functools.lru_cache(maxsize=4096)
-def _days(day: datetime.date) -> tuple[str, str]:
-    """Return the DTSTART and DTEND lines of an all-day event on `day`."""
-    return f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + datetime.timedelta(days=1):%Y%m%d}"
+def _days(first: datetime.date, last: datetime.date) -> tuple[str, str]:
+    """Return the DTSTART and DTEND lines of an all-day event from `first` to `last`."""
+    return f"DTSTART;VALUE=DATE:{first:%Y%m%d}", f"DTEND;VALUE=DATE:{last + datetime.timedelta(days=1):%Y%m%d}"
 
 
 def _text(value: str) -> str:
@@ -173,8 +183,8 @@ def _precision_note(value: datetime.date, precision: str, language: str) -> str:
     """Return what to tell readers when the sources give only a month or a year ("" for a known day)."""
     if precision == DatePrecision.MONTH:
         label = format_fuzzy_date(value, precision)
-        return _("The sources give only the month (%(date)s): shown on its last day.") % {"date": label}
+        return _("The sources give only the month (%(date)s): the event spans it.") % {"date": label}
     if precision == DatePrecision.YEAR:
         label = format_fuzzy_date(value, precision)
-        return _("The sources give only the year (%(date)s): shown on its last day.") % {"date": label}
+        return _("The sources give only the year (%(date)s): the event spans it.") % {"date": label}
     return ""

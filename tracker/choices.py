@@ -117,6 +117,27 @@ STATUS_COLOURS = {
 }
 
 
+class Nature(models.TextChoices):
+    """What kind of promise a commitment is: "kept" means something different for each."""
+
+    DELIVERED_AT_SUMMIT = "delivered_at_summit", _("delivered at the summit")
+    PROMISE = "promise", _("promise")
+    ONGOING = "ongoing", _("ongoing programme")
+
+    @classmethod
+    def judged(cls):
+        """Natures whose verdicts count as promises kept or broken (what the summit delivered does not)."""
+        return (cls.PROMISE, cls.ONGOING)
+
+
+class Basis(models.TextChoices):
+    """How a fact follows from the passages it cites (fixtures/README.md, "Citations")."""
+
+    STATED = "stated", _("stated in the sources")
+    WORKED_OUT = "worked_out", _("worked out from the sources")
+    INFERRED = "inferred", _("the editors’ inference")
+
+
 class StatusReason(models.TextChoices):
     """Why a commitment is stalled or was not achieved, as its owner reports it."""
 

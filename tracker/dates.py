@@ -69,3 +69,32 @@ def _written(value: datetime.date, precision: str, language: str) -> str:
     if precision == DatePrecision.MONTH:
         return formats.date_format(value, "YEAR_MONTH_FORMAT")
     return formats.date_format(value, "DATE_FORMAT")
+
+
+def format_span(first: datetime.date, last: datetime.date) -> str:
+    """Return a span of days in the active language: "6–11 February 2025", or both dates in full."""
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{formats.date_format(last, 'j F Y')}"
+    if first.year == last.year:
+        return f"{formats.date_format(first, 'j F')} – {formats.date_format(last, 'j F Y')}"
+    return f"{formats.date_format(first, 'j F Y')} – {formats.date_format(last, 'j F Y')}"
+
+
+def iso_date(value: datetime.date | None, precision: str = DatePrecision.DAY) -> str:
+    """Return `value` in ISO 8601 at its precision: "2025-02-11", "2025-11" (reduced) or "2026"."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{value.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
+def start_of_period(value: datetime.date, precision: str) -> datetime.date:
+    """Return the first day of the month or year that `value` stands for at `precision`."""
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=1, day=1)
+    if precision == DatePrecision.MONTH:
+        return value.replace(day=1)
+    return value

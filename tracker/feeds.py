@@ -1,9 +1,11 @@
 """
-Atom feeds of published progress updates (all of them, one commitment's, one owner's) and of the
-editors' corrections.
+Atom feeds of the news (all of it, one commitment's, one owner's) and of the editors' corrections.
 
-Each feed reads its items in one query (commitment and owner joined), whatever the number of updates,
-and shows only published updates of public commitments, in the language of the URL.
+News is what changes a commitment in public: published progress updates and the editors' public
+decisions (a deadline extended, a commitment marked missed or achieved, a correction), newest first.
+Each feed reads its items in two queries (commitment and owner joined), whatever their number, and
+shows only what the public may read, in the language of the URL. An item's text carries the language
+it was written in (`xml:lang`), which may differ from the feed's.
 """
 
 import datetime
@@ -20,7 +22,7 @@ from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
 from .addresses import by_slug_and_pk, moved_on_site
-from .choices import Status
+from .choices import DecisionKind, Status
 from .markup import render_markdown
 from .models import Commitment, Decision, Involvement, Owner, ProgressUpdate
 
@@ -55,6 +57,36 @@ def published_updates():
     )
 
 
+def public_decisions():
+    """Return the editors' decisions the public reads, newest first, with their commitment and deadline."""
+    return (
+        Decision.objects.public()
+        .select_related("commitment", "deadline")
+        .only(
+            "kind", "reason", "language", "decided_on", "created_at", "updated_at", "previous_due",
+            "previous_precision", "new_due", "new_precision", "previous_status", "new_status",
+            "commitment__slug", "commitment__title_fr", "commitment__title_en",
+            "deadline__title_fr", "deadline__title_en",
+        )  # fmt: skip
+        .order_by("-decided_on", "-created_at", "-pk")
+    )
+
+
+def news(updates, decisions, limit: int = MAX_ITEMS) -> list:
+    """
+    Return the `limit` newest of `updates` and `decisions` (querysets, newest first), merged: an update
+    is dated by its report, a decision by the day it was made; the time each was recorded settles ties.
+    Updates get their `link` (with_links).
+    """
+    items = [*with_links(updates[:limit]), *decisions[:limit]]
+    items.sort(key=lambda item: (news_date(item), item.created_at), reverse=True)
+    return items[:limit]
+
+
+def news_date(item) -> datetime.date:
+    return item.reported_on if isinstance(item, ProgressUpdate) else item.decided_on
+
+
 def with_links(updates) -> list:
     """Return `updates` (a sliced queryset) as a list, each with `link` (its own page)."""
     address = by_slug_and_pk("tracker:update_detail")  # reversed once, not once an item
@@ -77,12 +109,28 @@ class AtomFeed(Atom1Feed):
     """
     Atom, written into a string and handed to the response at once: written straight into the response,
     each of some 1,500 pieces of XML went through an encoder and HttpResponse.write() on its own.
+    An item's summary says its language (`xml:lang`, from the item's `language`).
     """
 
     def write(self, outfile, encoding):
         buffer = io.StringIO()
         super().write(buffer, encoding)
         outfile.write(buffer.getvalue())
+
+    def add_item_elements(self, handler, item):
+        language = item.get("language")
+        if not language:
+            return super().add_item_elements(handler, item)
+        write = handler.addQuickElement
+
+        def with_language(name, contents=None, attrs=None):
+            write(name, contents, {**(attrs or {}), "xml:lang": language} if name == "summary" else attrs)
+
+        handler.addQuickElement = with_language  # Atom1Feed writes the summary among other elements
+        try:
+            super().add_item_elements(handler, item)
+        finally:
+            del handler.addQuickElement
 
 
 class SiteFeed(Feed):
@@ -101,11 +149,16 @@ class SiteFeed(Feed):
 
 
 class LatestUpdatesFeed(SiteFeed):
+    """The news: published updates and public decisions (see the module's docstring)."""
+
     def title(self):
         return _("Summit Tracker: latest progress updates")
 
     def description(self):
-        return _("Published progress reports on the commitments of the Paris AI Action Summit.")
+        return _(
+            "Published progress reports on the commitments of the Paris AI Action Summit, and the "
+            "editors’ verdicts, extensions and corrections."
+        )
 
     # Atom has no <description>: its <subtitle> carries the same text.
     subtitle = description
@@ -114,37 +167,51 @@ class LatestUpdatesFeed(SiteFeed):
         return reverse("tracker:home")
 
     def items(self):
-        return with_links(published_updates()[:MAX_ITEMS])
+        return news(published_updates(), public_decisions())
 
-    def item_title(self, update):
+    def item_title(self, item):
         # Atom titles are plain text: the XML writer escapes them once, which is all they need.
-        if not update.status:
-            return update.commitment.title
+        if isinstance(item, Decision):
+            return _("%(commitment)s — %(decision)s") % {
+                "commitment": item.commitment.title,
+                "decision": decision_headline(item),
+            }
+        if not item.status:
+            return item.commitment.title
         return _("%(commitment)s — %(status)s") % {
-            "commitment": update.commitment.title,
-            "status": STATUS_LABELS.get(update.status, update.status),
+            "commitment": item.commitment.title,
+            "status": STATUS_LABELS.get(item.status, item.status),
         }
 
-    def item_description(self, update):
+    def item_description(self, item):
         # Atom sends the summary as HTML: the same cleaned HTML as the pages show.
-        return render_markdown(update.text)
+        if isinstance(item, Decision):
+            return linebreaks(item.reason, autoescape=True)
+        return render_markdown(item.text)
 
-    def item_link(self, update):
-        return update.link
+    def item_link(self, item):
+        if isinstance(item, Decision):
+            return f"{item.commitment.get_absolute_url()}#decision-{item.pk}"
+        return item.link
 
-    def item_guid(self, update):
-        return tag_uri(f"update-{update.pk}")
+    def item_guid(self, item):
+        return tag_uri(f"{'decision' if isinstance(item, Decision) else 'update'}-{item.pk}")
 
-    def item_author_name(self, update):
-        return update.on_behalf_of.display_name if update.on_behalf_of else None
+    def item_author_name(self, item):
+        if isinstance(item, Decision):
+            return _("Summit Tracker editors")
+        return item.on_behalf_of.display_name if item.on_behalf_of else None
 
-    def item_pubdate(self, update):
-        # A report is dated by day: publish it at midnight in the site's zone, not in the server's.
-        midnight = datetime.datetime.combine(update.reported_on, datetime.time.min)
+    def item_pubdate(self, item):
+        # Dated by day: published at midnight in the site's zone, not in the server's.
+        midnight = datetime.datetime.combine(news_date(item), datetime.time.min)
         return timezone.make_aware(midnight, timezone.get_default_timezone())
 
-    def item_updateddate(self, update):
-        return update.updated_at
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_extra_kwargs(self, item):
+        return {"language": item.language}
 
 
 class CommitmentUpdatesFeed(LatestUpdatesFeed):
@@ -163,7 +230,9 @@ class CommitmentUpdatesFeed(LatestUpdatesFeed):
         return commitment.get_absolute_url()
 
     def items(self, commitment):
-        return with_links(published_updates().filter(commitment=commitment)[:MAX_ITEMS])
+        return news(
+            published_updates().filter(commitment=commitment), public_decisions().filter(commitment=commitment)
+        )
 
 
 class OwnerUpdatesFeed(LatestUpdatesFeed):
@@ -194,7 +263,20 @@ class OwnerUpdatesFeed(LatestUpdatesFeed):
             .order_by()
             .union(ProgressUpdate.objects.filter(on_behalf_of=owner).values("pk").order_by())
         )
-        return with_links(published_updates().filter(pk__in=theirs)[:MAX_ITEMS])
+        return news(published_updates().filter(pk__in=theirs), public_decisions().filter(commitment__in=involved))
+
+
+def decision_headline(decision: Decision) -> str:
+    """Say what a public decision did, in a few words: "deadline extended to 2026", "marked missed"."""
+    if decision.kind == DecisionKind.EXTENDED and decision.new_due:
+        return _("“%(deadline)s” moved from %(old)s to %(new)s") % {
+            "deadline": decision.deadline.title if decision.deadline_id else "",
+            "old": decision.previous_due_label(),
+            "new": decision.new_due_label(),
+        }
+    if decision.changed_status():
+        return _("status changed to “%(status)s”") % {"status": STATUS_LABELS[decision.new_status]}
+    return decision.get_kind_display()
 
 
 class CorrectionsFeed(SiteFeed):
@@ -231,3 +313,6 @@ class CorrectionsFeed(SiteFeed):
 
     def item_updateddate(self, decision):
         return decision.updated_at
+
+    def item_extra_kwargs(self, decision):
+        return {"language": decision.language}

@@ -220,6 +220,7 @@ class CommitmentFilter(django_filters.FilterSet):
                 Q(owner__name__icontains=word)
                 | Q(owner__name_en__icontains=word)
                 | Q(owner__short_name__iexact=word)
+                | Q(owner__short_name_en__iexact=word)
             )
             queryset = queryset.filter(
                 Q(title_fr__icontains=word)

@@ -6,8 +6,9 @@ and slug, and nothing is written. Every row is validated, including rows already
 Rows are matched on natural keys (slugs, and a commitment's owner and role), so loading twice creates
 nothing the second time. By default rows already in the database are left as editors keep them
 ("kept" when they differ from the files); `update=True` rewrites the fields the files give, except
-what the tracker's own work changes after the first load: a commitment's status (set by published
-updates) and whether a deliverable is done.
+what the tracker's own work changes after the first load: whether a deliverable is done. Every fact
+cites the passages it comes from (`cite`), checked word for word against the documents before anything
+is written; a commitment's verdict from the documents (`assessment`) becomes its first assessment.
 """
 
 import copy
@@ -22,43 +23,52 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import translation
 
-from .choices import Status
+from .choices import Basis, Nature, Status
 from .dates import DatePrecision, parse_fuzzy_date
+from .passages import position_in
 from .models import (
     Amount,
+    Assessment,
     Commitment,
     Deadline,
     Involvement,
     Milestone,
     Owner,
+    Passage,
     Reading,
     SourceDocument,
     StatedCount,
     Target,
 )
+from .workflow import assess
 
 DEFAULT_DIRECTORY = settings.BASE_DIR / "fixtures" / "summit"
 CHANGE_REASON = "Loaded from the summit's data files"
 
 # The keys each table may hold; anything else is a typo worth stopping for.
+SOURCED = {"cite", "basis", "reasoning_fr", "reasoning_en"}
 KEYS = {
     "source": {"slug", "title", "publisher", "published", "file", "is_reference", "url"},
-    "milestone": {"slug", "name_fr", "name_en", "date", "place", "description_fr", "description_en"},
-    "owner": {"slug", "name", "name_en", "short_name", "kind", "country", "website", "note"},
-    "commitment": {
-        "slug", "axis", "kind", "status", "announced", "parent", "sources", "title_fr", "title_en",
-        "summary_fr", "summary_en", "description_fr", "description_en", "notes", "owners", "counts",
-        "amounts", "deadlines", "targets",
+    "milestone": {
+        "slug", "name_fr", "name_en", "date", "starts", "place", "description_fr", "description_en",
+        *SOURCED,
     },
-    "owners": {"owner", "role", "since", "note"},
-    "counts": {"role", "count", "qualifier", "noun_fr", "noun_en"},
-    "amounts": {"slug", "amount", "currency", "qualifier", "period", "owner", "label_fr", "label_en"},
-    "deadlines": {"slug", "title_fr", "title_en", "milestone", "due", "done", "note"},
+    "owner": {"slug", "name", "name_en", "short_name", "short_name_en", "kind", "country", "website", "note"},
+    "commitment": {
+        "slug", "axis", "kind", "nature", "success_fr", "success_en", "announced", "parent", "sources",
+        "title_fr", "title_en", "summary_fr", "summary_en", "description_fr", "description_en", "notes",
+        "owners", "counts", "amounts", "deadlines", "targets", "assessment", *SOURCED,
+    },
+    "owners": {"owner", "role", "since", "note", *SOURCED},
+    "counts": {"role", "count", "qualifier", "noun_fr", "noun_en", *SOURCED},
+    "amounts": {"slug", "amount", "currency", "qualifier", "period", "owner", "label_fr", "label_en", *SOURCED},
+    "deadlines": {"slug", "title_fr", "title_en", "milestone", "due", "done", "note", *SOURCED},
     "targets": {
         "slug", "name_fr", "name_en", "unit_fr", "unit_en", "currency", "baseline", "baseline_date",
-        "target", "qualifier", "milestone", "due", "readings",
+        "target", "qualifier", "milestone", "due", "readings", *SOURCED,
     },
     "readings": {"date", "value", "note"},
+    "assessment": {"status", "assessed", "rationale_fr", "rationale_en", "evidence"},
 }  # fmt: skip
 
 
@@ -142,7 +152,75 @@ class SummitLoader:
                         raise row.error(f"slug already defined at {defined[key]}")
                     defined[key] = row
                     rows[table].append(row)
+        self.check_sources(rows)
         return rows
+
+    def check_sources(self, rows: dict[str, list[Row]]):
+        """Check that every fact cites passages found word for word in its documents, and every verdict too."""
+        self.files = {row.data["slug"]: row.data.get("file", "") for row in rows["source"]}
+        reference = [row.data["slug"] for row in rows["source"] if row.data.get("is_reference")]
+        self.reference = reference[0] if len(reference) == 1 else None
+        for row in rows["milestone"]:
+            self.citations(row, row.data)
+        for row in rows["commitment"]:
+            d = row.data
+            self.citations(row, d)
+            for part in ("owners", "counts", "amounts", "deadlines", "targets"):
+                for i, item in enumerate(d.get(part, []), start=1):
+                    if not isinstance(item, dict):
+                        raise row.error("each item is a table", f"{part} #{i}")
+                    self.citations(row, item, f"{part} #{i}")
+            if d.get("nature") not in Nature.values:
+                raise row.error(f"nature is one of {', '.join(Nature.values)}")
+            if d["nature"] in Nature.judged() and not (d.get("success_fr") and d.get("success_en")):
+                raise row.error("a promise or an ongoing programme says what kept means (success_fr, success_en)")
+            if "assessment" in d:
+                self.assessment(row, d["assessment"])
+
+    def citations(self, row: Row, item: dict, part: str = "") -> list[tuple[str, str]]:
+        """Return the (source slug, quote) pairs `item` cites, once each is found in its document."""
+        basis = item.get("basis", Basis.STATED)
+        if basis not in Basis.values:
+            raise row.error(f"basis is one of {', '.join(Basis.values)}", part)
+        passages = [self.passage(row, entry, part) for entry in item.get("cite", [])]
+        if basis != Basis.INFERRED and not passages:
+            raise row.error("cite the passage(s) this comes from (cite), or mark it basis = \"inferred\"", part)
+        if basis != Basis.STATED and not (item.get("reasoning_fr") and item.get("reasoning_en")):
+            raise row.error(f"a {basis} fact says how (reasoning_fr, reasoning_en)", part)
+        return passages
+
+    def passage(self, row: Row, entry, part: str) -> tuple[str, str]:
+        if isinstance(entry, str):
+            slug, quote = self.reference, entry
+        elif isinstance(entry, dict) and set(entry) == {"source", "quote"}:
+            slug, quote = entry["source"], entry["quote"]
+        else:
+            raise row.error("a quote is a string, or { source = \"slug\", quote = \"…\" }", part)
+        if not self.files.get(slug):
+            raise row.error(f"no source document with slug {slug!r} and a file", part)
+        if position_in(quote, self.files[slug]) is None:
+            raise row.error(f"not found word for word in {slug}: {quote!r}", part)
+        return slug, quote
+
+    def assessment(self, row: Row, d) -> None:
+        part = "assessment"
+        if not isinstance(d, dict):
+            raise row.error("a table", part)
+        self.check_keys(row, d, "assessment", part)
+        if d.get("status") in ("", None, Status.NOT_ASSESSED) or d["status"] not in Status.values:
+            raise row.error("status is an assessed status (leave the assessment out when not assessed)", part)
+        self.date(row, d.get("assessed"), part=part, required=True)
+        if not (d.get("rationale_fr") and d.get("rationale_en")):
+            raise row.error("say why, in both languages (rationale_fr, rationale_en)", part)
+        if not d.get("evidence"):
+            raise row.error("at least one piece of evidence", part)
+        for entry in d["evidence"]:
+            if isinstance(entry, dict) and "url" in entry:
+                if set(entry) != {"url", "consulted"}:
+                    raise row.error("a web address comes with the date it was consulted (url, consulted)", part)
+                self.date(row, entry["consulted"], part=part, required=True)
+            else:
+                self.passage(row, entry, part)
 
     @staticmethod
     def check_keys(row: Row, data: dict, table: str, part: str = ""):
@@ -221,31 +299,31 @@ class SummitLoader:
         date, precision = self.date(row, d.get("date"), required=True)
         fields = ("name_fr", "name_en", "place", "description_fr", "description_en")
         values = {name: d.get(name, "") for name in fields}
-        self.save(row, Milestone, {"slug": d["slug"]}, {**values, "date": date, "date_precision": precision})
+        starts_on, _precision = self.date(row, d.get("starts"))
+        values.update(date=date, date_precision=precision, starts_on=starts_on, **self.basis(d))
+        milestone = self.save(row, Milestone, {"slug": d["slug"]}, values)
+        self.cite(row, milestone, d)
 
     def load_owner(self, row: Row):
         d = row.data
-        fields = ("name", "name_en", "short_name", "kind", "country", "website", "note")
+        fields = ("name", "name_en", "short_name", "short_name_en", "kind", "country", "website", "note")
         self.save(row, Owner, {"slug": d["slug"]}, {name: d.get(name, "") for name in fields})
 
     def load_commitment(self, row: Row) -> Commitment:
         d = row.data
         announced, precision = self.date(row, d.get("announced"), required=True)
-        fields = ("title_fr", "title_en", "summary_fr", "summary_en", "description_fr", "description_en")
+        fields = (
+            "title_fr", "title_en", "summary_fr", "summary_en", "description_fr", "description_en",
+            "success_fr", "success_en", "axis", "kind", "nature", "notes",
+        )  # fmt: skip
         values = {name: d.get(name, "") for name in fields}
-        values.update(
-            axis=d.get("axis", ""),
-            kind=d.get("kind", ""),
-            status=d.get("status", Status.NOT_ASSESSED),
-            announced_on=announced,
-            announced_precision=precision,
-            notes=d.get("notes", ""),
-        )
+        values.update(announced_on=announced, announced_precision=precision, **self.basis(d))
         if not d.get("owners"):
             raise row.error("a commitment needs at least one owner")
         if not d.get("sources"):
             raise row.error("a commitment needs at least one source")
-        commitment = self.save(row, Commitment, {"slug": d["slug"]}, values, keep=("status",))
+        commitment = self.save(row, Commitment, {"slug": d["slug"]}, values)
+        self.cite(row, commitment, d)
         sources = [self.lookup(row, SourceDocument, slug, "sources") for slug in d["sources"]]
         current = set(commitment.sources.values_list("pk", flat=True))
         if {s.pk for s in sources} != current and (self.update or not current):
@@ -277,7 +355,7 @@ class SummitLoader:
             since, precision = self.date(row, item.get("since"), part=part)
             lookup = {"commitment": commitment, "owner": owner, "role": item.get("role", "")}
             values = {"since": since, "since_precision": precision, "note": item.get("note", "")}
-            self.save(row, Involvement, lookup, values, part)
+            self.cite(row, self.save(row, Involvement, lookup, {**values, **self.basis(item)}, part), item, part)
             roles[owner].add(lookup["role"])
         if self.update:
             # A role changed in the file replaces the old one rather than standing beside it.
@@ -296,7 +374,7 @@ class SummitLoader:
                 "noun_en": item.get("noun_en", ""),
             }
             values = {name: item.get(name, "") for name in ("count", "qualifier", "noun_fr")}
-            self.save(row, StatedCount, lookup, values, part)
+            self.cite(row, self.save(row, StatedCount, lookup, {**values, **self.basis(item)}, part), item, part)
         for i, item in enumerate(d.get("amounts", []), start=1):
             part = f"amounts #{i}"
             self.check_keys(row, item, "amounts", part)
@@ -306,7 +384,9 @@ class SummitLoader:
             }
             values["amount"] = self.number(row, item.get("amount"), part)
             values["owner"] = self.lookup(row, Owner, item["owner"], part) if item.get("owner") else None
-            self.save(row, Amount, {"commitment": commitment, "slug": item.get("slug", "")}, values, part)
+            values.update(self.basis(item))
+            amount = self.save(row, Amount, {"commitment": commitment, "slug": item.get("slug", "")}, values, part)
+            self.cite(row, amount, item, part)
         for i, item in enumerate(d.get("deadlines", []), start=1):
             part = f"deadlines #{i}"
             self.check_keys(row, item, "deadlines", part)
@@ -317,10 +397,11 @@ class SummitLoader:
                 done_on, done_precision = None, DatePrecision.DAY
             else:
                 done_on, done_precision = self.date(row, done, part=part)
-            values.update(is_done=bool(done), done_on=done_on, done_precision=done_precision)
+            values.update(is_done=bool(done), done_on=done_on, done_precision=done_precision, **self.basis(item))
             lookup = {"commitment": commitment, "slug": item.get("slug", "")}
             # Whether it is done is the tracker's to say once loaded (progress updates, editors).
-            self.save(row, Deadline, lookup, values, part, keep=("is_done", "done_on", "done_precision"))
+            keep = ("is_done", "done_on", "done_precision")
+            self.cite(row, self.save(row, Deadline, lookup, values, part, keep=keep), item, part)
         for i, item in enumerate(d.get("targets", []), start=1):
             part = f"targets #{i}"
             self.check_keys(row, item, "targets", part)
@@ -333,10 +414,12 @@ class SummitLoader:
                 baseline_on=baseline_on,
                 baseline_precision=baseline_precision,
                 target_value=self.number(row, item.get("target"), part),
+                **self.basis(item),
             )
             target = self.save(
                 row, Target, {"commitment": commitment, "slug": item.get("slug", "")}, values, part
             )
+            self.cite(row, target, item, part)
             for j, reading in enumerate(item.get("readings", []), start=1):
                 reading_part = f"{part} readings #{j}"
                 self.check_keys(row, reading, "readings", reading_part)
@@ -347,6 +430,62 @@ class SummitLoader:
                     "measured_precision": precision,
                 }
                 self.save(row, Reading, {"target": target, "measured_on": measured_on}, values, reading_part)
+        if "assessment" in d:
+            self.load_assessment(row, commitment, d["assessment"])
+
+    def load_assessment(self, row: Row, commitment: Commitment, d: dict):
+        """Make the documents' verdict the commitment's first assessment (rewritten by --update)."""
+        assessed_on, precision = self.date(row, d["assessed"], required=True)
+        evidence = []
+        for entry in d["evidence"]:
+            if isinstance(entry, dict) and "url" in entry:
+                consulted_on, _precision = self.date(row, entry["consulted"], required=True)
+                evidence.append({"url": entry["url"], "consulted_on": consulted_on})
+            else:
+                evidence.append({"passage": self.passage_row(*self.passage(row, entry, "assessment"))})
+        rationale = {"fr": d["rationale_fr"], "en": d["rationale_en"]}
+        existing = commitment.assessments.filter(from_sources=True).first()
+        if existing is not None:
+            same = (existing.status, existing.assessed_on, existing.rationale_fr, existing.rationale_en) == (
+                d["status"], assessed_on, rationale["fr"], rationale["en"]
+            )
+            if same or not self.update:
+                self.counts["Assessment"]["unchanged" if same else "kept"] += 1
+                return
+            existing.delete()
+        try:
+            assess(
+                commitment, status=d["status"], by=None, on=assessed_on, precision=precision,
+                rationale=rationale, evidence=evidence,
+            )  # fmt: skip
+        except ValidationError as error:
+            raise row.error(self.describe(error), "assessment") from error
+        self.counts["Assessment"]["updated" if existing else "created"] += 1
+
+    # Citations
+
+    @staticmethod
+    def basis(item: dict) -> dict:
+        return {name: item.get(name, "") for name in ("reasoning_fr", "reasoning_en")} | {
+            "basis": item.get("basis", Basis.STATED)
+        }
+
+    def cite(self, row: Row, instance, item: dict, part: str = ""):
+        """Link `instance` to the passages `item` cites (on creation, when it has none, or when updating)."""
+        passages = [self.passage_row(*self.passage(row, entry, part)) for entry in item.get("cite", [])]
+        current = {p.pk for p in instance.citations.all()}
+        if {p.pk for p in passages} != current and (self.update or not current):
+            instance.citations.set(passages)
+            self.counts["Citation"]["set"] += 1
+
+    def passage_row(self, source_slug: str, quote: str) -> Passage:
+        source = SourceDocument.objects.get(slug=source_slug)
+        quote = " ".join(quote.replace("*", "").split())
+        passage, created = Passage.objects.get_or_create(
+            source=source, quote=quote, defaults={"position": position_in(quote, source.file) or 0}
+        )
+        self.counts["Passage"]["created" if created else "unchanged"] += 1
+        return passage
 
     # Values
 

@@ -25,9 +25,11 @@ from simple_history.models import HistoricalRecords
 from .choices import (
     AmountPeriod,
     Axis,
+    Basis,
     CommitmentKind,
     DecisionKind,
     Language,
+    Nature,
     OwnerKind,
     PublicationState,
     Qualifier,
@@ -37,7 +39,7 @@ from .choices import (
     Status,
     StatusReason,
 )
-from .dates import format_fuzzy_date, today
+from .dates import DatePrecision, format_fuzzy_date, format_span, today
 from .fields import (
     DatesWithPrecision,
     PrecisionField,
@@ -77,6 +79,71 @@ class SourceDocument(DatesWithPrecision):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("tracker:source_detail", args=[self.slug])
+
+    def published_label(self) -> str:
+        return format_fuzzy_date(self.published_on, self.published_precision)
+
+
+class Passage(models.Model):
+    """
+    Words of a source document that facts and verdicts cite, exactly as the document has them.
+
+    The loader checks each against the document (tracker/passages.py), and `position` (where it starts
+    in the document) lets a source's page list its passages in reading order.
+    """
+
+    source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="passages")
+    quote = models.TextField(_("quote"))
+    position = models.PositiveIntegerField(_("position in the document"), default=0)
+
+    class Meta:
+        ordering = ["source_id", "position", "pk"]
+        verbose_name = _("cited passage")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "quote"], name="passage_unique_quote"),
+        ]
+
+    def __str__(self):
+        return f"“{self.quote}” ({self.source})"
+
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#passage-{self.pk}"
+
+    def clean(self):
+        from .passages import position_in
+
+        if self.source_id and self.source.file and self.quote:
+            position = position_in(self.quote, self.source.file)
+            if position is None:
+                raise ValidationError({"quote": _("These words are not in the document, word for word.")})
+            self.position = position
+
+
+class Sourced(models.Model):
+    """
+    A fact that cites the passages it comes from, and says how it follows from them (`basis`): stated,
+    worked out from their words, or the editors' inference, with the reasoning for the last two.
+    """
+
+    citations = models.ManyToManyField(
+        Passage, blank=True, related_name="cited_by_%(class)s", verbose_name=_("cited passages")
+    )
+    basis = models.CharField(_("basis"), max_length=12, choices=Basis, default=Basis.STATED)
+    reasoning_fr = models.TextField(_("how it follows (French)"), blank=True)
+    reasoning_en = models.TextField(_("how it follows (English)"), blank=True)
+
+    reasoning = Translated()
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.basis != Basis.STATED and not (self.reasoning_fr and self.reasoning_en):
+            raise ValidationError(_("Say how this follows from the sources, in French and in English."))
+
 
 class Owner(Timestamped):
     """A country, body, organisation or company that leads, signs, funds or supports commitments."""
@@ -87,6 +154,9 @@ class Owner(Timestamped):
         _("English name"), max_length=200, blank=True, help_text=_("Only when it differs from the name.")
     )
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    short_name_en = models.CharField(
+        _("English short name"), max_length=40, blank=True, help_text=_("Only when it differs: UNEP for PNUE.")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=OwnerKind)
     country = CountryField(_("country"), blank=True)
     website = WebAddressField(_("website"), blank=True)
@@ -95,6 +165,7 @@ class Owner(Timestamped):
     history = HistoricalRecords()
 
     display_name = Translated("name")
+    display_short_name = Translated("short_name")
 
     class Meta:
         ordering = ["name"]
@@ -180,7 +251,7 @@ class Account(models.Model):
         return str(self.user)
 
 
-class Milestone(DatesWithPrecision):
+class Milestone(Sourced, DatesWithPrecision):
     """A named, dated event that commitments are due at (e.g. the GPAI summit in Bratislava)."""
 
     slug = models.SlugField(max_length=80, unique=True)
@@ -188,6 +259,9 @@ class Milestone(DatesWithPrecision):
     name_en = models.CharField(_("name (English)"), max_length=200)
     date = models.DateField(_("date"), help_text=_("For a month or a year, its last day."))
     date_precision = PrecisionField(_("precision"))
+    starts_on = models.DateField(
+        _("first day"), null=True, blank=True, help_text=_("For an event over several days; the date is its last.")
+    )
     place = models.CharField(_("place"), max_length=200, blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
@@ -208,10 +282,20 @@ class Milestone(DatesWithPrecision):
     def get_absolute_url(self):
         return reverse("tracker:milestone_detail", args=[self.slug])
 
+    def clean(self):
+        super().clean()
+        if self.starts_on and (self.date_precision != DatePrecision.DAY or self.starts_on >= self.date):
+            raise ValidationError({"starts_on": _("A first day comes before a last day known to the day.")})
+
     def date_label(self) -> str:
-        """Return the date as precisely as it is known ("November 2025", "2026")."""
+        """Return the date as precisely as it is known ("6–11 February 2025", "November 2025", "2026")."""
+        if self.starts_on:
+            return format_span(self.starts_on, self.date)
         return format_fuzzy_date(self.date, self.date_precision)
 
+
+# What `Commitment.refresh_verdict()` writes and nothing else does: a full save leaves them alone.
+VERDICT_FIELDS = ["status", "assessed_on", "assessed_precision"]
 
 # What `CommitmentQuerySet.refresh_derived()` writes and nothing else does (see the fields).
 DERIVED_FIELDS = [
@@ -248,7 +332,7 @@ class RemembersCommitment(models.Model):
         return {belongs, read_with} - {None} if always or belongs != read_with else set()
 
 
-class Commitment(RemembersCommitment, DatesWithPrecision, Timestamped):
+class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
     """An action or commitment announced at the summit, the unit the tracker follows."""
 
     slug = models.SlugField(max_length=100, unique=True)
@@ -260,7 +344,16 @@ class Commitment(RemembersCommitment, DatesWithPrecision, Timestamped):
     description_en = models.TextField(_("description (English)"), blank=True)
     axis = models.CharField(_("axis"), max_length=20, choices=Axis)
     kind = models.CharField(_("kind"), max_length=20, choices=CommitmentKind)
-    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NOT_ASSESSED)
+    nature = models.CharField(_("nature"), max_length=20, choices=Nature, default=Nature.PROMISE)
+    success_fr = models.TextField(_("what kept means (French)"), blank=True)
+    success_en = models.TextField(_("what kept means (English)"), blank=True)
+    # The latest public assessment's status and date, written only by `refresh_verdict()` (workflow.assess
+    # and the loader call it): lists filter and count on the commitment's own row.
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status, default=Status.NOT_ASSESSED, editable=False
+    )
+    assessed_on = models.DateField(_("last assessed"), null=True, blank=True, editable=False)
+    assessed_precision = PrecisionField(_("last assessed precision"), editable=False)
     announced_on = models.DateField(_("announced"))
     announced_precision = PrecisionField(_("announcement date precision"))
     parent = models.ForeignKey(
@@ -361,7 +454,7 @@ class Commitment(RemembersCommitment, DatesWithPrecision, Timestamped):
         # write back what it was read with. New rows have no parts yet. (Fields not loaded are left out
         # too, as Django's own save() of a row read with only() does.)
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            skipped = self.get_deferred_fields() | set(DERIVED_FIELDS)
+            skipped = self.get_deferred_fields() | set(DERIVED_FIELDS) | set(VERDICT_FIELDS)
             kwargs["update_fields"] = [
                 f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in skipped
             ]
@@ -371,6 +464,9 @@ class Commitment(RemembersCommitment, DatesWithPrecision, Timestamped):
         return reverse("tracker:commitment_detail", args=[self.slug])
 
     def clean(self):
+        super().clean()
+        if self.nature in Nature.judged() and not (self.success_fr and self.success_en):
+            raise ValidationError(_("Say what “kept” means for this promise, in French and in English."))
         # Walk up the parents: a cycle would make "part of" endless on every page.
         ancestor, seen = self.parent, {self.pk}
         while ancestor is not None:
@@ -382,6 +478,32 @@ class Commitment(RemembersCommitment, DatesWithPrecision, Timestamped):
     def announced_label(self) -> str:
         """Return the announcement date as precisely as it is known."""
         return format_fuzzy_date(self.announced_on, self.announced_precision)
+
+    success = Translated()
+
+    def assessed_label(self) -> str:
+        """Return the date of the latest assessment as precisely as it is known ("" when never assessed)."""
+        return format_fuzzy_date(self.assessed_on, self.assessed_precision)
+
+    def assessment_history(self) -> list["Assessment"]:
+        """Return the assessments, newest first, with their evidence, each with the one before it (`previous`)."""
+        evidence = models.Prefetch(
+            "evidence", queryset=AssessmentEvidence.objects.select_related("passage__source")
+        )
+        history = list(self.assessments.prefetch_related(evidence))
+        for position, assessment in enumerate(history, start=1):
+            assessment.previous = history[position] if position < len(history) else None
+        return history
+
+    def refresh_verdict(self) -> None:
+        """Take the status and date of the latest assessment ("not yet assessed" without one)."""
+        latest = self.assessments.order_by("-assessed_on", "-pk").first()
+        self.status = latest.status if latest else Status.NOT_ASSESSED
+        self.assessed_on = latest.assessed_on if latest else None
+        self.assessed_precision = latest.assessed_precision if latest else DatePrecision.DAY
+        type(self).objects.filter(pk=self.pk).update(
+            status=self.status, assessed_on=self.assessed_on, assessed_precision=self.assessed_precision
+        )
 
     def is_closed(self) -> bool:
         """Return True when the status means deadlines no longer count (achieved or withdrawn)."""
@@ -407,7 +529,7 @@ class Commitment(RemembersCommitment, DatesWithPrecision, Timestamped):
         return self.deadlines.upcoming(on).select_related("milestone").first()
 
 
-class Involvement(DatesWithPrecision):
+class Involvement(Sourced, DatesWithPrecision):
     """The part an owner plays in a commitment: lead, signatory, partner, funder or supporter."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="involvements")
@@ -438,7 +560,7 @@ class Involvement(DatesWithPrecision):
         return f"{self.owner} — {self.get_role_display()}"
 
 
-class StatedCount(RemembersCommitment):
+class StatedCount(RemembersCommitment, Sourced):
     """A number of participants the sources state without naming them all ("26 countries")."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="stated_counts")
@@ -467,7 +589,7 @@ class StatedCount(RemembersCommitment):
         return f"{self.get_qualifier_display()} {self.count} {self.noun_en} ({self.get_role_display()})"
 
 
-class Amount(RemembersCommitment):
+class Amount(RemembersCommitment, Sourced):
     """A sum of money a commitment involves: pledged, invested or planned."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="amounts")
@@ -537,7 +659,7 @@ class DueAtMilestoneOrDate(DatesWithPrecision):
         return self.milestone.date_label() if self.milestone_id else ""
 
 
-class Deadline(RemembersCommitment, DueAtMilestoneOrDate):
+class Deadline(RemembersCommitment, Sourced, DueAtMilestoneOrDate):
     """A deliverable a commitment owes at a milestone or a date, and whether it was delivered."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="deadlines")
@@ -605,7 +727,7 @@ class Deadline(RemembersCommitment, DueAtMilestoneOrDate):
         return f"{self.title} ({self.due_label()})"
 
 
-class Target(RemembersCommitment, DueAtMilestoneOrDate):
+class Target(RemembersCommitment, Sourced, DueAtMilestoneOrDate):
     """A number a commitment aims at (members, money, sites), with a baseline and dated readings."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="targets")
@@ -944,9 +1066,10 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
                 errors["deadline"] = _("Choose the deadline to extend.")
             if self.new_due is None:
                 errors["new_due"] = _("Give the new date.")
-        if self.kind == DecisionKind.ACHIEVED and not self.evidence_url:
-            errors["evidence_url"] = _("Link to the evidence that it was achieved.")
         verdict = DecisionKind(self.kind).sets_status if self.kind in DecisionKind.values else ""
+        if (verdict or self.new_status) and not self.evidence_url:
+            # Every verdict rests on evidence (an assessment is made of it: workflow.assess).
+            errors["evidence_url"] = _("Link to the evidence for this verdict.")
         if self.kind != DecisionKind.CORRECTION and self.new_status and self.new_status != verdict:
             errors["new_status"] = _("Only a correction sets a status of the editor’s choosing.")
         if self.deadline_id and self.commitment_id and self.deadline.commitment_id != self.commitment_id:
@@ -973,6 +1096,98 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
 
     def new_due_label(self) -> str:
         return format_fuzzy_date(self.new_due, self.new_precision) if self.new_due else ""
+
+
+class Assessment(DatesWithPrecision):
+    """
+    A dated, public verdict on a commitment, with why and on what evidence; the latest is its status.
+
+    Made from the source documents when the data is loaded (`assessed_by` empty), or by the workflow when
+    an editor publishes an update that reports a status or records a decision that sets one.
+    """
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="assessments")
+    status = models.CharField(_("status"), max_length=20, choices=Status)
+    assessed_on = models.DateField(_("assessed on"), default=today)
+    assessed_precision = PrecisionField(_("precision"))
+    rationale_fr = models.TextField(_("rationale (French)"), blank=True)
+    rationale_en = models.TextField(_("rationale (English)"), blank=True)
+    from_sources = models.BooleanField(
+        _("from the source documents"), default=False, help_text=_("Made when the summit's data was loaded.")
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assessed by"),
+    )
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
+    )
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    dates_with_precision = (("assessed_on", "assessed_precision"),)
+    rationale = Translated()
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+        verbose_name = _("assessment")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(rationale_fr="", rationale_en=""),
+                name="assessment_has_rationale",
+                violation_error_message=_("Say why."),
+            ),
+        ]
+        indexes = [
+            # A commitment's history, newest first, and its latest verdict.
+            models.Index(fields=["commitment", "-assessed_on", "-id"], name="assessment_latest_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.commitment} — {self.get_status_display()} ({self.assessed_label()})"
+
+    def assessed_label(self) -> str:
+        return format_fuzzy_date(self.assessed_on, self.assessed_precision)
+
+    def rationale_language(self) -> str:
+        """Return the language `rationale` is shown in (the other one when the active one is empty)."""
+        from .fields import current_language
+
+        language = current_language()
+        return language if getattr(self, f"rationale_{language}") else ("fr" if self.rationale_fr else "en")
+
+
+class AssessmentEvidence(models.Model):
+    """What an assessment rests on: a passage of a source document, or a web page consulted on a date."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence")
+    passage = models.ForeignKey(
+        Passage, on_delete=models.PROTECT, null=True, blank=True, related_name="assessment_evidence"
+    )
+    url = WebAddressField(_("web address"), max_length=500, blank=True)
+    consulted_on = models.DateField(_("consulted on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("evidence of an assessment")
+        verbose_name_plural = _("evidence of assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(passage__isnull=False, url="")
+                | Q(passage__isnull=True, consulted_on__isnull=False) & ~Q(url=""),
+                name="assessment_evidence_passage_or_page",
+                violation_error_message=_("Either a passage, or a web address with the date it was consulted."),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.passage) if self.passage_id else self.url
 
 
 class Reminder(models.Model):

@@ -225,17 +225,20 @@ class CommitmentQuerySet(models.QuerySet):
         )
 
     @staticmethod
-    def next_due_from(commitment, deadlines, on: datetime.date | None = None) -> datetime.date | None:
+    def next_due_from(commitment, deadlines, on: datetime.date | None = None):
         """
-        Return `next_due_on` as `with_next_deadline()` annotates it, from the commitment's deadlines
-        read already (with `due` and `is_done`): the earliest date an open one is due on `on` or later.
-        (The API reads every deadline of what it shows; a subquery a commitment cost more to build.)
+        Return the deadline giving `next_due_on` and `next_due_exactness` as `with_next_deadline()`
+        annotates them, from the commitment's deadlines read already (with `due`, `due_exactness` and
+        `is_done`): the open one due earliest on `on` or later, or None. (The API reads every deadline
+        of what it shows; a subquery a commitment cost more to build.)
         """
         if commitment.status in Status.closed():  # as DeadlineQuerySet.open() leaves them out
             return None
         on = on or today()
         return min(
-            (d.due for d in deadlines if not d.is_done and d.due is not None and d.due >= on), default=None
+            (d for d in deadlines if not d.is_done and d.due is not None and d.due >= on),
+            key=lambda d: d.due,
+            default=None,
         )
 
     def with_overdue(self, on: datetime.date | None = None):

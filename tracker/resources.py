@@ -46,6 +46,11 @@ class CommitmentResource(resources.ModelResource):
         widget=widgets.ManyToManyWidget(SourceDocument, separator=SEPARATOR, field="slug"),
     )
     owners = fields.Field(column_name="owners", readonly=False)
+    # Exported to read, never imported: a status is the latest assessment's, made through published
+    # updates and editors' decisions (tracker/workflow.py) with their evidence.
+    status = fields.Field(attribute="status", column_name="status", readonly=True)
+    success_fr = text("success_fr")
+    success_en = text("success_en")
 
     class Meta:
         model = Commitment
@@ -60,6 +65,9 @@ class CommitmentResource(resources.ModelResource):
             "description_en",
             "axis",
             "kind",
+            "nature",
+            "success_fr",
+            "success_en",
             "status",
             "announced_on",
             "announced_precision",
@@ -85,9 +93,6 @@ class CommitmentResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self.slugs_in_file = set(dataset["slug"]) if "slug" in (dataset.headers or ()) else set()
-        # A status comes in with a new commitment only; afterwards it changes through published
-        # updates and editors' decisions (tracker/workflow.py), never through an import.
-        self.statuses = dict(Commitment.objects.values_list("slug", "status"))
         self.pending_parents = []
 
     def import_instance(self, instance, row, **kwargs):
@@ -96,8 +101,6 @@ class CommitmentResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        if instance.pk is not None:
-            instance.status = self.statuses.get(instance.slug, instance.status)
         instance._pending_parent = None
         if "parent" in row:
             slug = (row["parent"] or "").strip()

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,12 +28,15 @@ from django.views.defaults import page_not_found
 
 from .addresses import absolute_by_slug, by_slug, on_site
 from .charts import share, stacked_row, status_bars, target_chart
-from .choices import Axis, DecisionKind, ReminderKind, Role, Status
-from .dates import format_fuzzy_date, today
+from .choices import Axis, DecisionKind, Nature, ReminderKind, Role, Status
+from .citations import attach_citations, citing, numbered
+from .dates import format_fuzzy_date, iso_date, today
 from .emails import read_opt_out_token
+from .feeds import news, public_decisions
 from .fields import current_language
 from .filters import CommitmentFilter
 from .models import (
+    Amount,
     Commitment,
     Deadline,
     Decision,
@@ -46,6 +49,7 @@ from .models import (
     ReminderOptOut,
     ReportedReading,
     SourceDocument,
+    StatedCount,
     Target,
 )
 from .querysets import in_batches
@@ -56,6 +60,8 @@ UPCOMING_DAYS = 90
 UPCOMING_SHOWN = 10
 # A commitment's page shows its latest updates; its updates page shows them all, a page at a time.
 LATEST_UPDATES = 5
+# The home page's latest news: updates and public decisions together.
+LATEST_NEWS = 8
 UPDATES_PAGE_SIZE = 20
 # Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -84,15 +90,27 @@ def _listed(queryset):
 def home(request):
     on = today()
     public = Commitment.objects.public()
+    # Verdicts count promises and programmes only: what was delivered at the summit itself is counted
+    # apart, never as a promise kept.
     by_axis: dict[str, dict[str, int]] = {}
+    delivered_by_axis: dict[str, int] = {}
     overdue_count = 0
     # Counted in the same pass over the commitments as the statuses.
-    counts_by = public.order_by().values_list("axis", "status")
+    counts_by = public.order_by().values_list("axis", "nature", "status")
     overdue = Count("pk", filter=Commitment.objects.overdue_condition(on))
-    for axis, status, n, late in counts_by.annotate(n=Count("pk"), late=overdue):
-        by_axis.setdefault(axis, {})[status] = n
+    for axis, nature, status, n, late in counts_by.annotate(n=Count("pk"), late=overdue):
+        if nature == Nature.DELIVERED_AT_SUMMIT:
+            delivered_by_axis[axis] = delivered_by_axis.get(axis, 0) + n
+            continue
+        row = by_axis.setdefault(axis, {})
+        row[status] = row.get(status, 0) + n
         overdue_count += late
     counts = {status: sum(row.get(status, 0) for row in by_axis.values()) for status in Status}
+    decisions = public_decisions().only(
+        "kind", "decided_on", "created_at", "previous_due", "previous_precision", "new_due", "new_precision",
+        "previous_status", "new_status", "commitment__slug", "commitment__title_fr", "commitment__title_en",
+        "deadline__title_fr", "deadline__title_en",
+    )  # fmt: skip
     milestones = list(Milestone.objects.all())
     upcoming = (
         Deadline.objects.public()
@@ -103,7 +121,10 @@ def home(request):
         .soonest_within(on, on + datetime.timedelta(days=UPCOMING_DAYS), milestones, UPCOMING_SHOWN)
     )
     context = {
-        "total": sum(counts.values()),
+        "total": sum(counts.values()) + sum(delivered_by_axis.values()),
+        "promises": sum(counts.values()),
+        "kept": counts[Status.ACHIEVED],
+        "delivered": sum(delivered_by_axis.values()),
         "status_bars": status_bars(counts),
         "overdue_count": overdue_count,
         "upcoming": upcoming,
@@ -112,14 +133,26 @@ def home(request):
             {"due_after": on, "due_before": on + datetime.timedelta(days=UPCOMING_DAYS)}
         ),
         "axes": [
-            (axis, stacked_row(by_axis[axis]), sum(by_axis[axis].values()))
+            (
+                axis,
+                stacked_row(by_axis.get(axis, {})),
+                sum(by_axis.get(axis, {}).values()),
+                delivered_by_axis.get(axis, 0),
+            )
             for axis in Axis
-            if axis in by_axis
+            if axis in by_axis or axis in delivered_by_axis
         ],
-        "latest_updates": ProgressUpdate.objects.public()
-        .select_related("commitment")
-        .only("reported_on", "status", "commitment__slug", "commitment__title_fr", "commitment__title_en")
-        .order_by("-reported_on", "-created_at")[:5],
+        "news": news(
+            ProgressUpdate.objects.public()
+            .select_related("commitment")
+            .only(
+                "reported_on", "created_at", "status", "commitment__slug", "commitment__title_fr",
+                "commitment__title_en",
+            )  # fmt: skip
+            .order_by("-reported_on", "-created_at"),
+            decisions,
+            LATEST_NEWS,
+        ),
         "milestones": milestones,
         "next_milestone": next((m for m in milestones if m.date >= on), None),
     }
@@ -146,10 +179,16 @@ def _lead_owners(pks, language: str) -> dict[int, list[tuple[str, str, str]]]:
     rows = (
         Involvement.objects.filter(commitment__in=pks, role=Role.LEAD)
         .order_by("commitment_id", "owner__name")
-        .values_list("commitment_id", "owner__slug", "owner__short_name", "owner__name", "owner__name_en")
+        .values_list(
+            "commitment_id", "owner__slug", "owner__short_name", "owner__short_name_en", "owner__name",
+            "owner__name_en",
+        )  # fmt: skip
     )
-    for pk, slug, short_name, name, name_en in rows:
-        leads.setdefault(pk, []).append((slug, short_name, name_en if language == "en" and name_en else name))
+    for pk, slug, short_name, short_name_en, name, name_en in rows:
+        english = language == "en"
+        leads.setdefault(pk, []).append(
+            (slug, short_name_en if english and short_name_en else short_name, name_en if english and name_en else name)
+        )
     return leads
 
 
@@ -214,9 +253,11 @@ class Echo:
         return value
 
 
+# Dates are ISO 8601 at their precision ("2025-11", "2026"), the precision in the next column.
 CSV_HEADER = [
-    "slug", "title", "axis", "kind", "status", "announced_on", "announced_precision", "lead",
-    "next_deadline_on", "next_deadline_precision", "days_overdue", "url",
+    "slug", "title", "axis", "kind", "nature", "status", "assessed_on", "assessed_precision",
+    "announced_on", "announced_precision", "lead", "next_deadline_on", "next_deadline_precision",
+    "days_overdue", "url",
 ]  # fmt: skip
 CSV_CHUNK = 500
 
@@ -251,8 +292,9 @@ def _csv_chunks(commitments, language: str, on: datetime.date):
     and run than these chunks.
     """
     fields = (
-        "pk", "slug", f"title_{language}", "title_fr", "axis", "kind", "status", "announced_on",
-        "announced_precision", "next_due_on", "next_due_exactness", "overdue_since",
+        "pk", "slug", f"title_{language}", "title_fr", "axis", "kind", "nature", "status", "assessed_on",
+        "assessed_precision", "announced_on", "announced_precision", "next_due_on", "next_due_exactness",
+        "overdue_since",
     )  # fmt: skip
     # The keys themselves stream too, so no list grows with the rows.
     for chunk in in_batches(commitments.values_list("pk", flat=True), CSV_CHUNK):
@@ -268,20 +310,22 @@ def _csv_chunks(commitments, language: str, on: datetime.date):
         for pk in chunk:
             if pk not in commitments_by_pk:  # deleted since the order was read
                 continue
-            slug, title, title_fr, axis, kind, status, announced, precision, due, exactness, since = (
-                commitments_by_pk[pk]
-            )
+            (slug, title, title_fr, axis, kind, nature, status, assessed, assessed_precision, announced,
+             precision, due, exactness, since) = commitments_by_pk[pk]  # fmt: skip
             rows.append(
                 (
                     _cell(slug),
                     _cell(title or title_fr),  # as `Translated` reads it: else the French
                     axis,
                     kind,
+                    nature,
                     status,
-                    announced.isoformat(),
+                    iso_date(assessed, assessed_precision),
+                    assessed_precision if assessed else "",
+                    iso_date(announced, precision),
                     precision,
                     _cell("; ".join(name for _slug, _short_name, name in leads.get(pk, ()))),
-                    due.isoformat() if due else "",
+                    iso_date(due, exactness),
                     exactness or "",
                     (on - since).days if since else 0,  # as Commitment.days_overdue() reads it
                 )
@@ -329,19 +373,32 @@ def commitment_detail(request, slug):
         targets = list(commitment.targets.select_related("milestone").prefetch_related(readings))
     _attach_update_parts(updates, deadlines, targets)
     roles = {}
-    for involvement in commitment.involvements.select_related("owner").order_by("owner__name"):
+    involvements = list(commitment.involvements.select_related("owner").order_by("owner__name"))
+    for involvement in involvements:
         roles.setdefault(involvement.role, []).append(involvement)
+    stated_counts = list(commitment.stated_counts.all()) if commitment.has_stated_counts else []
+    amounts = list(commitment.amounts.select_related("owner")) if commitment.has_amounts else []
+    # Every fact with the passages it cites, numbered in the order the page shows them.
+    for model, rows in (
+        (Commitment, [commitment]), (Involvement, involvements), (StatedCount, stated_counts),
+        (Amount, amounts), (Deadline, deadlines), (Target, targets),
+    ):  # fmt: skip
+        attach_citations(model, rows)
+    in_page_order = [involvement for _role, group in _by_role(roles) for involvement in group]
+    passages = numbered([commitment, *in_page_order, *stated_counts, *amounts, *deadlines, *targets])
+    assessments = commitment.assessment_history()
     done = sum(d.is_done for d in deadlines)
-    latest_update_on = updates[0].reported_on if updates else None
     context = {
         "commitment": commitment,
         "reported": _owners_voice(commitment, updates, complete=not earlier_updates),
-        "assessment": next((d for d in decisions if d.new_status == commitment.status), None),
+        "assessment": assessments[0] if assessments else None,
+        "assessments": assessments,
+        "passages": passages,
         "corrections": [d for d in decisions if d.kind == DecisionKind.CORRECTION],
         "decisions": decisions,
-        "roles": [(Role(role), roles[role]) for role in Role if role in roles],
-        "stated_counts": list(commitment.stated_counts.all()) if commitment.has_stated_counts else [],
-        "amounts": list(commitment.amounts.select_related("owner")) if commitment.has_amounts else [],
+        "roles": _by_role(roles),
+        "stated_counts": stated_counts,
+        "amounts": amounts,
         # Each deadline with the days it is overdue by, 0 when it is not.
         "deadlines": [(d, (on - d.due).days if d.is_overdue_on(on) else 0) for d in deadlines],
         "done": done,
@@ -355,7 +412,6 @@ def commitment_detail(request, slug):
             else []
         ),
         "sources": list(commitment.sources.all()),
-        "last_updated": max(filter(None, [latest_update_on, timezone.localdate(commitment.updated_at)])),
         "badge_snippet": _badge_snippet(
             commitment.get_absolute_url(),
             reverse("tracker:badge_commitment", args=[commitment.slug]),
@@ -363,6 +419,11 @@ def commitment_detail(request, slug):
         ),
     }
     return render(request, "tracker/commitment_detail.html", context)
+
+
+def _by_role(roles: dict) -> list:
+    """Return the involvements grouped by role, in the roles' order (lead first)."""
+    return [(Role(role), roles[role]) for role in Role if role in roles]
 
 
 def _attach_deadlines(decisions, deadlines):
@@ -471,12 +532,16 @@ def owner_detail(request, slug):
         .select_related("commitment")
         .order_by("role", f"commitment__title_{current_language()}")
     )
+    # Its promises by status; what was delivered at the summit itself is counted apart.
     counts: dict[str, int] = {}
-    seen = set()
+    seen, delivered = set(), set()
     for involvement in involvements:
-        if involvement.commitment_id not in seen:
-            seen.add(involvement.commitment_id)
-            counts[involvement.commitment.status] = counts.get(involvement.commitment.status, 0) + 1
+        commitment = involvement.commitment
+        if commitment.nature == Nature.DELIVERED_AT_SUMMIT:
+            delivered.add(commitment.pk)
+        elif commitment.pk not in seen:
+            seen.add(commitment.pk)
+            counts[commitment.status] = counts.get(commitment.status, 0) + 1
     roles: dict[str, list] = {}
     for involvement in involvements:
         roles.setdefault(involvement.role, []).append(involvement.commitment)
@@ -484,7 +549,9 @@ def owner_detail(request, slug):
         "owner": owner,
         "roles": [(Role(role), roles[role]) for role in Role if role in roles],
         "status_bars": status_bars(counts),
-        "total": len(seen),
+        "promises": len(seen),
+        "delivered": len(delivered),
+        "total": len(seen | delivered),
         "badge_snippet": _badge_snippet(
             owner.get_absolute_url(),
             reverse("tracker:badge_owner", args=[owner.slug]),
@@ -521,6 +588,23 @@ def milestone_detail(request, slug):
         "done": sum(d.is_done for d in deadlines),
     }
     return render(request, "tracker/milestone_detail.html", context)
+
+
+@require_safe
+def source_list(request):
+    sources = SourceDocument.objects.annotate(
+        passage_count=Count("passages", distinct=True),
+        commitment_count=Count("commitments", filter=Q(commitments__is_public=True), distinct=True),
+    ).order_by("-is_reference", "title")
+    return render(request, "tracker/source_list.html", {"sources": sources})
+
+
+@require_safe
+def source_detail(request, slug):
+    source = get_object_or_404(SourceDocument, slug=slug)
+    passages = list(source.passages.all())
+    citing(passages)
+    return render(request, "tracker/source_detail.html", {"source": source, "passages": passages})
 
 
 @require_safe

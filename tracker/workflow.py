@@ -1,9 +1,11 @@
 """
 How a commitment's facts change once it is tracked: owners report, editors publish, reject and decide.
 
-A commitment's public status changes here only — through a published progress update or an editor's
-review decision — and the web forms, the admin and the API all call these functions. Each runs in one
-transaction and names its author and cause in the history (django-simple-history).
+A commitment's public status is the latest of its assessments, and assessments are made here only
+(`assess`): from a published progress update or an editor's review decision (and, for the loaded data,
+by the loader, from the source documents). The web forms, the admin and the API all call these
+functions. Each runs in one transaction and names its author and cause in the history
+(django-simple-history).
 """
 
 import datetime
@@ -19,6 +21,8 @@ from .choices import DecisionKind, PublicationState, Status
 from .dates import DatePrecision, today
 from .fields import current_language
 from .models import (
+    Assessment,
+    AssessmentEvidence,
     Commitment,
     Deadline,
     Decision,
@@ -53,8 +57,8 @@ def report_problems(
     """
     Return what stops a progress report from being submitted, as {field: message}; empty when nothing.
 
-    The rules of a report, for the web form, the API and `submit_update` alike: a status change links
-    to evidence; "stalled" and "not achieved" say why; "not yet assessed" is not a report; the report
+    The rules of a report, for the web form, the API and `submit_update` alike: a reported status links
+    to evidence (it becomes an assessment); "stalled" and "not achieved" say why; "not yet assessed" is not a report; the report
     is not dated in the future; readings are of this commitment's targets, one each, not negative;
     deliverables are this commitment's open ones.
     """
@@ -62,8 +66,8 @@ def report_problems(
     evidence, readings, done = list(evidence), list(readings), list(done)
     if status == Status.NOT_ASSESSED:
         problems["status"] = _("“Not yet assessed” means that nobody has checked; report another status.")
-    if status and status != commitment.status and not evidence:
-        problems["evidence"] = _("An update that changes the status needs at least one evidence link.")
+    if status and not evidence:
+        problems["evidence"] = _("An update that reports a status needs at least one evidence link.")
     elif len(evidence) > MAX_EVIDENCE_LINKS:
         problems["evidence"] = _("At most %(n)d evidence links.") % {"n": MAX_EVIDENCE_LINKS}
     if status in Status.needing_reason() and not reason:
@@ -138,8 +142,9 @@ def submit_update(
 def publish_update(update: ProgressUpdate, by) -> ProgressUpdate:
     """
     Make a submitted (or earlier rejected) update public and apply what it reports: its readings (dated
-    on the update's date), the deliverables it reports done, and its status — unless a newer published
-    report or a later editors' decision already speaks to the status (`update.status_applied` says).
+    on the update's date), the deliverables it reports done, and its status, as an assessment dated on
+    the update's date. That is the commitment's status unless a later assessment exists
+    (`update.status_applied` says).
     """
     # Locked, so that two editors publishing at once apply it once.
     update = (
@@ -166,25 +171,20 @@ def publish_update(update: ProgressUpdate, by) -> ProgressUpdate:
         deadline.done_precision = DatePrecision.DAY
         deadline._change_reason = cause
         _save(deadline, by, ["is_done", "done_on", "done_precision"])
-    update.status_applied = bool(update.status) and not _status_spoken_since(update)
-    if update.status_applied:
-        _set_status(commitment, update.status, by, cause)
+    update.status_applied = False
+    if update.status:
+        consulted = timezone.localdate()  # the reviewer opened the links before publishing
+        assessment = assess(
+            commitment,
+            status=update.status,
+            by=by,
+            on=update.reported_on,
+            rationale={update.language: update.text},
+            evidence=[{"url": link.url, "consulted_on": consulted} for link in update.evidence.order_by("pk")],
+            update=update,
+        )
+        update.status_applied = commitment.assessments.first() == assessment
     return update
-
-
-def _status_spoken_since(update: ProgressUpdate) -> bool:
-    """Return True when a newer published report or a later decision has set the status since `update`."""
-    later = {"commitment": update.commitment_id}
-    newer_report = (
-        ProgressUpdate.objects.published()
-        .filter(**later, reported_on__gt=update.reported_on)
-        .exclude(status="")
-        .exclude(pk=update.pk)
-    )
-    later_decision = Decision.objects.filter(**later, decided_on__gt=update.reported_on).exclude(
-        new_status=""
-    )
-    return newer_report.exists() or later_decision.exists()
 
 
 @transaction.atomic
@@ -234,17 +234,57 @@ def record_decision(decision: Decision, by) -> Decision:
         deadline._change_reason = cause
         _save(deadline, by, ["due_on", "due_precision"])
     if decision.new_status:
-        _set_status(commitment, decision.new_status, by, cause)
+        assess(
+            commitment,
+            status=decision.new_status,
+            by=by,
+            on=decision.decided_on,
+            rationale={decision.language: decision.reason},
+            evidence=[{"url": decision.evidence_url, "consulted_on": decision.decided_on}],
+            decision=decision,
+        )
     return decision
 
 
-def _set_status(commitment: Commitment, status: str, by, cause: str) -> None:
-    """The one place a commitment's status changes (see the module's docstring)."""
-    if commitment.status == status:
-        return
-    commitment.status = status
-    commitment._change_reason = cause
-    _save(commitment, by, ["status", "updated_at"])
+def assess(
+    commitment: Commitment,
+    *,
+    status: str,
+    by,
+    on: datetime.date,
+    rationale: dict[str, str],
+    evidence: Iterable[dict],
+    precision: str = DatePrecision.DAY,
+    update: ProgressUpdate | None = None,
+    decision: Decision | None = None,
+) -> Assessment:
+    """
+    Record a dated verdict on `commitment` with its rationale ({language: text}) and evidence (each
+    {"passage": Passage} or {"url": …, "consulted_on": date}); the commitment then takes the status of
+    its latest assessment (`Commitment.refresh_verdict`). The one place a status changes.
+    """
+    evidence = [AssessmentEvidence(**item) for item in evidence]
+    if not evidence:
+        raise ValidationError(_("A verdict needs at least one piece of evidence."))
+    assessment = Assessment(
+        commitment=commitment,
+        status=status,
+        assessed_on=on,
+        assessed_precision=precision,
+        assessed_by=by,
+        from_sources=by is None,
+        update=update,
+        decision=decision,
+        **{f"rationale_{language}": text.strip() for language, text in rationale.items()},
+    )
+    assessment.full_clean()
+    assessment.save()
+    for item in evidence:
+        item.assessment = assessment
+        item.full_clean()
+    AssessmentEvidence.objects.bulk_create(evidence)
+    commitment.refresh_verdict()
+    return assessment
 
 
 def _save(instance, by, fields: list[str] | None = None) -> None:

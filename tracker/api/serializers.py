@@ -24,9 +24,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..addresses import PLACEHOLDER, on_site, with_slug
-from ..dates import today
+from ..choices import Basis
+from ..dates import DatePrecision, iso_date, parse_fuzzy_date, today
 from ..models import (
     Amount,
+    Assessment,
+    AssessmentEvidence,
     Commitment,
     Deadline,
     Decision,
@@ -34,9 +37,11 @@ from ..models import (
     Involvement,
     Milestone,
     Owner,
+    Passage,
     ProgressUpdate,
     Reading,
     ReportedReading,
+    SourceDocument,
     StatedCount,
     Target,
 )
@@ -64,9 +69,83 @@ class ModelValidated:
         return attrs
 
 
-def _iso(day):
-    """Return a date as DRF's DateField writes it."""
-    return day.isoformat() if day else None
+def _iso(day, precision=DatePrecision.DAY):
+    """Return a date as `DateAtPrecisionField` writes it: ISO 8601 at its precision ("2025-11", "2026")."""
+    return iso_date(day, precision) if day else None
+
+
+REDUCED_DATE = re.compile(r"\d{4}(-\d{2})?")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        "description": "ISO 8601 at the precision beside it: 2025-02-11 (a day), 2025-11 (a month), 2026 (a year).",
+    }
+)
+class DateAtPrecisionField(serializers.DateField):
+    """
+    A date written at the precision its sibling field states (`precision`): "2025-02-11", "2025-11"
+    (ISO 8601 reduced precision) or "2026", never a day the sources do not give. Reads those forms too
+    (a month or a year stands for its last day, as the models keep it).
+    """
+
+    def __init__(self, precision: str, **kwargs):
+        self.precision = precision
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        return None if value is None else (value, getattr(instance, self.precision, DatePrecision.DAY))
+
+    def to_representation(self, value):
+        return _iso(*value)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and REDUCED_DATE.fullmatch(data.strip()):
+            return parse_fuzzy_date(data)[0]
+        return super().to_internal_value(data)
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    """A passage a fact cites: its document's slug (see /api/sources/) and its exact words."""
+
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Passage
+        fields = ["source", "quote"]
+
+    def to_representation(self, passage):
+        return {"source": passage.source.slug, "quote": passage.quote}
+
+
+_citation = CitationSerializer()
+
+
+class SourcedFields(serializers.Serializer):
+    """The fields every sourced fact has: the passages it cites, and how it follows from them."""
+
+    citations = CitationSerializer(many=True, read_only=True)
+    basis = serializers.ChoiceField(choices=Basis.choices, read_only=True)
+    reasoning = serializers.CharField(
+        read_only=True, help_text="How the value follows from the passages, when it is worked out or inferred."
+    )
+
+    SOURCED = ("citations", "basis", "reasoning")
+
+
+def _sourced(fact) -> dict:
+    """Return a fact's `citations`, `basis` and `reasoning` as SourcedFields writes them."""
+    cited = getattr(fact, "cited", None)
+    if cited is None:
+        cited = fact.citations.select_related("source").order_by("position")
+    return {
+        "citations": [_citation.to_representation(passage) for passage in cited],
+        "basis": fact.basis,
+        "reasoning": fact.reasoning,
+    }
 
 
 def _slug(related):
@@ -144,6 +223,9 @@ class SlugIdentityField(serializers.HyperlinkedIdentityField):
 class OwnerSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
     original_name = serializers.CharField(source="name", read_only=True)
+    short_name = serializers.CharField(
+        source="display_short_name", read_only=True, help_text="The acronym in the requested language."
+    )
     country = serializers.CharField(source="country.code", read_only=True)
     url = SlugIdentityField(view_name="api:owner-detail")
 
@@ -163,12 +245,13 @@ class OwnerRefSerializer(serializers.ModelSerializer):
         return {"slug": owner.slug, "name": owner.display_name, "kind": owner.kind}
 
 
-class InvolvementSerializer(serializers.ModelSerializer):
+class InvolvementSerializer(SourcedFields, serializers.ModelSerializer):
     owner = OwnerRefSerializer(read_only=True)
+    since = DateAtPrecisionField("since_precision", read_only=True)
 
     class Meta:
         model = Involvement
-        fields = ["owner", "role", "since", "since_precision"]
+        fields = ["owner", "role", "since", "since_precision", *SourcedFields.SOURCED]
 
     @cached_property
     def _owner(self):
@@ -178,29 +261,36 @@ class InvolvementSerializer(serializers.ModelSerializer):
         return {
             "owner": self._owner.to_representation(involvement.owner),
             "role": involvement.role,
-            "since": _iso(involvement.since),
+            "since": _iso(involvement.since, involvement.since_precision),
             "since_precision": involvement.since_precision,
+            **_sourced(involvement),
         }
 
 
-class StatedCountSerializer(serializers.ModelSerializer):
+class StatedCountSerializer(SourcedFields, serializers.ModelSerializer):
     noun = serializers.CharField(read_only=True)
 
     class Meta:
         model = StatedCount
-        fields = ["role", "count", "qualifier", "noun"]
+        fields = ["role", "count", "qualifier", "noun", *SourcedFields.SOURCED]
 
     def to_representation(self, count):
-        return {"role": count.role, "count": count.count, "qualifier": count.qualifier, "noun": count.noun}
+        return {
+            "role": count.role,
+            "count": count.count,
+            "qualifier": count.qualifier,
+            "noun": count.noun,
+            **_sourced(count),
+        }
 
 
-class AmountSerializer(serializers.ModelSerializer):
+class AmountSerializer(SourcedFields, serializers.ModelSerializer):
     label = serializers.CharField(read_only=True)
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Amount
-        fields = ["slug", "amount", "currency", "qualifier", "period", "label", "owner"]
+        fields = ["slug", "amount", "currency", "qualifier", "period", "label", "owner", *SourcedFields.SOURCED]
 
     def to_representation(self, amount):
         return {
@@ -211,28 +301,36 @@ class AmountSerializer(serializers.ModelSerializer):
             "period": amount.period,
             "label": amount.label,
             "owner": _slug(amount.owner),
+            **_sourced(amount),
         }
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(SourcedFields, serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
+    date = DateAtPrecisionField("date_precision", read_only=True)
+    starts_on = serializers.DateField(read_only=True, help_text="The first day, for an event over several days.")
     url = SlugIdentityField(view_name="api:milestone-detail")
 
     class Meta:
         model = Milestone
-        fields = ["slug", "name", "date", "date_precision", "place", "description", "url"]
+        fields = [
+            "slug", "name", "starts_on", "date", "date_precision", "place", "description", "url",
+            *SourcedFields.SOURCED,
+        ]  # fmt: skip
 
 
-class DeadlineSerializer(ModelValidated, serializers.ModelSerializer):
+class DeadlineSerializer(ModelValidated, SourcedFields, serializers.ModelSerializer):
     """A deliverable; `due`, `due_exactness` and `is_overdue` come from DeadlineQuerySet annotations."""
 
     commitment = serializers.SlugRelatedField(slug_field="slug", queryset=Commitment.objects.all())
     milestone = serializers.SlugRelatedField(
         slug_field="slug", queryset=Milestone.objects.all(), required=False, allow_null=True
     )
-    due = serializers.DateField(read_only=True)
+    due_on = DateAtPrecisionField("due_precision", required=False, allow_null=True)
+    due = DateAtPrecisionField("due_exactness", read_only=True)
     due_exactness = serializers.CharField(read_only=True)
+    done_on = DateAtPrecisionField("done_precision", required=False, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
     days_overdue = serializers.SerializerMethodField()
 
@@ -254,6 +352,7 @@ class DeadlineSerializer(ModelValidated, serializers.ModelSerializer):
             "done_precision",
             "is_overdue",
             "days_overdue",
+            *SourcedFields.SOURCED,
         ]
 
     @extend_schema_field(OpenApiTypes.INT)
@@ -272,20 +371,22 @@ class DeadlineSerializer(ModelValidated, serializers.ModelSerializer):
             "title_fr": deadline.title_fr,
             "title_en": deadline.title_en,
             "milestone": deadline.milestone_slug,
-            "due_on": _iso(deadline.due_on),
+            "due_on": _iso(deadline.due_on, deadline.due_precision),
             "due_precision": deadline.due_precision,
-            "due": _iso(deadline.due),
+            "due": _iso(deadline.due, deadline.due_exactness),
             "due_exactness": deadline.due_exactness,
             "is_done": deadline.is_done,
-            "done_on": _iso(deadline.done_on),
+            "done_on": _iso(deadline.done_on, deadline.done_precision),
             "done_precision": deadline.done_precision,
             "is_overdue": deadline.is_overdue,
             "days_overdue": self.get_days_overdue(deadline),
+            **_sourced(deadline),
         }
 
 
 class ReadingSerializer(ModelValidated, serializers.ModelSerializer):
     target = serializers.PrimaryKeyRelatedField(queryset=Target.objects.all(), write_only=True)
+    measured_on = DateAtPrecisionField("measured_precision")
 
     class Meta:
         model = Reading
@@ -294,7 +395,7 @@ class ReadingSerializer(ModelValidated, serializers.ModelSerializer):
     def to_representation(self, reading):
         return {
             "id": reading.id,
-            "measured_on": _iso(reading.measured_on),
+            "measured_on": _iso(reading.measured_on, reading.measured_precision),
             "measured_precision": reading.measured_precision,
             "value": _reading_value(reading.value),
             "note": reading.note,
@@ -302,8 +403,10 @@ class ReadingSerializer(ModelValidated, serializers.ModelSerializer):
         }
 
 
-class TargetSerializer(ModelValidated, serializers.ModelSerializer):
+class TargetSerializer(ModelValidated, SourcedFields, serializers.ModelSerializer):
     commitment = serializers.SlugRelatedField(slug_field="slug", queryset=Commitment.objects.all())
+    baseline_on = DateAtPrecisionField("baseline_precision", required=False, allow_null=True)
+    due_on = DateAtPrecisionField("due_precision", required=False, allow_null=True)
     milestone = serializers.SlugRelatedField(
         slug_field="slug", queryset=Milestone.objects.all(), required=False, allow_null=True
     )
@@ -332,6 +435,7 @@ class TargetSerializer(ModelValidated, serializers.ModelSerializer):
             "due_on",
             "due_precision",
             "readings",
+            *SourcedFields.SOURCED,
         ]
         extra_kwargs = {
             "name_fr": {"write_only": True},
@@ -357,13 +461,14 @@ class TargetSerializer(ModelValidated, serializers.ModelSerializer):
             "unit": target.unit,
             "currency": target.currency,
             "baseline": _baseline(target.baseline),
-            "baseline_on": _iso(target.baseline_on),
+            "baseline_on": _iso(target.baseline_on, target.baseline_precision),
             "target_value": _target_value(target.target_value),
             "qualifier": target.qualifier,
             "milestone": target.milestone_slug,
-            "due_on": _iso(target.due_on),
+            "due_on": _iso(target.due_on, target.due_precision),
             "due_precision": target.due_precision,
             "readings": [reading.to_representation(each) for each in prefetched(target, "readings")],
+            **_sourced(target),
         }
 
 
@@ -414,6 +519,7 @@ class UpdateSerializer(ModelValidated, serializers.ModelSerializer):
             "status",
             "reason",
             "text",
+            "language",
             "evidence",
             "readings",
             "marks_done",
@@ -439,6 +545,7 @@ class UpdateSerializer(ModelValidated, serializers.ModelSerializer):
             "status": update.status,
             "reason": update.reason,
             "text": update.text,
+            "language": update.language,
             "evidence": [evidence.to_representation(each) for each in update.evidence.all()],
             "readings": [reading.to_representation(each) for each in update.reported_readings.all()],
             "marks_done": [deadline.pk for deadline in update.marks_done.all()],
@@ -470,6 +577,7 @@ class UpdateSerializer(ModelValidated, serializers.ModelSerializer):
             status=validated_data.get("status", ""),
             reason=validated_data.get("reason", ""),
             text=validated_data["text"],
+            language=validated_data.get("language", ""),
             evidence=validated_data.get("evidence", []),
             readings=[(r["target"], r["value"]) for r in validated_data.get("reported_readings", [])],
             done=validated_data.get("marks_done", []),
@@ -483,6 +591,8 @@ class DecisionSerializer(ModelValidated, serializers.ModelSerializer):
     deadline = serializers.PrimaryKeyRelatedField(
         queryset=Deadline.objects.all(), required=False, allow_null=True
     )
+    previous_due = DateAtPrecisionField("previous_precision", read_only=True)
+    new_due = DateAtPrecisionField("new_precision", required=False, allow_null=True)
 
     class Meta:
         model = Decision
@@ -511,9 +621,9 @@ class DecisionSerializer(ModelValidated, serializers.ModelSerializer):
             "kind": decision.kind,
             "decided_on": _iso(decision.decided_on),
             "deadline": decision.deadline_id,
-            "previous_due": _iso(decision.previous_due),
+            "previous_due": _iso(decision.previous_due, decision.previous_precision),
             "previous_precision": decision.previous_precision,
-            "new_due": _iso(decision.new_due),
+            "new_due": _iso(decision.new_due, decision.new_precision),
             "new_precision": decision.new_precision,
             "previous_status": decision.previous_status,
             "new_status": decision.new_status,
@@ -527,6 +637,99 @@ class DecisionSerializer(ModelValidated, serializers.ModelSerializer):
             return record_decision(Decision(**validated_data), by=validated_data.get("decided_by"))
         except DjangoValidationError as error:
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+
+
+class AssessmentEvidenceSerializer(serializers.ModelSerializer):
+    """A passage of a source document (`source`, `quote`), or a web page (`url`, `consulted_on`)."""
+
+    source = serializers.SlugRelatedField(
+        source="passage.source", slug_field="slug", read_only=True, required=False
+    )
+    quote = serializers.CharField(source="passage.quote", read_only=True, required=False)
+    url = serializers.URLField(read_only=True, required=False)
+    consulted_on = serializers.DateField(read_only=True, required=False)
+
+    class Meta:
+        model = AssessmentEvidence
+        fields = ["source", "quote", "url", "consulted_on"]
+
+    def to_representation(self, item):
+        if item.passage_id:
+            return {"source": item.passage.source.slug, "quote": item.passage.quote}
+        return {"url": item.url, "consulted_on": _iso(item.consulted_on)}
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    """A dated verdict: the commitment's status is that of its latest assessment."""
+
+    assessed_on = DateAtPrecisionField("assessed_precision", read_only=True)
+    rationale = serializers.CharField(read_only=True, help_text="In the requested language when written in it.")
+    rationale_language = serializers.CharField(read_only=True, help_text="The language `rationale` is in.")
+    origin = serializers.SerializerMethodField(help_text="What it was made from.")
+    evidence = AssessmentEvidenceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "status", "assessed_on", "assessed_precision", "rationale", "rationale_language", "origin",
+            "update", "decision", "evidence",
+        ]  # fmt: skip
+
+    @extend_schema_field({"type": "string", "enum": ["source_documents", "progress_update", "editors_decision"]})
+    def get_origin(self, assessment) -> str:
+        if assessment.update_id:
+            return "progress_update"
+        return "editors_decision" if assessment.decision_id else "source_documents"
+
+    @cached_property
+    def _evidence(self):
+        return AssessmentEvidenceSerializer()
+
+    def to_representation(self, assessment):
+        return {
+            "status": assessment.status,
+            "assessed_on": _iso(assessment.assessed_on, assessment.assessed_precision),
+            "assessed_precision": assessment.assessed_precision,
+            "rationale": assessment.rationale,
+            "rationale_language": assessment.rationale_language(),
+            "origin": self.get_origin(assessment),
+            "update": assessment.update_id,
+            "decision": assessment.decision_id,
+            "evidence": [self._evidence.to_representation(each) for each in assessment.evidence.all()],
+        }
+
+
+class PassageSerializer(serializers.ModelSerializer):
+    """A cited passage: the document's exact words, and the public commitments citing it (by slug)."""
+
+    commitments = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Passage
+        fields = ["quote", "commitments"]
+
+    def to_representation(self, passage):
+        return {"quote": passage.quote, "commitments": sorted(c.slug for c in passage.commitments)}
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A source document and the passages the tracker cites from it, in the document's order."""
+
+    published_on = DateAtPrecisionField("published_precision", read_only=True)
+    document_url = serializers.URLField(source="url", read_only=True, help_text="Where it is published.")
+    page = serializers.SerializerMethodField(help_text="Its page on the site.")
+    passages = PassageSerializer(source="passages_list", many=True, read_only=True)
+    url = SlugIdentityField(view_name="api:source-detail")
+
+    class Meta:
+        model = SourceDocument
+        fields = [
+            "slug", "title", "publisher", "published_on", "published_precision", "is_reference",
+            "document_url", "page", "url", "passages",
+        ]  # fmt: skip
+
+    def get_page(self, source) -> str:
+        return on_site(source.get_absolute_url())
 
 
 class RejectSerializer(serializers.Serializer):
@@ -549,7 +752,9 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
     targets = TargetSerializer(many=True, read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
     days_overdue = serializers.SerializerMethodField()
-    next_due_on = serializers.DateField(read_only=True, allow_null=True)
+    next_due_on = DateAtPrecisionField("next_due_exactness", read_only=True, allow_null=True)
+    announced_on = DateAtPrecisionField("announced_precision")
+    assessed_on = DateAtPrecisionField("assessed_precision", read_only=True, allow_null=True)
     url = SlugIdentityField(view_name="api:commitment-detail")
 
     class Meta:
@@ -560,7 +765,10 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
             "summary",
             "axis",
             "kind",
+            "nature",
             "status",
+            "assessed_on",
+            "assessed_precision",
             "announced_on",
             "announced_precision",
             "parent",
@@ -578,7 +786,7 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
             "summary_en",
             "is_public",
         ]
-        read_only_fields = ["status", "updated_at"]
+        read_only_fields = ["status", "assessed_precision", "updated_at"]
         extra_kwargs = {
             name: {"write_only": True}
             for name in ("title_fr", "title_en", "summary_fr", "summary_en", "is_public")
@@ -604,8 +812,11 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
             "summary": commitment.summary,
             "axis": commitment.axis,
             "kind": commitment.kind,
+            "nature": commitment.nature,
             "status": commitment.status,
-            "announced_on": _iso(commitment.announced_on),
+            "assessed_on": _iso(commitment.assessed_on, commitment.assessed_precision),
+            "assessed_precision": commitment.assessed_precision,
+            "announced_on": _iso(commitment.announced_on, commitment.announced_precision),
             "announced_precision": commitment.announced_precision,
             "parent": commitment.parent_slug,
             "owners": [owner.to_representation(each) for each in prefetched(commitment, "involvements")],
@@ -613,14 +824,18 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
             "targets": [target.to_representation(each) for each in prefetched(commitment, "targets")],
             "is_overdue": commitment.is_overdue,
             "days_overdue": self.get_days_overdue(commitment),
-            "next_due_on": _iso(commitment.next_due_on),
+            "next_due_on": _iso(commitment.next_due_on, commitment.next_due_exactness),
             "updated_at": _datetime(commitment.updated_at),
             "url": url.to_representation(commitment),
         }
 
 
-class CommitmentDetailSerializer(CommitmentSerializer):
+class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
+    """A commitment with all it shows; `citations`, `basis` and `reasoning` are those of its announcement."""
+
     description = serializers.CharField(read_only=True)
+    success = serializers.CharField(read_only=True, help_text="What “kept” means for a promise or a programme.")
+    assessments = AssessmentSerializer(many=True, read_only=True, help_text="Newest first.")
     stated_counts = StatedCountSerializer(many=True, read_only=True)
     amounts = AmountSerializer(many=True, read_only=True)
     latest_update = serializers.SerializerMethodField()
@@ -634,6 +849,11 @@ class CommitmentDetailSerializer(CommitmentSerializer):
             "description",
             "description_fr",
             "description_en",
+            "success",
+            "success_fr",
+            "success_en",
+            *SourcedFields.SOURCED,
+            "assessments",
             "stated_counts",
             "amounts",
             "latest_update",
@@ -645,6 +865,8 @@ class CommitmentDetailSerializer(CommitmentSerializer):
             **CommitmentSerializer.Meta.extra_kwargs,
             "description_fr": {"write_only": True},
             "description_en": {"write_only": True},
+            "success_fr": {"write_only": True},
+            "success_en": {"write_only": True},
         }
 
     @extend_schema_field(UpdateSerializer(allow_null=True))
@@ -657,9 +879,13 @@ class CommitmentDetailSerializer(CommitmentSerializer):
         if not (hasattr(commitment, "is_overdue") and hasattr(commitment, "parent_slug")):
             return super().to_representation(commitment)
         count, amount, decision = StatedCountSerializer(), AmountSerializer(), DecisionSerializer()
+        assessment = AssessmentSerializer()
         return {
             **super().to_representation(commitment),
             "description": commitment.description,
+            "success": commitment.success,
+            **_sourced(commitment),
+            "assessments": [assessment.to_representation(each) for each in prefetched(commitment, "assessments")],
             "stated_counts": [
                 count.to_representation(each) for each in prefetched(commitment, "stated_counts")
             ],

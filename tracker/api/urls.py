@@ -15,6 +15,7 @@ router.register("targets", views.TargetViewSet, basename="target")
 router.register("readings", views.ReadingViewSet, basename="reading")
 router.register("updates", views.UpdateViewSet, basename="update")
 router.register("decisions", views.DecisionViewSet, basename="decision")
+router.register("sources", views.SourceViewSet, basename="source")
 
 urlpatterns = [
     path("", include(router.urls)),

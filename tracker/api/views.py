@@ -20,15 +20,21 @@ from rest_framework.response import Response
 from ..access import is_editor, may_report
 from ..dates import today
 from ..filters import CommitmentFilter
+from ..citations import attach_citations, citing
 from ..models import (
+    Amount,
+    AssessmentEvidence,
     Commitment,
     Deadline,
     Decision,
     Involvement,
     Milestone,
     Owner,
+    Passage,
     ProgressUpdate,
     Reading,
+    SourceDocument,
+    StatedCount,
     Target,
 )
 from ..querysets import CommitmentQuerySet
@@ -44,6 +50,7 @@ from .serializers import (
     OwnerSerializer,
     ReadingSerializer,
     RejectSerializer,
+    SourceSerializer,
     TargetSerializer,
     UpdateSerializer,
 )
@@ -67,6 +74,12 @@ class Row(SimpleNamespace):
     by attribute as they read a model instance.
     """
 
+    reasoning = Involvement.reasoning  # a sourced fact's reasoning in the active language
+
+    @property
+    def pk(self):
+        return self.id
+
 
 class OwnerRow(Row):
     display_name = Owner.display_name  # the model's own reading of its name in the active language
@@ -78,20 +91,23 @@ class TargetRow(Row):
 
 # What CommitmentSerializer reads of a commitment itself.
 LIST_FIELDS = (
-    *("slug", "title_fr", "title_en", "summary_fr", "summary_en", "axis", "kind", "status"),
-    *("announced_on", "announced_precision", "updated_at"),
+    *("slug", "title_fr", "title_en", "summary_fr", "summary_en", "axis", "kind", "nature", "status"),
+    *("assessed_on", "assessed_precision", "announced_on", "announced_precision", "updated_at"),
 )
+# What the serializers read of every sourced fact (citations are read apart: attach_citations).
+SOURCED_VALUES = ("basis", "reasoning_fr", "reasoning_en")
 # What the serializers read of each related row (the equivalence test of tests/test_api.py holds them
 # to DRF's answer).
-INVOLVEMENT_VALUES = ("commitment_id", "role", "since", "since_precision")
+INVOLVEMENT_VALUES = ("commitment_id", "id", "role", "since", "since_precision", *SOURCED_VALUES)
 OWNER_VALUES = ("slug", "name", "name_en", "kind")
 DEADLINE_VALUES = (
     *("commitment_id", "id", "slug", "title_fr", "title_en", "milestone_slug", "due_on", "due_precision"),
-    *("due", "due_exactness", "is_done", "done_on", "done_precision", "is_overdue"),
+    *("due", "due_exactness", "is_done", "done_on", "done_precision", "is_overdue", *SOURCED_VALUES),
 )
 TARGET_VALUES = (
     *("commitment_id", "id", "slug", "name_fr", "name_en", "unit_fr", "unit_en", "currency", "baseline"),
-    *("baseline_on", "target_value", "qualifier", "milestone_slug", "due_on", "due_precision"),
+    *("baseline_on", "baseline_precision", "target_value", "qualifier", "milestone_slug", "due_on"),
+    *("due_precision", *SOURCED_VALUES),
 )
 READING_VALUES = ("target_id", "id", "measured_on", "measured_precision", "value", "note", "source_url")
 
@@ -100,9 +116,9 @@ def with_related_rows(commitments: list[Commitment]) -> None:
     """
     Give each commitment of a page of the list, or a detail, its owners, deadlines and targets with
     their readings, in the lists the serializers read (`<relation>_list`, serializers.prefetched), in
-    four queries, and its `next_due_on` from those deadlines. Read as values into `Row`s: for a page
-    of 50 (the former default), prefetching built some 900 model instances and took 12 to 14 ms; the
-    values take 7.
+    four queries, and its `next_due_on` from those deadlines, then the passages each of these facts
+    cites (a query a kind of fact). Read as values into `Row`s: for a page of 50 (the former default),
+    prefetching built some 900 model instances and took 12 to 14 ms; the values take 7.
     """
     by_pk = {commitment.pk: commitment for commitment in commitments}
     for commitment in commitments:
@@ -112,23 +128,31 @@ def with_related_rows(commitments: list[Commitment]) -> None:
         *INVOLVEMENT_VALUES, *owner_values
     )
     split = len(INVOLVEMENT_VALUES)
+    involvement_rows, deadline_rows = [], []
     for values in involvements:
         involvement = Row(**dict(zip(INVOLVEMENT_VALUES, values[:split], strict=True)))
         involvement.owner = OwnerRow(**dict(zip(OWNER_VALUES, values[split:], strict=True)))
         by_pk[involvement.commitment_id].involvements_list.append(involvement)
+        involvement_rows.append(involvement)
+    attach_citations(Involvement, involvement_rows)
     deadlines = _with_milestone_slug(Deadline.objects.with_overdue_flag().filter(commitment__in=by_pk))
     for values in deadlines.values(*DEADLINE_VALUES):
         deadline = Row(**values)
         deadline.commitment = by_pk[deadline.commitment_id]
         deadline.commitment.deadlines_list.append(deadline)
+        deadline_rows.append(deadline)
+    attach_citations(Deadline, deadline_rows)
     on = today()
     for commitment in commitments:
-        commitment.next_due_on = CommitmentQuerySet.next_due_from(commitment, commitment.deadlines_list, on)
+        following = CommitmentQuerySet.next_due_from(commitment, commitment.deadlines_list, on)
+        commitment.next_due_on = following.due if following else None
+        commitment.next_due_exactness = following.due_exactness if following else ""
     targets = {}
     for values in _with_milestone_slug(Target.objects.filter(commitment__in=by_pk)).values(*TARGET_VALUES):
         target = targets[values["id"]] = TargetRow(**values, readings_list=[])
         target.commitment = by_pk[target.commitment_id]
         target.commitment.targets_list.append(target)
+    attach_citations(Target, targets.values())
     if targets:
         readings = Reading.objects.filter(target__in=targets).order_by("target_id", "measured_on")
         for values in readings.values(*READING_VALUES):
@@ -213,6 +237,11 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
         commitment.amounts_list = (
             list(commitment.amounts.select_related("owner")) if commitment.has_amounts else []
         )
+        attach_citations(Commitment, [commitment])
+        attach_citations(StatedCount, commitment.stated_counts_list)
+        attach_citations(Amount, commitment.amounts_list)
+        evidence = Prefetch("evidence", queryset=AssessmentEvidence.objects.select_related("passage__source"))
+        commitment.assessments_list = list(commitment.assessments.prefetch_related(evidence))
         # Sources and children are named by their slug: their texts would be read for nothing.
         commitment.sources_list = list(commitment.sources.only("slug"))
         commitment.children_list = (
@@ -241,17 +270,46 @@ class OwnerViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Owner.objects.all()
     serializer_class = OwnerSerializer
     lookup_field = "slug"
-    search_fields = ["name", "name_en", "short_name", "slug"]
+    search_fields = ["name", "name_en", "short_name", "short_name_en", "slug"]
     ordering_fields = ["name", "slug"]
     filterset_fields = ["kind", "country"]
 
 
 @extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
 class MilestoneViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Milestone.objects.all()
+    queryset = Milestone.objects.prefetch_related("citations__source")
     serializer_class = MilestoneSerializer
     lookup_field = "slug"
     ordering_fields = ["date", "slug"]
+
+
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+    """The source documents, each with every passage the tracker cites and the commitments citing it."""
+
+    queryset = SourceDocument.objects.order_by("-is_reference", "title")
+    serializer_class = SourceSerializer
+    lookup_field = "slug"
+    pagination_class = None  # a handful of documents
+
+    def list(self, request, *args, **kwargs):
+        sources = list(self.get_queryset())
+        self._with_passages(sources)
+        return Response(self.get_serializer(sources, many=True).data)
+
+    def get_object(self):
+        source = super().get_object()
+        self._with_passages([source])
+        return source
+
+    @staticmethod
+    def _with_passages(sources):
+        by_pk = {source.pk: source for source in sources}
+        for source in sources:
+            source.passages_list = []
+        passages = list(Passage.objects.filter(source__in=by_pk))
+        citing(passages)
+        for passage in passages:
+            by_pk[passage.source_id].passages_list.append(passage)
 
 
 class DeadlineViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):

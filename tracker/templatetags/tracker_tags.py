@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from tracker.choices import AmountPeriod, DecisionKind, PublicationState, Qualifier, Status
-from tracker.dates import format_fuzzy_date
+from tracker.dates import format_fuzzy_date, iso_date
 from tracker.fields import current_language
 from tracker.markup import render_markdown
 
@@ -114,6 +114,12 @@ def status_badge(value) -> str:
 def fuzzy_date(value, precision) -> str:
     """Write a date as precisely as it is known ("November 2025", "2026")."""
     return format_fuzzy_date(value, precision)
+
+
+@register.filter("iso_date")
+def iso_date_filter(value, precision) -> str:
+    """Write a date in ISO 8601 at its precision, for `<time datetime>`: "2025-02-11", "2025-11", "2026"."""
+    return iso_date(value, precision)
 
 
 @register.filter

@@ -19,13 +19,25 @@ class Command(BaseCommand):
         parser.add_argument("--update", action="store_true", help="Rewrite existing rows from the files.")
         parser.add_argument("--dry-run", action="store_true", help="Check and report, then roll back.")
         parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Only check the files (format, and every quote against its document); needs no database.",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing when commitments exist already (what `make run` uses, so that it never "
             "brings back rows editors deleted).",
         )
 
-    def handle(self, *args, directory, update, dry_run, if_empty, **options):
+    def handle(self, *args, directory, update, dry_run, check, if_empty, **options):
+        if check:
+            try:
+                rows = SummitLoader(directory).read()
+            except FixtureError as error:
+                raise CommandError(str(error)) from error
+            self.stdout.write(self.style.SUCCESS(f"The files are sound ({len(rows['commitment'])} commitments)."))
+            return
         if if_empty and Commitment.objects.exists():
             self.stdout.write(
                 "Commitments are loaded already; nothing to do (load_summit alone adds what is missing)."
@@ -38,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing was loaded. {error}") from error
         for model, counter in sorted(counts.items()):
             figures = ", ".join(
-                f"{counter[k]} {k}" for k in ("created", "updated", "unchanged") if counter[k]
+                f"{counter[k]} {k}" for k in ("created", "updated", "set", "kept", "unchanged", "deleted") if counter[k]
             )
             self.stdout.write(f"{model}: {figures}")
         if dry_run:
