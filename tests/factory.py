@@ -55,7 +55,7 @@ def make_commitment(*, owner: Owner | None = None, role: str = Role.LEAD, **fiel
 
 def make_assessment(commitment: Commitment, status: str, on: datetime.date = datetime.date(2025, 3, 1)):
     assessment = Assessment.objects.create(
-        commitment=commitment, status=status, assessed_on=on, rationale_en="Checked.", from_sources=True
+        commitment=commitment, status=status, assessed_on=on, rationale_en="Checked."
     )
     AssessmentEvidence.objects.create(assessment=assessment, url="https://example.org/evidence", consulted_on=on)
     commitment.refresh_verdict()

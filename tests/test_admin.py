@@ -312,6 +312,14 @@ def test_publishing_in_the_admin_applies_the_reported_readings_and_status(editor
     update.reported_readings.create(target=target, value=7)
     url = reverse("admin:tracker_progressupdate_change", args=[update.pk])
     data = {**form_data(editor_client.get(url)), "state": "published"}
+    # A status it reports becomes an assessment: not without evidence, said on the form.
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "needs at least one evidence link" in response.content.decode()
+    update.refresh_from_db()
+    assert update.state == "submitted"
+    update.evidence.create(url="https://example.org/done")
+    data = {**form_data(editor_client.get(url)), "state": "published"}
     assert editor_client.post(url, data).status_code == 302
     commitment.refresh_from_db()
     assert commitment.status == Status.ACHIEVED
@@ -340,14 +348,14 @@ def test_history_is_a_record_not_an_undo_button(editor_client):
     commitment = make_commitment(status=Status.IN_PROGRESS)
     commitment.sources.add(make_source())
     first = commitment.history.first()
-    commitment.status = Status.ACHIEVED  # as the workflow would
+    commitment.title_en = "Changed"
     commitment.save()
     url = reverse("admin:tracker_commitment_simple_history", args=[commitment.pk, first.history_id])
     page = editor_client.get(url)
     assert page.status_code == 200  # old versions can be read
     assert editor_client.post(url, {"title_en": "Reverted"}).status_code == 403
     commitment.refresh_from_db()
-    assert commitment.status == Status.ACHIEVED
+    assert commitment.title_en == "Changed"
 
 
 def test_the_status_is_not_editable_on_the_commitment_form(editor_client):
@@ -367,7 +375,7 @@ def test_a_decision_added_in_the_admin_is_applied_and_cannot_be_edited(editor_cl
     response = editor_client.post(
         reverse("admin:tracker_decision_add"),
         {"commitment": commitment.pk, "kind": "missed", "reason": "Nothing came.", "language": "en",
-         "new_precision": "day"},
+         "new_precision": "day", "evidence_url": "https://example.org/silence"},
     )  # fmt: skip
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
     commitment.refresh_from_db()

@@ -102,6 +102,9 @@ def test_a_researcher_reads_a_commitment_in_either_language(api, gpai):
         "role": "lead",
         "since": None,
         "since_precision": "day",
+        "citations": [],
+        "basis": "stated",
+        "reasoning": "",
     }
     assert data["is_overdue"] and data["days_overdue"] > 0
     assert data["deadlines"][0]["is_overdue"] and data["deadlines"][0]["due"] == "2025-11-30"
@@ -194,6 +197,7 @@ def test_editors_publish_and_reject_updates(api, gpai, editor_token):
     draft = ProgressUpdate.objects.get(text="Secret draft")
     draft.status = Status.ACHIEVED
     draft.save()
+    draft.evidence.create(url="https://example.org/done")
     assert api.post(f"/api/updates/{draft.pk}/publish/").json()["state"] == "published"
     gpai.refresh_from_db()
     assert gpai.status == Status.ACHIEVED
@@ -329,7 +333,8 @@ def test_lists_cost_the_same_queries_at_two_sizes(api, address):
 
 def test_a_commitment_costs_the_same_queries_however_much_it_holds(api, gpai, django_assert_num_queries):
     # The commitment, its owners, deadlines, targets, readings, counts, amounts (with their owners),
-    # sources, children and decisions, and its latest update with its evidence, readings and deliverables.
+    # sources, children and decisions, and its latest update with its evidence, readings and deliverables;
+    # the passages cited by each kind of fact (six); its assessments and their evidence.
     owner = gpai.involvements.get().owner
     Amount.objects.create(commitment=gpai, slug="fund", amount=1, currency="EUR", owner=owner)
     make_commitment(parent=gpai)
@@ -338,7 +343,7 @@ def test_a_commitment_costs_the_same_queries_however_much_it_holds(api, gpai, dj
     StatedCount.objects.create(commitment=gpai, role=Role.SIGNATORY, count=12, noun_en="states")
     Decision.objects.create(commitment=gpai, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
     for _ in range(2):
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(22):
             assert api.get("/api/commitments/gpai-growth/").status_code == 200
         # More of each part: the same queries read them.
         make_deadline(gpai, due_on=datetime.date(2026, 6, 30))
@@ -348,10 +353,11 @@ def test_a_commitment_costs_the_same_queries_however_much_it_holds(api, gpai, dj
 
 
 def test_a_commitment_without_parts_is_read_without_their_queries(api, django_assert_num_queries):
-    # The commitment, its owners, deadlines, targets, sources and latest update (none): no query for
-    # the stated numbers, money, parts and decisions it has none of (Commitment.has_*).
-    make_commitment(slug="plain")
-    with django_assert_num_queries(6):
+    # The commitment, its owners, deadlines, targets, sources and latest update (none), the passages
+    # its announcement and owners cite: no query for the stated numbers, money, parts, decisions and
+    # assessments it has none of (Commitment.has_*, assessed_on).
+    make_commitment(slug="plain", status=Status.NOT_ASSESSED)
+    with django_assert_num_queries(8):
         body = api.get("/api/commitments/plain/").json()
     assert (body["stated_counts"], body["amounts"], body["children"], body["decisions"]) == ([], [], [], [])
 
@@ -377,7 +383,8 @@ def test_the_schema_generates_without_a_warning(tmp_path):
 def test_an_editor_curates_a_draft_and_gets_it_back_as_read(api, editor_token):
     api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
     draft = {"slug": "draft", "title_fr": "B", "title_en": "D", "summary_fr": "R", "summary_en": "S",
-             "axis": "science", "kind": "tool", "announced_on": "2025-02-10", "is_public": False}  # fmt: skip
+             "axis": "science", "kind": "tool", "announced_on": "2025-02-10", "is_public": False,
+             "nature": "promise", "success_fr": "Livré.", "success_en": "Delivered."}  # fmt: skip
     assert api.post("/api/commitments/", draft, format="json").status_code == 201
     response = api.post(
         "/api/deadlines/",
@@ -386,12 +393,12 @@ def test_an_editor_curates_a_draft_and_gets_it_back_as_read(api, editor_token):
             "slug": "d",
             "title_fr": "L",
             "title_en": "D",
-            "due_on": "2000",
-            "due_precision": "year",
+            "due_on": "2000-13",
+            "due_precision": "month",
         },
         format="json",
     )
-    assert response.status_code == 400 and "due_on" in response.json()  # "2000" is no date
+    assert response.status_code == 400 and "due_on" in response.json()  # there is no 13th month
     response = api.post(
         "/api/deadlines/",
         {"commitment": "draft", "slug": "d", "title_fr": "L", "title_en": "D", "due_on": "2000-06-01",
@@ -406,13 +413,18 @@ def test_an_editor_curates_a_draft_and_gets_it_back_as_read(api, editor_token):
             "slug": "d",
             "title_fr": "L",
             "title_en": "D",
-            "due_on": "2000-06-01",
+            "due_on": "2000",
             "due_precision": "year",
         },
         format="json",
     )
     assert response.status_code == 201
-    assert (response.json()["due"], response.json()["is_overdue"]) == ("2000-12-31", True)
+    # Dates come back as precisely as they are known: a year is a year.
+    assert (response.json()["due_on"], response.json()["due"], response.json()["is_overdue"]) == (
+        "2000",
+        "2000",
+        True,
+    )
     assert APIClient().get("/api/deadlines/").json()["count"] == 0  # the public sees no draft's deadline
 
 
@@ -670,3 +682,74 @@ def test_addresses_by_slug_are_those_drf_would_reverse(rf):
         commitment = Commitment(pk=1, slug=slug)
         # DRF's, on SITE_URL rather than the request's host (tracker/addresses.py).
         assert ours.to_representation(commitment) == moved_on_site(drfs.to_representation(commitment))
+
+
+# Verdicts you can defend: what the API says of each fact's source and each verdict's evidence.
+
+
+@pytest.fixture
+def summit(db):
+    from django.core.management import call_command
+
+    call_command("load_summit", verbosity=0)
+
+
+def test_a_commitment_carries_its_verdicts_nature_and_every_facts_citations(api, summit):
+    body = api.get("/api/commitments/international-ai-safety-report/?lang=en").json()
+    assert (body["nature"], body["status"], body["assessed_on"], body["assessed_precision"]) == (
+        "delivered_at_summit",
+        "achieved",
+        "2025-02",  # as precisely as it is known: the month of the documents
+        "month",
+    )
+    (verdict,) = body["assessments"]
+    assert (verdict["status"], verdict["origin"], verdict["rationale_language"]) == (
+        "achieved",
+        "source_documents",
+        "en",
+    )
+    assert verdict["evidence"] == [
+        {"source": "paris-actions-summary", "quote": "a été publié dans sa première édition au sommet de Paris"}
+    ]
+    # Every fact names its passages, each a document's slug and its exact words.
+    facts = [body, *body["owners"], *body["stated_counts"], *body["amounts"], *body["deadlines"], *body["targets"]]
+    for fact in facts:
+        assert fact["citations"] and fact["basis"] in ("stated", "worked_out", "inferred")
+        for citation in fact["citations"]:
+            assert set(citation) == {"source", "quote"} and citation["source"] == "paris-actions-summary"
+    yoshua = next(o for o in body["owners"] if o["owner"]["slug"] == "yoshua-bengio")
+    assert any("piloté par Yoshua Bengio" in c["quote"] for c in yoshua["citations"])
+
+
+def test_dates_keep_their_precision_and_worked_out_values_say_how(api, summit):
+    body = api.get("/api/commitments/european-ai-champions/?lang=en").json()
+    five_years = next(d for d in body["deadlines"] if d["slug"] == "investment-over-five-years")
+    assert (five_years["due_on"], five_years["due_precision"], five_years["basis"]) == (
+        "2030-02",
+        "month",
+        "worked_out",
+    )
+    assert "February 2025" in five_years["reasoning"]
+    # The second document's differing claim is cited beside the official one.
+    assert {c["source"] for c in five_years["citations"]} == {"paris-actions-summary", "yele-summit-recap"}
+    g7 = api.get("/api/milestones/g7-summit-2026/").json()
+    assert (g7["date"], g7["date_precision"]) == ("2026", "year")
+    summit_days = api.get("/api/milestones/paris-summit-2025/").json()
+    assert (summit_days["starts_on"], summit_days["date"]) == ("2025-02-06", "2025-02-11")
+    assert summit_days["citations"] == [
+        {"source": "paris-actions-summary", "quote": "se sont réunis du 6 au 11 février 2025 à Paris"}
+    ]
+
+
+def test_the_sources_list_their_cited_passages_and_who_cites_them(api, summit):
+    sources = api.get("/api/sources/").json()
+    assert [s["slug"] for s in sources] == ["paris-actions-summary", "yele-summit-recap"]  # the reference first
+    assert sources[0]["is_reference"] and sources[0]["published_on"] == "2025-02"
+    detail = api.get("/api/sources/paris-actions-summary/").json()
+    assert detail["passages"] == sources[0]["passages"]
+    bengio = next(p for p in detail["passages"] if "piloté par Yoshua Bengio" in p["quote"])
+    assert bengio["commitments"] == ["international-ai-safety-report"]
+    # Every passage stored is cited by something public: a commitment, or a milestone's date.
+    assert all(p["commitments"] or p["milestones"] for p in detail["passages"])
+    assert any(p["milestones"] == ["paris-summit-2025"] for p in detail["passages"])
+    assert api.get("/api/sources/nowhere/").status_code == 404

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from icalendar import Calendar
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
-from tracker.choices import STATUS_COLOURS, PublicationState, Role, Status
+from tracker.choices import STATUS_COLOURS, DecisionKind, PublicationState, Role, Status
 from tracker.dates import today
 from tracker.models import Involvement, ProgressUpdate
 from tracker.sitemaps import CommitmentSitemap
@@ -109,6 +109,39 @@ def test_an_item_names_the_commitment_and_status_and_links_to_the_update(client)
     # Midnight in Paris, where 1 June is in summer time.
     assert item["published"] == "2025-06-01T00:00:00+02:00"
     assert datetime.datetime.fromisoformat(item["updated"]) == update.updated_at
+
+
+def test_verdicts_extensions_and_corrections_are_news_in_the_feeds(client):
+    commitment = make_commitment(slug="gpai", title_en="Join GPAI")
+    deadline = make_deadline(commitment, title_en="Sixty members", due_on=datetime.date(2025, 11, 30), due_precision="month")
+    make_update(commitment, text="Seven asked.", reported_on=datetime.date(2025, 9, 1), language="en")
+    commitment.decisions.create(
+        kind=DecisionKind.EXTENDED, deadline=deadline, previous_due=datetime.date(2025, 11, 30),
+        previous_precision="month", new_due=datetime.date(2026, 6, 30), new_precision="month",
+        reason="Bratislava moved.", language="en", decided_on=datetime.date(2025, 10, 1),
+    )  # fmt: skip
+    commitment.decisions.create(
+        kind=DecisionKind.MISSED, new_status=Status.NOT_ACHIEVED, reason="Seulement deux adhésions.",
+        language="fr", evidence_url="https://example.org", decided_on=datetime.date(2026, 1, 10),
+    )  # fmt: skip
+    commitment.decisions.create(kind=DecisionKind.FOLLOWED_UP, reason="Called them.", decided_on=datetime.date(2026, 1, 11))
+
+    for name, kwargs in (("tracker:feed_updates", {}), ("tracker:feed_commitment", {"slug": "gpai"})):
+        response = client.get(url(name, **kwargs))
+        shown = entries(response)
+        assert [entry["title"] for entry in shown] == [
+            "Join GPAI — status changed to “not achieved”",
+            "Join GPAI — “Sixty members” moved from November 2025 to June 2026",
+            "Join GPAI",
+        ]  # newest first, and the editors' follow-up notes are not news
+        # Each text says the language it was written in, whatever the feed's.
+        languages = [
+            entry.find(f"{ATOM}summary").get("{http://www.w3.org/XML/1998/namespace}lang")
+            for entry in ET.fromstring(response.content).iter(f"{ATOM}entry")
+        ]
+        assert languages == ["fr", "en", "en"]
+    home = client.get(url("tracker:home")).content.decode()
+    assert "“Sixty members” moved from November 2025 to June 2026" in home and "Called them" not in home
 
 
 def test_an_items_id_is_the_same_in_both_languages_and_on_every_download(client):
@@ -294,7 +327,7 @@ def test_long_and_special_texts_are_escaped_and_folded_as_rfc_5545_says(client, 
     assert event["description"] == "Ligne un\nligne deux"
 
 
-def test_a_date_known_to_a_month_or_a_year_sits_on_its_last_day_and_says_so(client, calendar_day):
+def test_a_date_known_to_a_month_or_a_year_spans_that_period_and_says_so(client, calendar_day):
     commitment = make_commitment()
     by_month = make_deadline(commitment, due_on=datetime.date(2025, 11, 1), due_precision="month")
     by_year = make_deadline(commitment, due_on=datetime.date(2025, 1, 1), due_precision="year")
@@ -305,16 +338,31 @@ def test_a_date_known_to_a_month_or_a_year_sits_on_its_last_day_and_says_so(clie
     french = events(client.get(url("tracker:calendar", "fr")))
 
     month = english[f"deadline-{by_month.pk}@summit-tracker"]
-    assert month["start"] == datetime.date(2025, 11, 30)
+    assert (month["start"], month["end"]) == (datetime.date(2025, 11, 1), datetime.date(2025, 12, 1))
+    assert month["summary"].startswith("Due in November 2025 (no day given): ")
     assert "only the month (November 2025)" in month["description"]
-    assert "novembre 2025" in french[f"deadline-{by_month.pk}@summit-tracker"]["description"]
+    assert "novembre 2025" in french[f"deadline-{by_month.pk}@summit-tracker"]["summary"]
     year = english[f"deadline-{by_year.pk}@summit-tracker"]
-    assert year["start"] == datetime.date(2025, 12, 31)
-    assert "only the year (2025)" in year["description"]
+    assert (year["start"], year["end"]) == (datetime.date(2025, 1, 1), datetime.date(2026, 1, 1))
+    assert year["summary"].startswith("Due in 2025 (no day given): ")
     # A deadline at a milestone takes the milestone's precision as well as its date.
-    assert english[f"deadline-{at_g7.pk}@summit-tracker"]["start"] == datetime.date(2026, 6, 30)
-    assert "only the month (June 2026)" in english[f"deadline-{at_g7.pk}@summit-tracker"]["description"]
-    assert "only the month (June 2026)" in english[f"milestone-{g7.pk}@summit-tracker"]["description"]
+    at_milestone = english[f"deadline-{at_g7.pk}@summit-tracker"]
+    assert (at_milestone["start"], at_milestone["end"]) == (datetime.date(2026, 6, 1), datetime.date(2026, 7, 1))
+    assert "only the month (June 2026)" in at_milestone["description"]
+    milestone = english[f"milestone-{g7.pk}@summit-tracker"]
+    assert milestone["summary"] == f"{g7.name_en} (June 2026, no day given)"
+
+
+def test_an_event_over_several_days_spans_them(client, calendar_day):
+    summit = make_milestone(
+        name_en="AI Action Summit", date=datetime.date(2025, 2, 11), starts_on=datetime.date(2025, 2, 6)
+    )
+    event = events(client.get(url("tracker:calendar")))[f"milestone-{summit.pk}@summit-tracker"]
+    assert (event["start"], event["end"], event["summary"]) == (
+        datetime.date(2025, 2, 6),
+        datetime.date(2025, 2, 12),  # the day after its last, as iCalendar ends all-day events
+        "AI Action Summit",
+    )
 
 
 def test_the_calendar_speaks_the_language_of_the_url(client, calendar_day):
@@ -502,12 +550,12 @@ def grow(owner, focus, size):
 @pytest.mark.parametrize(
     ("name", "kwargs", "expected"),
     [
-        # The updates, joined with their commitments and owners.
-        ("tracker:feed_updates", {}, 1),
-        # The commitment; its updates.
-        ("tracker:feed_commitment", {"slug": "focus"}, 2),
-        # The owner; its updates.
-        ("tracker:feed_owner", {"slug": "busy"}, 2),
+        # The updates, joined with their commitments and owners; the public decisions, with theirs.
+        ("tracker:feed_updates", {}, 2),
+        # The commitment; its updates; its decisions.
+        ("tracker:feed_commitment", {"slug": "focus"}, 3),
+        # The owner; its updates; the decisions on its commitments.
+        ("tracker:feed_owner", {"slug": "busy"}, 3),
         # The deadlines, joined with their commitments and milestones; the milestones.
         ("tracker:calendar", {}, 2),
         # The commitment.

@@ -176,7 +176,7 @@ def test_evidence_links_must_be_http_or_https():
 
 
 def test_every_change_is_kept_in_the_history():
-    commitment = make_commitment(title_en="Before")
+    commitment = make_commitment(title_en="Before", status=Status.NOT_ASSESSED)
     commitment.title_en = "After"
     commitment.save()
     titles = [record.title_en for record in commitment.history.all()]

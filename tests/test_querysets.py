@@ -7,7 +7,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factory import make_commitment, make_deadline, make_milestone, make_update
+from tests.factory import make_assessment, make_commitment, make_deadline, make_milestone, make_update
 from tracker import querysets
 from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.dates import DatePrecision
@@ -136,8 +136,7 @@ def test_next_deadline_skips_done_passed_and_closed():
     assert commitment.next_deadline(DUE) == upcoming
     annotated = Commitment.objects.with_next_deadline(DUE).get()
     assert (annotated.next_due_on, annotated.next_due_exactness) == (DUE + 2 * DAY, "day")
-    commitment.status = Status.WITHDRAWN
-    commitment.save()
+    make_assessment(commitment, Status.WITHDRAWN)
     assert commitment.next_deadline(DUE) is None
     assert Commitment.objects.with_next_deadline(DUE).get().next_due_on is None
 
@@ -160,7 +159,7 @@ def test_next_due_from_deadlines_read_agrees_with_the_annotation():
     annotated = {c.pk: c.next_due_on for c in Commitment.objects.with_next_deadline(DUE)}
     assert annotated[mixed.pk] == DUE + 7 * DAY and annotated[due_today.pk] == DUE
     computed = {
-        c.pk: querysets.CommitmentQuerySet.next_due_from(c, c.deadlines.with_due_date(), DUE)
+        c.pk: getattr(querysets.CommitmentQuerySet.next_due_from(c, c.deadlines.with_due_date(), DUE), "due", None)
         for c in Commitment.objects.all()
     }
     assert computed == annotated

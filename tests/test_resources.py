@@ -57,7 +57,7 @@ def import_csv(text, dry_run=True):
 
 
 HEADER = (
-    "slug,title_fr,title_en,summary_fr,summary_en,axis,kind,status,announced_on,announced_precision,"
+    "slug,title_fr,title_en,summary_fr,summary_en,axis,kind,nature,announced_on,announced_precision,"
     "sources,owners\n"
 )
 
@@ -67,7 +67,7 @@ def test_import_creates_commitments_with_their_owners():
     make_owner(slug="india")
     make_source(slug="doc")
     result = import_csv(
-        HEADER + "new-one,Titre,Title,Résumé,Summary,governance,declaration,in_progress,2025-02-11,day,doc,"
+        HEADER + "new-one,Titre,Title,Résumé,Summary,governance,declaration,delivered_at_summit,2025-02-11,day,doc,"
         '"lead:france; signatory:india"\n',
         dry_run=False,
     )
@@ -82,7 +82,7 @@ def test_import_creates_commitments_with_their_owners():
 def test_a_dry_run_reports_each_bad_row_and_writes_nothing():
     make_owner(slug="france")
     make_source(slug="doc")
-    rest = "declaration,in_progress,2025-02-11,day"
+    rest = "declaration,delivered_at_summit,2025-02-11,day"
     result = import_csv(
         HEADER
         + f"good,Titre,Title,Résumé,Summary,governance,{rest},doc,lead:france\n"
@@ -93,7 +93,7 @@ def test_a_dry_run_reports_each_bad_row_and_writes_nothing():
     )
     invalid = {row.number: row.error_dict for row in result.invalid_rows}
     assert set(invalid) == {2, 3, 4, 5}
-    assert set(invalid[5]) == {"owners", "sources"}
+    assert set(invalid[5]) == {"sources"}  # owners only where the sources name some
     assert "axis" in invalid[2]
     assert "nobody" in str(invalid[3]["owners"])
     assert "boss" in str(invalid[4]["owners"])
@@ -119,7 +119,8 @@ def test_an_exported_file_rebuilds_the_commitments_in_an_empty_database(file_for
     assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows
     assert result.totals["new"] == 2
     assert Commitment.objects.get(slug="child").parent.slug == "parent"
-    assert exported_dataset().dict == before
+    # Everything but the verdicts: a status is the latest assessment's, never an import's.
+    assert exported_dataset().dict == [{**row, "status": "not_assessed"} for row in before]
     assert Owner.objects.count() == 2 and SourceDocument.objects.count() == 1
 
 
@@ -128,7 +129,7 @@ def test_a_parent_found_nowhere_is_named_in_the_row_error():
     make_source(slug="doc")
     result = import_csv(
         HEADER.replace(",owners", ",owners,parent")
-        + "x,T,T,R,S,governance,declaration,in_progress,2025-02-11,day,doc,lead:france,missing\n"
+        + "x,T,T,R,S,governance,declaration,delivered_at_summit,2025-02-11,day,doc,lead:france,missing\n"
     )
     (row,) = result.invalid_rows
     assert "no commitment with slug 'missing'" in str(row.error_dict["parent"])

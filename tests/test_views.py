@@ -12,7 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
+from tests.factory import (
+    make_assessment,
+    make_commitment,
+    make_deadline,
+    make_milestone,
+    make_owner,
+    make_update,
+)
 from tracker.choices import Axis, DecisionKind, OwnerKind, PublicationState, Qualifier, Role, Status
 from tracker.filters import QuickSelect
 from tracker.models import (
@@ -104,7 +111,9 @@ def test_the_commitment_page_in_english(client, gpai):
     assert "<h1>Grow GPAI</h1>" in html and "English summary" in html
     assert "Global Partnership on AI" in html and "Malte" in html  # owners by role
     assert "44 countries" in html and "€400 million" in html
-    assert "Overdue by 46 days" in html  # Bratislava, November 2025, seen on 15 January 2026
+    # Bratislava, November 2025, seen on 15 January 2026: passed, and said without counting days from a
+    # day the sources never gave.
+    assert "Due date passed; no delivery recorded" in html and "Overdue by" not in html
     assert "Done (Feb. 11, 2025)" in html
     assert "Seven states asked to join." in html and "https://example.org/gpai" in html
     assert "Secret draft" not in html  # submitted updates stay private
@@ -145,11 +154,12 @@ def test_drafts_and_unknown_slugs_are_not_found(client):
 def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_num_queries):
     # The commitment with its parent; owners, stated numbers, money, deadlines, targets and their
     # readings, decisions (which also give each deadline its extensions), parts, sources; the updates
-    # with their evidence, reported readings and delivered deadlines.
+    # with their evidence, reported readings and delivered deadlines; the passages each kind of fact
+    # cites (six); the assessments with their evidence.
     make_commitment(parent=gpai)
     Decision.objects.create(commitment=gpai, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
     for _ in range(2):
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(22):
             assert client.get(url("commitment_detail", "gpai-growth")).status_code == 200
         # More of each part: the same queries read them.
         make_deadline(gpai, due_on=datetime.date(2026, 6, 30))
@@ -159,12 +169,13 @@ def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_nu
 
 
 def test_the_commitment_page_reads_only_the_parts_a_commitment_has(client, django_assert_num_queries):
-    # Most commitments state no number, no money, no target, have no parts and no decision: their
-    # page reads the commitment, its owners, deadlines, sources and updates (none published here).
-    commitment = make_commitment(slug="plain")
+    # Most commitments state no number, no money, no target, have no parts and no decision, and are
+    # not yet assessed: their page reads the commitment, its owners, deadlines, sources and updates
+    # (none published here), and the passages its announcement, owners and deadlines cite.
+    commitment = make_commitment(slug="plain", status=Status.NOT_ASSESSED)
     make_deadline(commitment, title_en="A report")
     page = url("commitment_detail", "plain")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         assert "A report" in client.get(page).content.decode()
     # Each part the commitment gains is read again, and shown.
     StatedCount.objects.create(commitment=commitment, role=Role.SIGNATORY, count=12, noun_en="states")
@@ -172,7 +183,10 @@ def test_the_commitment_page_reads_only_the_parts_a_commitment_has(client, djang
     Target.objects.create(commitment=commitment, slug="t", name_en="Members", target_value=60)
     make_commitment(parent=commitment, title_en="A part of it")
     Decision.objects.create(commitment=commitment, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
-    with django_assert_num_queries(11):  # five parts, and the target's readings
+    make_assessment(commitment, Status.IN_PROGRESS)
+    # Five parts, the target's readings, the passages of three more kinds of fact, the assessments and
+    # their evidence.
+    with django_assert_num_queries(19):
         html = client.get(page).content.decode()
     assert "12 states" in html and "€5 million" in html and "Members" in html
     assert "A part of it" in html and "A figure was wrong." in html
@@ -198,7 +212,7 @@ def test_the_commitment_page_shows_the_latest_updates_and_links_to_the_rest(clie
     assert _shown_updates(html) == ["Day 7.", "Day 6.", "Day 5.", "Day 4.", "Day 3."]  # newest first
     assert '<h2 id="updates">Latest progress updates</h2>' in html
     assert f'<a href="{url("commitment_updates", "gpai-growth")}">' in html
-    assert "Last updated: Jan. 15, 2026" in html
+    assert "Last assessed: March 1, 2025" in html  # the verdict's date, not the latest update's
     french = client.get(url("commitment_detail", "gpai-growth", language="fr")).content.decode()
     assert "Derniers points d’étape" in french and "Tous les points d’étape, y compris" in french
 
@@ -236,17 +250,18 @@ def test_the_owners_report_is_found_beyond_the_latest_updates(client, gpai, djan
         on_behalf_of=Owner.objects.get(slug="gpai"),
     )  # fmt: skip
     page, its_page = url("commitment_detail", "gpai-growth"), url("update_detail", "gpai-growth", report.pk)
-    with django_assert_num_queries(12):  # the report is among the latest updates read (no parts, decisions)
+    # The report is among the latest updates read (no parts, decisions).
+    with django_assert_num_queries(20):
         html = client.get(page).content.decode()
     assert "What the owner reports:" in html and f'href="{its_page}"' in html
     for day in range(1, 7):  # newer editors' updates push it out of the latest five
         make_update(gpai, text=f"Editors' note {day}.", reported_on=datetime.date(2025, 10, day))
-    with django_assert_num_queries(13):  # one more query finds it
+    with django_assert_num_queries(21):  # one more query finds it
         html = client.get(page).content.decode()
     assert "We are done." not in html
     assert "What the owner reports:" in html and f'href="{its_page}"' in html
     # Once the editors agree with the owner, there is nothing to show, however far back the report.
-    Commitment.objects.filter(pk=gpai.pk).update(status=Status.ACHIEVED)
+    make_assessment(gpai, Status.ACHIEVED, on=datetime.date(2025, 10, 10))
     assert "What the owner reports:" not in client.get(page).content.decode()
 
 
@@ -306,7 +321,7 @@ def test_an_extension_shows_on_its_deadline_and_among_the_decisions(client, gpai
     moved = "Moved from Jan. 31, 2025 to Feb. 11, 2025, because:"
     assert moved in timeline.split("Meeting held")[1].split("</li>")[0]  # on its own deadline only
     assert "“Meeting held” moved from Jan. 31, 2025 to Feb. 11, 2025." in html  # in the decisions
-    assert "Last updated: Jan. 15, 2026" in html  # the commitment changed today, after its update
+    assert "Last assessed: March 1, 2025" in html  # an extension is not a verdict
 
 
 def test_the_home_page_counts_statuses_overdue_and_what_is_due_soon(client, gpai):
@@ -603,7 +618,8 @@ def test_the_interface_speaks_the_language_of_the_address(client, gpai):
     # Navigation, status labels and computed phrases come from locale/fr (compiled by `make messages`).
     assert ">Engagements</a>" in french and ">Commitments</a>" in english
     assert ">En cours</span>" in french and ">In progress</span>" in english
-    assert "En retard de 46 jours" in french and "Overdue by 46 days" in english
+    assert "Échéance passée ; aucune livraison enregistrée" in french
+    assert "Due date passed; no delivery recorded" in english
 
 
 def test_the_badge_snippet_escapes_what_visitors_copy(client):

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from tests.factory import make_commitment, make_deadline, make_milestone
 from tracker.choices import DecisionKind, PublicationState, Status
+from tracker.dates import today
 from tracker.models import Decision, Reading, Target
 from tracker.workflow import publish_update, record_decision, reject_update, report_problems, submit_update
 
@@ -93,7 +94,7 @@ def test_publishing_is_all_or_nothing(commitment, target, user, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("tracker.workflow._set_status", broken)
+    monkeypatch.setattr("tracker.workflow.assess", broken)
     with pytest.raises(RuntimeError):
         publish_update(update, by=user)
     update.refresh_from_db()
@@ -127,7 +128,7 @@ def test_rejecting_needs_a_reason_and_changes_no_status(commitment, user):
     ("status", "reason", "links", "problems"),
     [
         ("", "", 0, set()),
-        (Status.IN_PROGRESS, "", 0, set()),  # the current status: no change, no evidence needed
+        (Status.IN_PROGRESS, "", 0, {"evidence"}),  # the current status too: it becomes an assessment
         (Status.ACHIEVED, "", 0, {"evidence"}),
         (Status.ACHIEVED, "", 1, set()),
         (Status.ACHIEVED, "", 11, {"evidence"}),  # at most ten links
@@ -173,6 +174,81 @@ def test_publishing_an_older_report_leaves_a_newer_status_alone(commitment, user
     published = publish_update(older, by=user)
     commitment.refresh_from_db()
     assert commitment.status == Status.ACHIEVED and not published.status_applied
+    # The older report is in the history all the same, in its place by date.
+    history = commitment.assessment_history()
+    assert [(a.status, a.assessed_on) for a in history[:2]] == [
+        (Status.ACHIEVED, datetime.date(2025, 12, 1)),
+        (Status.STALLED, datetime.date(2025, 6, 1)),
+    ]
+    assert history[1].previous.status == Status.IN_PROGRESS  # the factory's, of 1 March 2025
+
+
+def test_a_published_report_becomes_a_dated_assessment_with_its_evidence(commitment, user):
+    update = _submit(
+        commitment,
+        user,
+        reported_on=datetime.date(2025, 11, 20),
+        status=Status.ACHIEVED,
+        language="en",
+        evidence=[{"url": "https://example.org/proof"}, {"url": "https://example.org/more"}],
+    )
+    publish_update(update, by=user)
+    commitment.refresh_from_db()
+    assessment = commitment.assessments.first()
+    assert (assessment.status, assessment.assessed_on, assessment.update) == (
+        Status.ACHIEVED,
+        datetime.date(2025, 11, 20),
+        update,
+    )
+    assert (assessment.rationale_en, assessment.rationale_fr, assessment.assessed_by) == ("Progress.", "", user)
+    assert [(e.url, e.consulted_on) for e in assessment.evidence.all()] == [
+        ("https://example.org/proof", today()),  # the day the editor published it
+        ("https://example.org/more", today()),
+    ]
+    assert (commitment.status, commitment.assessed_on) == (Status.ACHIEVED, datetime.date(2025, 11, 20))
+    last = commitment.history.first()
+    assert (last.history_user, last.history_change_reason) == (user, f"Published progress update {update.pk}")
+
+
+def test_a_report_without_a_status_is_no_verdict(commitment, user):
+    publish_update(_submit(commitment, user), by=user)
+    assert commitment.assessments.count() == 1  # the factory's only
+
+
+def test_a_decision_becomes_an_assessment_in_its_language(commitment, user):
+    decision = _decide(
+        commitment,
+        user,
+        kind=DecisionKind.MISSED,
+        language="fr",
+        evidence_url="https://example.org/rien",
+        decided_on=datetime.date(2026, 1, 10),
+    )
+    assessment = commitment.assessments.first()
+    assert (assessment.decision, assessment.status, assessment.rationale_fr) == (
+        decision,
+        Status.NOT_ACHIEVED,
+        "Because.",
+    )
+    assert [(e.url, e.consulted_on) for e in assessment.evidence.all()] == [
+        ("https://example.org/rien", datetime.date(2026, 1, 10))
+    ]
+    with translation.override("en"):  # shown in the language it was written in, and says so
+        assert (assessment.rationale, assessment.rationale_language()) == ("Because.", "fr")
+
+
+def test_a_verdict_without_evidence_is_refused(commitment, user):
+    from tracker.workflow import assess
+
+    with pytest.raises(ValidationError):
+        assess(commitment, status=Status.ACHIEVED, by=user, on=datetime.date(2026, 1, 1), rationale={"en": "x"}, evidence=[])
+    with pytest.raises(ValidationError):  # a web page comes with the day it was consulted
+        assess(
+            commitment, status=Status.ACHIEVED, by=user, on=datetime.date(2026, 1, 1), rationale={"en": "x"},
+            evidence=[{"url": "https://example.org"}],
+        )  # fmt: skip
+    commitment.refresh_from_db()
+    assert commitment.status == Status.IN_PROGRESS
 
 
 def test_publishing_applies_only_the_commitments_own_targets_and_deadlines(commitment, target, user):
@@ -237,10 +313,10 @@ def test_a_deadline_of_another_commitment_cannot_be_extended_here(commitment, us
 @pytest.mark.parametrize(
     ("kind", "fields", "status"),
     [
-        (DecisionKind.MISSED, {}, Status.NOT_ACHIEVED),
+        (DecisionKind.MISSED, {"evidence_url": "https://example.org/none"}, Status.NOT_ACHIEVED),
         (DecisionKind.ACHIEVED, {"evidence_url": "https://example.org/launch"}, Status.ACHIEVED),
         (DecisionKind.FOLLOWED_UP, {}, Status.IN_PROGRESS),
-        (DecisionKind.CORRECTION, {"new_status": Status.STALLED}, Status.STALLED),
+        (DecisionKind.CORRECTION, {"new_status": Status.STALLED, "evidence_url": "https://e.org"}, Status.STALLED),
         (DecisionKind.CORRECTION, {}, Status.IN_PROGRESS),
     ],
 )
@@ -253,9 +329,18 @@ def test_verdicts_and_corrections_set_the_status_through_the_workflow(commitment
     assert decision.is_public() == (kind != DecisionKind.FOLLOWED_UP)
 
 
-def test_marking_achieved_needs_evidence(commitment, user):
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [
+        (DecisionKind.ACHIEVED, {}),
+        (DecisionKind.MISSED, {}),
+        (DecisionKind.CORRECTION, {"new_status": Status.STALLED}),
+    ],
+)
+def test_every_verdict_needs_evidence(commitment, user, kind, fields):
     with pytest.raises(ValidationError) as error:
-        _decide(commitment, user, kind=DecisionKind.ACHIEVED)
+        _decide(commitment, user, kind=kind, **fields)
     assert "evidence_url" in error.value.message_dict
     commitment.refresh_from_db()
     assert commitment.status == Status.IN_PROGRESS
+    assert commitment.assessments.count() == 1  # the factory's, and no other

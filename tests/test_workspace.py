@@ -316,6 +316,7 @@ def test_an_editor_extends_an_overdue_deadline_and_the_public_page_explains_it(e
     [
         ({"kind": DecisionKind.EXTENDED}, "deadline"),
         ({"kind": DecisionKind.ACHIEVED}, "evidence_url"),
+        ({"kind": DecisionKind.MISSED}, "evidence_url"),  # every verdict rests on evidence
         ({"kind": DecisionKind.FOLLOWED_UP, "reason": ""}, "reason"),
         ({"kind": "nonsense"}, "kind"),
     ],
@@ -334,7 +335,11 @@ def test_both_voices_show_when_the_editors_disagree_with_the_owner(rep_client, e
     editor_client.post(url("publish_update", ProgressUpdate.objects.get().pk))
     editor_client.post(
         url("decide", "gpai-growth"),
-        {"kind": DecisionKind.MISSED, "reason": "Only two countries joined, not six."},
+        {
+            "kind": DecisionKind.MISSED,
+            "reason": "Only two countries joined, not six.",
+            "evidence_url": "https://example.org/members",
+        },
     )
     gpai.refresh_from_db()
     assert gpai.status == Status.NOT_ACHIEVED
@@ -347,7 +352,12 @@ def test_both_voices_show_when_the_editors_disagree_with_the_owner(rep_client, e
 def test_a_correction_is_dated_on_the_page_and_listed_with_its_feed(editor_client, client, gpai):
     editor_client.post(
         url("decide", "gpai-growth"),
-        {"kind": DecisionKind.CORRECTION, "new_status": Status.STALLED, "reason": "We misread the report."},
+        {
+            "kind": DecisionKind.CORRECTION,
+            "new_status": Status.STALLED,
+            "reason": "We misread the report.",
+            "evidence_url": "https://example.org/report",
+        },
     )
     editor_client.post(
         url("decide", "gpai-growth"), {"kind": DecisionKind.FOLLOWED_UP, "reason": "Called them."}

@@ -453,8 +453,20 @@ def _published(update) -> bool:
     return update is not None and update.state == PublicationState.PUBLISHED
 
 
+class EvidenceFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        # Publishing an update that reports a status makes it an assessment, which rests on evidence
+        # (workflow.assess): said here, beside the links, rather than failing on save.
+        super().clean()
+        update = self.instance
+        kept = [f for f in self.forms if f.cleaned_data.get("url") and not f.cleaned_data.get("DELETE")]
+        if update.state == PublicationState.PUBLISHED and update.status and not kept:
+            raise forms.ValidationError(_("An update that reports a status needs at least one evidence link."))
+
+
 class EvidenceInline(FrozenOncePublished, admin.TabularInline):
     model = Evidence
+    formset = EvidenceFormSet
     extra = 1
 
 

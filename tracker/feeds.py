@@ -43,7 +43,9 @@ def published_updates():
         .only(
             "status",
             "text",
+            "language",
             "reported_on",
+            "created_at",
             "updated_at",
             "commitment",
             "on_behalf_of",

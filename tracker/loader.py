@@ -318,8 +318,6 @@ class SummitLoader:
         )  # fmt: skip
         values = {name: d.get(name, "") for name in fields}
         values.update(announced_on=announced, announced_precision=precision, **self.basis(d))
-        if not d.get("owners"):
-            raise row.error("a commitment needs at least one owner")
         if not d.get("sources"):
             raise row.error("a commitment needs at least one source")
         commitment = self.save(row, Commitment, {"slug": d["slug"]}, values)
@@ -456,7 +454,7 @@ class SummitLoader:
         try:
             assess(
                 commitment, status=d["status"], by=None, on=assessed_on, precision=precision,
-                rationale=rationale, evidence=evidence,
+                rationale=rationale, evidence=evidence, cause=CHANGE_REASON,
             )  # fmt: skip
         except ValidationError as error:
             raise row.error(self.describe(error), "assessment") from error

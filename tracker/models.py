@@ -349,11 +349,11 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
     success_en = models.TextField(_("what kept means (English)"), blank=True)
     # The latest public assessment's status and date, written only by `refresh_verdict()` (workflow.assess
     # and the loader call it): lists filter and count on the commitment's own row.
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status, default=Status.NOT_ASSESSED, editable=False
-    )
-    assessed_on = models.DateField(_("last assessed"), null=True, blank=True, editable=False)
-    assessed_precision = PrecisionField(_("last assessed precision"), editable=False)
+    # (Not `editable=False`: the history's comparisons read only editable fields. The admin and the API
+    # show them read-only.)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NOT_ASSESSED)
+    assessed_on = models.DateField(_("last assessed"), null=True, blank=True)
+    assessed_precision = PrecisionField(_("last assessed precision"))
     announced_on = models.DateField(_("announced"))
     announced_precision = PrecisionField(_("announcement date precision"))
     parent = models.ForeignKey(
@@ -465,8 +465,11 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
 
     def clean(self):
         super().clean()
-        if self.nature in Nature.judged() and not (self.success_fr and self.success_en):
-            raise ValidationError(_("Say what “kept” means for this promise, in French and in English."))
+        if self.nature in Nature.judged():
+            missing = [name for name in ("success_fr", "success_en") if not getattr(self, name)]
+            if missing:
+                message = _("Say what “kept” means for this promise, in French and in English.")
+                raise ValidationError(dict.fromkeys(missing, message))
         # Walk up the parents: a cycle would make "part of" endless on every page.
         ancestor, seen = self.parent, {self.pk}
         while ancestor is not None:
@@ -495,15 +498,22 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
             assessment.previous = history[position] if position < len(history) else None
         return history
 
-    def refresh_verdict(self) -> None:
-        """Take the status and date of the latest assessment ("not yet assessed" without one)."""
+    def refresh_verdict(self, by=None, cause: str = "") -> None:
+        """
+        Take the status and date of the latest assessment ("not yet assessed" without one), saved with
+        who and what caused it in the history when they change.
+        """
         latest = self.assessments.order_by("-assessed_on", "-pk").first()
-        self.status = latest.status if latest else Status.NOT_ASSESSED
-        self.assessed_on = latest.assessed_on if latest else None
-        self.assessed_precision = latest.assessed_precision if latest else DatePrecision.DAY
-        type(self).objects.filter(pk=self.pk).update(
-            status=self.status, assessed_on=self.assessed_on, assessed_precision=self.assessed_precision
+        verdict = (
+            (latest.status, latest.assessed_on, latest.assessed_precision)
+            if latest
+            else (Status.NOT_ASSESSED, None, DatePrecision.DAY)
         )
+        if (self.status, self.assessed_on, self.assessed_precision) == verdict:
+            return
+        self.status, self.assessed_on, self.assessed_precision = verdict
+        self._history_user, self._change_reason = by, cause
+        self.save(update_fields=VERDICT_FIELDS)
 
     def is_closed(self) -> bool:
         """Return True when the status means deadlines no longer count (achieved or withdrawn)."""

@@ -386,7 +386,8 @@ def commitment_detail(request, slug):
         attach_citations(model, rows)
     in_page_order = [involvement for _role, group in _by_role(roles) for involvement in group]
     passages = numbered([commitment, *in_page_order, *stated_counts, *amounts, *deadlines, *targets])
-    assessments = commitment.assessment_history()
+    # A commitment never assessed has no history to read (its `assessed_on` is the latest one's date).
+    assessments = commitment.assessment_history() if commitment.assessed_on else []
     done = sum(d.is_done for d in deadlines)
     context = {
         "commitment": commitment,

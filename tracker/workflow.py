@@ -182,6 +182,7 @@ def publish_update(update: ProgressUpdate, by) -> ProgressUpdate:
             rationale={update.language: update.text},
             evidence=[{"url": link.url, "consulted_on": consulted} for link in update.evidence.order_by("pk")],
             update=update,
+            cause=cause,
         )
         update.status_applied = commitment.assessments.first() == assessment
     return update
@@ -242,6 +243,7 @@ def record_decision(decision: Decision, by) -> Decision:
             rationale={decision.language: decision.reason},
             evidence=[{"url": decision.evidence_url, "consulted_on": decision.decided_on}],
             decision=decision,
+            cause=cause,
         )
     return decision
 
@@ -257,6 +259,7 @@ def assess(
     precision: str = DatePrecision.DAY,
     update: ProgressUpdate | None = None,
     decision: Decision | None = None,
+    cause: str = "",
 ) -> Assessment:
     """
     Record a dated verdict on `commitment` with its rationale ({language: text}) and evidence (each
@@ -283,7 +286,7 @@ def assess(
         item.assessment = assessment
         item.full_clean()
     AssessmentEvidence.objects.bulk_create(evidence)
-    commitment.refresh_verdict()
+    commitment.refresh_verdict(by, cause)
     return assessment
 
 

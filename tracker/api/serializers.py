@@ -104,7 +104,10 @@ class DateAtPrecisionField(serializers.DateField):
 
     def to_internal_value(self, data):
         if isinstance(data, str) and REDUCED_DATE.fullmatch(data.strip()):
-            return parse_fuzzy_date(data)[0]
+            try:
+                return parse_fuzzy_date(data)[0]
+            except ValueError:  # "2025-13"
+                self.fail("invalid", format="YYYY, YYYY-MM or YYYY-MM-DD")
         return super().to_internal_value(data)
 
 
@@ -124,6 +127,13 @@ class CitationSerializer(serializers.ModelSerializer):
 _citation = CitationSerializer()
 
 
+def citations_prefetch():
+    """Prefetch the passages facts cite as `_sourced` reads them: with their source, in document order."""
+    from django.db.models import Prefetch
+
+    return Prefetch("citations", queryset=Passage.objects.select_related("source").order_by("position"))
+
+
 class SourcedFields(serializers.Serializer):
     """The fields every sourced fact has: the passages it cites, and how it follows from them."""
 
@@ -139,8 +149,8 @@ class SourcedFields(serializers.Serializer):
 def _sourced(fact) -> dict:
     """Return a fact's `citations`, `basis` and `reasoning` as SourcedFields writes them."""
     cited = getattr(fact, "cited", None)
-    if cited is None:
-        cited = fact.citations.select_related("source").order_by("position")
+    if cited is None:  # read by the view's prefetch (`citations_prefetch`), else a query
+        cited = fact.citations.all()
     return {
         "citations": [_citation.to_representation(passage) for passage in cited],
         "basis": fact.basis,
@@ -700,16 +710,23 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class PassageSerializer(serializers.ModelSerializer):
-    """A cited passage: the document's exact words, and the public commitments citing it (by slug)."""
+    """A cited passage: the document's exact words, and the public commitments and milestones citing it."""
 
-    commitments = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    commitments = serializers.ListField(child=serializers.SlugField(), read_only=True)
+    milestones = serializers.ListField(
+        child=serializers.SlugField(), read_only=True, help_text="The milestones whose date it gives."
+    )
 
     class Meta:
         model = Passage
-        fields = ["quote", "commitments"]
+        fields = ["quote", "commitments", "milestones"]
 
     def to_representation(self, passage):
-        return {"quote": passage.quote, "commitments": sorted(c.slug for c in passage.commitments)}
+        return {
+            "quote": passage.quote,
+            "commitments": sorted(c.slug for c in passage.commitments),
+            "milestones": sorted(m.slug for m in passage.milestones),
+        }
 
 
 class SourceSerializer(serializers.ModelSerializer):

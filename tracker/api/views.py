@@ -51,6 +51,7 @@ from .serializers import (
     ReadingSerializer,
     RejectSerializer,
     SourceSerializer,
+    citations_prefetch,
     TargetSerializer,
     UpdateSerializer,
 )
@@ -241,7 +242,10 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
         attach_citations(StatedCount, commitment.stated_counts_list)
         attach_citations(Amount, commitment.amounts_list)
         evidence = Prefetch("evidence", queryset=AssessmentEvidence.objects.select_related("passage__source"))
-        commitment.assessments_list = list(commitment.assessments.prefetch_related(evidence))
+        # Never assessed (most promises): no history to read.
+        commitment.assessments_list = (
+            list(commitment.assessments.prefetch_related(evidence)) if commitment.assessed_on else []
+        )
         # Sources and children are named by their slug: their texts would be read for nothing.
         commitment.sources_list = list(commitment.sources.only("slug"))
         commitment.children_list = (
@@ -277,7 +281,7 @@ class OwnerViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
 class MilestoneViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Milestone.objects.prefetch_related("citations__source")
+    queryset = Milestone.objects.prefetch_related(citations_prefetch())
     serializer_class = MilestoneSerializer
     lookup_field = "slug"
     ordering_fields = ["date", "slug"]
@@ -324,6 +328,7 @@ class DeadlineViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         deadlines = _with_milestone_slug(Deadline.objects.with_overdue_flag().select_related("commitment"))
+        deadlines = deadlines.prefetch_related(citations_prefetch())
         return _public_unless_editor(self.request, deadlines).order_by("due", "pk")
 
 
@@ -340,7 +345,8 @@ class TargetViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
             .prefetch_related(
                 Prefetch(
                     "readings", queryset=Reading.objects.order_by("measured_on"), to_attr="readings_list"
-                )
+                ),
+                citations_prefetch(),
             )
             .order_by("pk")
         )
