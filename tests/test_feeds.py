@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
-from tracker.choices import STATUS_COLOURS, DecisionKind, PublicationState, Role, Status
+from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
+from tracker.choices import STATUS_COLOURS, DecisionKind, Nature, PublicationState, Role, Status
 from tracker.dates import today
 from tracker.models import Involvement, ProgressUpdate
 from tracker.sitemaps import CommitmentSitemap
@@ -444,24 +444,26 @@ def test_a_drafts_badge_is_not_found(client):
     assert client.get(url("tracker:badge_commitment", slug="secret")).status_code == 404
 
 
-def test_an_owners_badge_counts_its_public_commitments_and_those_achieved(client):
+def test_an_owners_badge_counts_its_public_promises_and_those_kept(client):
     owner = make_owner(slug="canada", name="Canada")
     make_commitment(owner=owner, status=Status.ACHIEVED)
     twice = make_commitment(owner=owner)
     Involvement.objects.create(commitment=twice, owner=owner, role=Role.FUNDER)
     make_commitment(owner=owner, status=Status.ACHIEVED, is_public=False)
+    # A report published at the summit is not a promise kept.
+    make_commitment(owner=owner, status=Status.ACHIEVED, nature=Nature.DELIVERED_AT_SUMMIT)
 
     badge = svg(client.get(url("tracker:badge_owner", slug="canada")))
 
-    assert badge.get("aria-label") == "Summit Tracker — Canada: 2 commitments · 1 achieved"
+    assert badge.get("aria-label") == "Summit Tracker — Canada: 2 promises · 1 kept"
 
 
-def test_an_owners_badge_says_commitment_in_the_singular(client):
+def test_an_owners_badge_says_promise_in_the_singular(client):
     make_commitment(owner=make_owner(slug="chile"))
 
     badge = svg(client.get(url("tracker:badge_owner", slug="chile")))
 
-    assert badge.get("aria-label").endswith(": 1 commitment · 0 achieved")
+    assert badge.get("aria-label").endswith(": 1 promise · 0 kept")
 
 
 def contrast_with_white(colour: str) -> float:
@@ -489,6 +491,7 @@ def test_the_sitemap_lists_the_pages_in_both_languages_with_hreflang_alternates(
     commitment = make_commitment(owner=owner, slug="open-data")
     make_commitment(owner=make_owner(slug="hidden"), slug="draft", is_public=False)
     milestone = make_milestone(slug="g7-2026")
+    make_source(slug="summary")
 
     index = client.get(reverse("sitemap"))
 
@@ -498,7 +501,7 @@ def test_the_sitemap_lists_the_pages_in_both_languages_with_hreflang_alternates(
     ]
     assert sections == [
         f"https://tracker.example.org/sitemap-{name}.xml"
-        for name in ("pages", "commitments", "owners", "milestones")
+        for name in ("pages", "commitments", "owners", "milestones", "sources")
     ]
     urls = {}
     for section in sections:
@@ -509,7 +512,10 @@ def test_the_sitemap_lists_the_pages_in_both_languages_with_hreflang_alternates(
             for node in ET.fromstring(response.content).iter(f"{SITEMAP}url")
         )
     for language in ("fr", "en"):
-        for path in ["/", "/commitments/", "/overdue/", "/about/", "/owners/kenya/", "/milestones/g7-2026/"]:
+        for path in [
+            "/", "/commitments/", "/overdue/", "/about/", "/sources/", "/sources/summary/", "/owners/kenya/",
+            "/milestones/g7-2026/",
+        ]:  # fmt: skip
             assert f"https://tracker.example.org/{language}{path}" in urls
     assert not any("draft" in loc or "hidden" in loc for loc in urls)
     page = urls["https://tracker.example.org/en/commitments/open-data/"]
@@ -562,8 +568,9 @@ def grow(owner, focus, size):
         ("tracker:badge_commitment", {"slug": "focus"}, 1),
         # The owner; its counts.
         ("tracker:badge_owner", {"slug": "busy"}, 2),
-        # The index: how many pages and the latest change of commitments and owners; milestones' pages.
-        ("sitemap", {}, 5),
+        # The index: how many pages and the latest change of commitments and owners; milestones' and
+        # sources' pages.
+        ("sitemap", {}, 6),
         # A section's page: how many items (to check the page exists); the page's items.
         ("sitemap_section", {"section": "commitments"}, 2),
     ],

@@ -111,9 +111,7 @@ def test_the_commitment_page_in_english(client, gpai):
     assert "<h1>Grow GPAI</h1>" in html and "English summary" in html
     assert "Global Partnership on AI" in html and "Malte" in html  # owners by role
     assert "44 countries" in html and "€400 million" in html
-    # Bratislava, November 2025, seen on 15 January 2026: passed, and said without counting days from a
-    # day the sources never gave.
-    assert "Due date passed; no delivery recorded" in html and "Overdue by" not in html
+    assert "Overdue by 46 days" in html  # due by the end of November 2025, seen on 15 January 2026
     assert "Done (Feb. 11, 2025)" in html
     assert "Seven states asked to join." in html and "https://example.org/gpai" in html
     assert "Secret draft" not in html  # submitted updates stay private
@@ -618,8 +616,7 @@ def test_the_interface_speaks_the_language_of_the_address(client, gpai):
     # Navigation, status labels and computed phrases come from locale/fr (compiled by `make messages`).
     assert ">Engagements</a>" in french and ">Commitments</a>" in english
     assert ">En cours</span>" in french and ">In progress</span>" in english
-    assert "Échéance passée ; aucune livraison enregistrée" in french
-    assert "Due date passed; no delivery recorded" in english
+    assert "En retard de 46 jours" in french and "Overdue by 46 days" in english
 
 
 def test_the_badge_snippet_escapes_what_visitors_copy(client):

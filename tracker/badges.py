@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from .choices import Status
+from .choices import Nature, Status
 from .models import Commitment, Owner
 
 LABEL = "Summit Tracker"  # the name of the site, the same in every language
@@ -37,22 +37,20 @@ def commitment_badge(request, slug):
 @cache_control(max_age=300)
 def owner_badge(request, slug):
     owner = get_object_or_404(Owner, slug=slug)
+    # Its promises and programmes, and how many are kept: what was delivered at the summit itself is
+    # not a promise kept (the home and owner pages count the same way).
     counts = (
         Commitment.objects.public()
-        .filter(involvements__owner=owner)
+        .filter(involvements__owner=owner, nature__in=Nature.judged())
         .aggregate(
             # distinct: an owner can hold two roles in the same commitment.
             total=Count("pk", distinct=True),
             achieved=Count("pk", distinct=True, filter=Q(status=Status.ACHIEVED)),
         )
     )
-    commitments = ngettext("%(count)d commitment", "%(count)d commitments", counts["total"]) % {
-        "count": counts["total"]
-    }
-    achieved = ngettext("%(count)d achieved", "%(count)d achieved", counts["achieved"]) % {
-        "count": counts["achieved"]
-    }
-    value = _("%(commitments)s · %(achieved)s") % {"commitments": commitments, "achieved": achieved}
+    promises = ngettext("%(count)d promise", "%(count)d promises", counts["total"]) % {"count": counts["total"]}
+    kept = ngettext("%(count)d kept", "%(count)d kept", counts["achieved"]) % {"count": counts["achieved"]}
+    value = _("%(commitments)s · %(achieved)s") % {"commitments": promises, "achieved": kept}
     return _badge(owner.display_name, value, OWNER_COLOUR)
 
 

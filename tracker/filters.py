@@ -21,7 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from . import pagecache
-from .choices import Axis, CommitmentKind, OwnerKind, Status
+from .choices import Axis, CommitmentKind, Nature, OwnerKind, Status
 from .fields import current_language
 from .models import Commitment, Deadline, Involvement, Milestone, Owner, Target
 
@@ -162,6 +162,10 @@ class CommitmentFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=CommitmentKind.choices, widget=FixedSelect, label=_("Kind"), empty_label=_("All kinds")
     )
+    # Promises apart from what the summit itself delivered (a report published, an event held).
+    nature = django_filters.ChoiceFilter(
+        choices=Nature.choices, widget=FixedSelect, label=_("Nature"), empty_label=_("All natures")
+    )
     owner = ByOwner(
         # Owners with a role somewhere; EXISTS rather than a DISTINCT over the join of every role.
         queryset=Owner.objects.filter(Exists(Involvement.objects.filter(owner=OuterRef("pk")))),
@@ -212,7 +216,9 @@ class CommitmentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Commitment
-        fields = ["q", "axis", "status", "kind", "owner", "owner_kind", "country", "milestone", "overdue"]
+        fields = [
+            "q", "axis", "status", "kind", "nature", "owner", "owner_kind", "country", "milestone", "overdue",
+        ]  # fmt: skip
 
     def search(self, queryset, name, value):
         for word in value.split():

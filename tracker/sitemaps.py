@@ -14,7 +14,7 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.urls import reverse
 
 from .addresses import moved_on_site
-from .models import Commitment, Involvement, Milestone, Owner
+from .models import Commitment, Involvement, Milestone, Owner, SourceDocument
 
 
 class InEachLanguage:
@@ -72,6 +72,7 @@ class PageSitemap(TrackerSitemap):
             "tracker:commitment_list",
             "tracker:overdue",
             "tracker:corrections",
+            "tracker:source_list",
             "tracker:about",
         ]
 
@@ -112,11 +113,17 @@ class MilestoneSitemap(TrackerSitemap):
         return Milestone.objects.order_by("slug")
 
 
+class SourceSitemap(TrackerSitemap):
+    def items(self):
+        return SourceDocument.objects.only("slug").order_by("slug")
+
+
 SITEMAPS = {
     "pages": PageSitemap,
     "commitments": CommitmentSitemap,
     "owners": OwnerSitemap,
     "milestones": MilestoneSitemap,
+    "sources": SourceSitemap,
 }
 
 
