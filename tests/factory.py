@@ -57,7 +57,9 @@ def make_assessment(commitment: Commitment, status: str, on: datetime.date = dat
     assessment = Assessment.objects.create(
         commitment=commitment, status=status, assessed_on=on, rationale_en="Checked."
     )
-    AssessmentEvidence.objects.create(assessment=assessment, url="https://example.org/evidence", consulted_on=on)
+    AssessmentEvidence.objects.create(
+        assessment=assessment, url="https://example.org/evidence", consulted_on=on
+    )
     commitment.refresh_verdict()
     return assessment
 

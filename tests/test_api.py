@@ -709,10 +709,20 @@ def test_a_commitment_carries_its_verdicts_nature_and_every_facts_citations(api,
         "en",
     )
     assert verdict["evidence"] == [
-        {"source": "paris-actions-summary", "quote": "a été publié dans sa première édition au sommet de Paris"}
+        {
+            "source": "paris-actions-summary",
+            "quote": "a été publié dans sa première édition au sommet de Paris",
+        }
     ]
     # Every fact names its passages, each a document's slug and its exact words.
-    facts = [body, *body["owners"], *body["stated_counts"], *body["amounts"], *body["deadlines"], *body["targets"]]
+    facts = [
+        body,
+        *body["owners"],
+        *body["stated_counts"],
+        *body["amounts"],
+        *body["deadlines"],
+        *body["targets"],
+    ]
     for fact in facts:
         assert fact["citations"] and fact["basis"] in ("stated", "worked_out", "inferred")
         for citation in fact["citations"]:
@@ -743,7 +753,10 @@ def test_dates_keep_their_precision_and_worked_out_values_say_how(api, summit):
 
 def test_the_sources_list_their_cited_passages_and_who_cites_them(api, summit):
     sources = api.get("/api/sources/").json()
-    assert [s["slug"] for s in sources] == ["paris-actions-summary", "yele-summit-recap"]  # the reference first
+    assert [s["slug"] for s in sources] == [
+        "paris-actions-summary",
+        "yele-summit-recap",
+    ]  # the reference first
     assert sources[0]["is_reference"] and sources[0]["published_on"] == "2025-02"
     detail = api.get("/api/sources/paris-actions-summary/").json()
     assert detail["passages"] == sources[0]["passages"]

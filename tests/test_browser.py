@@ -26,6 +26,12 @@ PAGES = {
     "home": "",
     "commitments": "commitments/",
     "commitment": "commitments/gpai-membership-expansion/",
+    # Delivered at the summit: its assessment, with the quoted evidence, and footnoted facts.
+    "assessed": "commitments/international-ai-safety-report/",
+    # Worked-out dates and the second document's claim, with their reasoning.
+    "worked-out": "commitments/european-ai-champions/",
+    "sources": "sources/",
+    "source": "sources/paris-actions-summary/",
     "owner": "owners/france/",
     "milestone": "milestones/gpai-bratislava-2025/",
     "overdue": "overdue/",

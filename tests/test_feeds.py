@@ -113,7 +113,9 @@ def test_an_item_names_the_commitment_and_status_and_links_to_the_update(client)
 
 def test_verdicts_extensions_and_corrections_are_news_in_the_feeds(client):
     commitment = make_commitment(slug="gpai", title_en="Join GPAI")
-    deadline = make_deadline(commitment, title_en="Sixty members", due_on=datetime.date(2025, 11, 30), due_precision="month")
+    deadline = make_deadline(
+        commitment, title_en="Sixty members", due_on=datetime.date(2025, 11, 30), due_precision="month"
+    )
     make_update(commitment, text="Seven asked.", reported_on=datetime.date(2025, 9, 1), language="en")
     commitment.decisions.create(
         kind=DecisionKind.EXTENDED, deadline=deadline, previous_due=datetime.date(2025, 11, 30),
@@ -124,7 +126,9 @@ def test_verdicts_extensions_and_corrections_are_news_in_the_feeds(client):
         kind=DecisionKind.MISSED, new_status=Status.NOT_ACHIEVED, reason="Seulement deux adhésions.",
         language="fr", evidence_url="https://example.org", decided_on=datetime.date(2026, 1, 10),
     )  # fmt: skip
-    commitment.decisions.create(kind=DecisionKind.FOLLOWED_UP, reason="Called them.", decided_on=datetime.date(2026, 1, 11))
+    commitment.decisions.create(
+        kind=DecisionKind.FOLLOWED_UP, reason="Called them.", decided_on=datetime.date(2026, 1, 11)
+    )
 
     for name, kwargs in (("tracker:feed_updates", {}), ("tracker:feed_commitment", {"slug": "gpai"})):
         response = client.get(url(name, **kwargs))
@@ -347,7 +351,10 @@ def test_a_date_known_to_a_month_or_a_year_spans_that_period_and_says_so(client,
     assert year["summary"].startswith("Due in 2025 (no day given): ")
     # A deadline at a milestone takes the milestone's precision as well as its date.
     at_milestone = english[f"deadline-{at_g7.pk}@summit-tracker"]
-    assert (at_milestone["start"], at_milestone["end"]) == (datetime.date(2026, 6, 1), datetime.date(2026, 7, 1))
+    assert (at_milestone["start"], at_milestone["end"]) == (
+        datetime.date(2026, 6, 1),
+        datetime.date(2026, 7, 1),
+    )
     assert "only the month (June 2026)" in at_milestone["description"]
     milestone = english[f"milestone-{g7.pk}@summit-tracker"]
     assert milestone["summary"] == f"{g7.name_en} (June 2026, no day given)"

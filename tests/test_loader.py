@@ -6,14 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.utils import translation
 
-from django.db.models import Q
-
+from tests.factory import make_assessment
 from tracker.choices import Basis, Nature, Role, Status
 from tracker.dates import DatePrecision
 from tracker.loader import FixtureError, SummitLoader
-from tests.factory import make_assessment
 from tracker.models import (
     Amount,
     Assessment,
@@ -66,7 +65,8 @@ summary_fr = "Résumé."
 summary_en = "Summary."
 owners = [{ owner = "gpai", role = "lead", cite = ["du **Partenariat mondial sur l'IA (PMIA)**"] }]
 counts = [
-  { role = "partner", count = 44, qualifier = "exact", noun_fr = "pays", noun_en = "member countries", cite = ["des 44 pays membres"] },
+  { role = "partner", count = 44, qualifier = "exact", noun_fr = "pays", noun_en = "member countries",
+    cite = ["des 44 pays membres"] },
 ]
 
 [commitment.assessment]
@@ -96,7 +96,7 @@ cite = ["atteindre une soixantaine de membres d'ici le sommet de Bratislava"]
 """
 
 
-EVIDENCE = 'evidence = ["aura permis d\'annoncer l\'intérêt de 7 États"]'
+EVIDENCE = "evidence = [\"aura permis d'annoncer l'intérêt de 7 États\"]"
 
 
 @pytest.fixture
@@ -165,13 +165,19 @@ def test_a_commitment_the_documents_give_no_verdict_on_is_not_yet_assessed(data_
         (("target = 60", 'target = "sixty"'), "'sixty' is not a number"),
         (('sources = ["doc"]', "sources = []"), "needs at least one source"),
         # Citations: the words must be the document's, and every fact must cite some.
-        (("des 44 pays membres", "des 45 pays membres"), "not found word for word in doc: 'des 45 pays membres'"),
+        (
+            ("des 44 pays membres", "des 45 pays membres"),
+            "not found word for word in doc: 'des 45 pays membres'",
+        ),
         ((', cite = ["des 44 pays membres"]', ""), "counts #1: cite the passage(s)"),
         (
             ('cite = ["des 44 pays membres"]', 'cite = ["des 44 pays membres"], basis = "worked_out"'),
             "counts #1: a worked_out fact says how (reasoning_fr, reasoning_en)",
         ),
-        (('cite = ["des 44', 'cite = [{ source = "nowhere", quote = "x" }], x = ["des 44'), "no source document"),
+        (
+            ('cite = ["des 44', 'cite = [{ source = "nowhere", quote = "x" }], x = ["des 44'),
+            "no source document",
+        ),
         (('nature = "promise"', 'nature = "wish"'), "nature is one of"),
         (('success_en = "GPAI has about sixty members."\n', ""), "what kept means"),
         ((EVIDENCE, "evidence = []"), "assessment: at least one piece of evidence"),
@@ -378,7 +384,9 @@ def test_every_owner_role_figure_date_and_target_cites_a_passage(summit, model):
 
 
 def test_every_status_rests_on_a_dated_assessment_with_evidence(summit):
-    assessed = Commitment.objects.exclude(status=Status.NOT_ASSESSED).prefetch_related("assessments__evidence")
+    assessed = Commitment.objects.exclude(status=Status.NOT_ASSESSED).prefetch_related(
+        "assessments__evidence"
+    )
     assert assessed.exists()
     for commitment in assessed:
         latest = commitment.assessments.all()[0]
@@ -400,14 +408,20 @@ def test_no_day_is_stated_that_its_passages_do_not_give(summit):
         return any(words in normalise(p.quote) or f"{day.day} et" in p.quote for p in passages)
 
     for commitment in Commitment.objects.filter(announced_precision=DatePrecision.DAY):
-        passages = [*commitment.citations.all(), *Passage.objects.filter(cited_by_deadline__commitment=commitment)]
+        passages = [
+            *commitment.citations.all(),
+            *Passage.objects.filter(cited_by_deadline__commitment=commitment),
+        ]
         assert named(commitment.announced_on, passages), commitment.slug
     for deadline in Deadline.objects.filter(Q(due_on__isnull=False, due_precision=DatePrecision.DAY)):
         assert named(deadline.due_on, deadline.citations.all()), deadline
     for deadline in Deadline.objects.filter(done_on__isnull=False, done_precision=DatePrecision.DAY):
         assert named(deadline.done_on, deadline.citations.all()), deadline
     summit_days = Milestone.objects.get(slug="paris-summit-2025")
-    assert (summit_days.starts_on, summit_days.date) == (datetime.date(2025, 2, 6), datetime.date(2025, 2, 11))
+    assert (summit_days.starts_on, summit_days.date) == (
+        datetime.date(2025, 2, 6),
+        datetime.date(2025, 2, 11),
+    )
 
 
 def test_the_summit_facts_carry_over_exactly(summit):

@@ -159,7 +159,9 @@ def test_next_due_from_deadlines_read_agrees_with_the_annotation():
     annotated = {c.pk: c.next_due_on for c in Commitment.objects.with_next_deadline(DUE)}
     assert annotated[mixed.pk] == DUE + 7 * DAY and annotated[due_today.pk] == DUE
     computed = {
-        c.pk: getattr(querysets.CommitmentQuerySet.next_due_from(c, c.deadlines.with_due_date(), DUE), "due", None)
+        c.pk: getattr(
+            querysets.CommitmentQuerySet.next_due_from(c, c.deadlines.with_due_date(), DUE), "due", None
+        )
         for c in Commitment.objects.all()
     }
     assert computed == annotated

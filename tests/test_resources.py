@@ -67,7 +67,8 @@ def test_import_creates_commitments_with_their_owners():
     make_owner(slug="india")
     make_source(slug="doc")
     result = import_csv(
-        HEADER + "new-one,Titre,Title,Résumé,Summary,governance,declaration,delivered_at_summit,2025-02-11,day,doc,"
+        HEADER
+        + "new-one,Titre,Title,Résumé,Summary,governance,declaration,delivered_at_summit,2025-02-11,day,doc,"
         '"lead:france; signatory:india"\n',
         dry_run=False,
     )

@@ -200,7 +200,11 @@ def test_a_published_report_becomes_a_dated_assessment_with_its_evidence(commitm
         datetime.date(2025, 11, 20),
         update,
     )
-    assert (assessment.rationale_en, assessment.rationale_fr, assessment.assessed_by) == ("Progress.", "", user)
+    assert (assessment.rationale_en, assessment.rationale_fr, assessment.assessed_by) == (
+        "Progress.",
+        "",
+        user,
+    )
     assert [(e.url, e.consulted_on) for e in assessment.evidence.all()] == [
         ("https://example.org/proof", today()),  # the day the editor published it
         ("https://example.org/more", today()),
@@ -241,7 +245,14 @@ def test_a_verdict_without_evidence_is_refused(commitment, user):
     from tracker.workflow import assess
 
     with pytest.raises(ValidationError):
-        assess(commitment, status=Status.ACHIEVED, by=user, on=datetime.date(2026, 1, 1), rationale={"en": "x"}, evidence=[])
+        assess(
+            commitment,
+            status=Status.ACHIEVED,
+            by=user,
+            on=datetime.date(2026, 1, 1),
+            rationale={"en": "x"},
+            evidence=[],
+        )
     with pytest.raises(ValidationError):  # a web page comes with the day it was consulted
         assess(
             commitment, status=Status.ACHIEVED, by=user, on=datetime.date(2026, 1, 1), rationale={"en": "x"},
@@ -316,7 +327,11 @@ def test_a_deadline_of_another_commitment_cannot_be_extended_here(commitment, us
         (DecisionKind.MISSED, {"evidence_url": "https://example.org/none"}, Status.NOT_ACHIEVED),
         (DecisionKind.ACHIEVED, {"evidence_url": "https://example.org/launch"}, Status.ACHIEVED),
         (DecisionKind.FOLLOWED_UP, {}, Status.IN_PROGRESS),
-        (DecisionKind.CORRECTION, {"new_status": Status.STALLED, "evidence_url": "https://e.org"}, Status.STALLED),
+        (
+            DecisionKind.CORRECTION,
+            {"new_status": Status.STALLED, "evidence_url": "https://e.org"},
+            Status.STALLED,
+        ),
         (DecisionKind.CORRECTION, {}, Status.IN_PROGRESS),
     ],
 )

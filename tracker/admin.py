@@ -125,7 +125,17 @@ class StatedCountInline(admin.TabularInline):
 
 class AmountInline(admin.TabularInline):
     model = Amount
-    fields = ["slug", "amount", "currency", "qualifier", "period", "owner", "label_fr", "label_en", *SOURCED_FIELDS]
+    fields = [
+        "slug",
+        "amount",
+        "currency",
+        "qualifier",
+        "period",
+        "owner",
+        "label_fr",
+        "label_en",
+        *SOURCED_FIELDS,
+    ]
     autocomplete_fields = ["owner", "citations"]
     show_change_link = True
     extra = 0
@@ -273,7 +283,13 @@ class CommitmentAdmin(ImportExportMixin, HistoryAdmin):
             _("Sources and notes"),
             {
                 "fields": [
-                    "sources", "citations", "basis", "reasoning_fr", "reasoning_en", "notes", "is_public",
+                    "sources",
+                    "citations",
+                    "basis",
+                    "reasoning_fr",
+                    "reasoning_en",
+                    "notes",
+                    "is_public",
                     ("created_at", "updated_at"),
                 ]
             },
@@ -461,7 +477,9 @@ class EvidenceFormSet(forms.BaseInlineFormSet):
         update = self.instance
         kept = [f for f in self.forms if f.cleaned_data.get("url") and not f.cleaned_data.get("DELETE")]
         if update.state == PublicationState.PUBLISHED and update.status and not kept:
-            raise forms.ValidationError(_("An update that reports a status needs at least one evidence link."))
+            raise forms.ValidationError(
+                _("An update that reports a status needs at least one evidence link.")
+            )
 
 
 class EvidenceInline(FrozenOncePublished, admin.TabularInline):

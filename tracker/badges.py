@@ -48,7 +48,9 @@ def owner_badge(request, slug):
             achieved=Count("pk", distinct=True, filter=Q(status=Status.ACHIEVED)),
         )
     )
-    promises = ngettext("%(count)d promise", "%(count)d promises", counts["total"]) % {"count": counts["total"]}
+    promises = ngettext("%(count)d promise", "%(count)d promises", counts["total"]) % {
+        "count": counts["total"]
+    }
     kept = ngettext("%(count)d kept", "%(count)d kept", counts["achieved"]) % {"count": counts["achieved"]}
     value = _("%(commitments)s · %(achieved)s") % {"commitments": promises, "achieved": kept}
     return _badge(owner.display_name, value, OWNER_COLOUR)

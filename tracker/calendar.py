@@ -147,7 +147,10 @@ def _event(*, uid, first, last, summary, description, url, stamp, location="") -
 @functools.lru_cache(maxsize=4096)
 def _days(first: datetime.date, last: datetime.date) -> tuple[str, str]:
     """Return the DTSTART and DTEND lines of an all-day event from `first` to `last`."""
-    return f"DTSTART;VALUE=DATE:{first:%Y%m%d}", f"DTEND;VALUE=DATE:{last + datetime.timedelta(days=1):%Y%m%d}"
+    return (
+        f"DTSTART;VALUE=DATE:{first:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{last + datetime.timedelta(days=1):%Y%m%d}",
+    )
 
 
 def _text(value: str) -> str:

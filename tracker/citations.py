@@ -51,17 +51,32 @@ def citing(passages: Iterable[Passage]) -> None:
     Give each passage `commitments` (the public commitments whose facts or verdicts cite it, by title)
     and `milestones` (those whose date it gives): a query per kind of fact, whatever their number.
     """
-    from .models import Amount, AssessmentEvidence, Commitment, Deadline, Involvement, Milestone, StatedCount, Target
+    from .models import (
+        Amount,
+        AssessmentEvidence,
+        Commitment,
+        Deadline,
+        Involvement,
+        Milestone,
+        StatedCount,
+        Target,
+    )
 
     by_pk = {passage.pk: passage for passage in passages}
     pairs = set()
     for model in (Involvement, StatedCount, Amount, Deadline, Target):
         through = model.citations.through.objects.filter(passage_id__in=by_pk)
         pairs |= set(through.values_list("passage_id", f"{model._meta.model_name}__commitment_id"))
-    pairs |= set(Commitment.citations.through.objects.filter(passage_id__in=by_pk).values_list("passage_id", "commitment_id"))
+    pairs |= set(
+        Commitment.citations.through.objects.filter(passage_id__in=by_pk).values_list(
+            "passage_id", "commitment_id"
+        )
+    )
     evidence = AssessmentEvidence.objects.filter(passage_id__in=by_pk)
     pairs |= set(evidence.values_list("passage_id", "assessment__commitment_id"))
-    commitments = Commitment.objects.public().only("slug", "title_fr", "title_en").in_bulk({c for _, c in pairs})
+    commitments = (
+        Commitment.objects.public().only("slug", "title_fr", "title_en").in_bulk({c for _, c in pairs})
+    )
     milestones = Milestone.citations.through.objects.filter(passage_id__in=by_pk).select_related("milestone")
     for passage in by_pk.values():
         passage.commitments, passage.milestones = [], []

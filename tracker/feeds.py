@@ -65,10 +65,23 @@ def public_decisions():
         Decision.objects.public()
         .select_related("commitment", "deadline")
         .only(
-            "kind", "reason", "language", "decided_on", "created_at", "updated_at", "previous_due",
-            "previous_precision", "new_due", "new_precision", "previous_status", "new_status",
-            "commitment__slug", "commitment__title_fr", "commitment__title_en",
-            "deadline__title_fr", "deadline__title_en",
+            "kind",
+            "reason",
+            "language",
+            "decided_on",
+            "created_at",
+            "updated_at",
+            "previous_due",
+            "previous_precision",
+            "new_due",
+            "new_precision",
+            "previous_status",
+            "new_status",
+            "commitment__slug",
+            "commitment__title_fr",
+            "commitment__title_en",
+            "deadline__title_fr",
+            "deadline__title_en",
         )  # fmt: skip
         .order_by("-decided_on", "-created_at", "-pk")
     )
@@ -233,7 +246,8 @@ class CommitmentUpdatesFeed(LatestUpdatesFeed):
 
     def items(self, commitment):
         return news(
-            published_updates().filter(commitment=commitment), public_decisions().filter(commitment=commitment)
+            published_updates().filter(commitment=commitment),
+            public_decisions().filter(commitment=commitment),
         )
 
 
@@ -265,7 +279,9 @@ class OwnerUpdatesFeed(LatestUpdatesFeed):
             .order_by()
             .union(ProgressUpdate.objects.filter(on_behalf_of=owner).values("pk").order_by())
         )
-        return news(published_updates().filter(pk__in=theirs), public_decisions().filter(commitment__in=involved))
+        return news(
+            published_updates().filter(pk__in=theirs), public_decisions().filter(commitment__in=involved)
+        )
 
 
 def decision_headline(decision: Decision) -> str:

@@ -25,10 +25,8 @@ from django.utils import translation
 
 from .choices import Basis, Nature, Status
 from .dates import DatePrecision, parse_fuzzy_date
-from .passages import position_in
 from .models import (
     Amount,
-    Assessment,
     Commitment,
     Deadline,
     Involvement,
@@ -40,6 +38,7 @@ from .models import (
     StatedCount,
     Target,
 )
+from .passages import position_in
 from .workflow import assess
 
 DEFAULT_DIRECTORY = settings.BASE_DIR / "fixtures" / "summit"
@@ -61,7 +60,9 @@ KEYS = {
     },
     "owners": {"owner", "role", "since", "note", *SOURCED},
     "counts": {"role", "count", "qualifier", "noun_fr", "noun_en", *SOURCED},
-    "amounts": {"slug", "amount", "currency", "qualifier", "period", "owner", "label_fr", "label_en", *SOURCED},
+    "amounts": {
+        "slug", "amount", "currency", "qualifier", "period", "owner", "label_fr", "label_en", *SOURCED,
+    },
     "deadlines": {"slug", "title_fr", "title_en", "milestone", "due", "done", "note", *SOURCED},
     "targets": {
         "slug", "name_fr", "name_en", "unit_fr", "unit_en", "currency", "baseline", "baseline_date",
@@ -156,7 +157,7 @@ class SummitLoader:
         return rows
 
     def check_sources(self, rows: dict[str, list[Row]]):
-        """Check that every fact cites passages found word for word in its documents, and every verdict too."""
+        """Check that every fact and every verdict cites passages found word for word in their documents."""
         self.files = {row.data["slug"]: row.data.get("file", "") for row in rows["source"]}
         reference = [row.data["slug"] for row in rows["source"] if row.data.get("is_reference")]
         self.reference = reference[0] if len(reference) == 1 else None
@@ -173,7 +174,9 @@ class SummitLoader:
             if d.get("nature") not in Nature.values:
                 raise row.error(f"nature is one of {', '.join(Nature.values)}")
             if d["nature"] in Nature.judged() and not (d.get("success_fr") and d.get("success_en")):
-                raise row.error("a promise or an ongoing programme says what kept means (success_fr, success_en)")
+                raise row.error(
+                    "a promise or an ongoing programme says what kept means (success_fr, success_en)"
+                )
             if "assessment" in d:
                 self.assessment(row, d["assessment"])
 
@@ -184,7 +187,7 @@ class SummitLoader:
             raise row.error(f"basis is one of {', '.join(Basis.values)}", part)
         passages = [self.passage(row, entry, part) for entry in item.get("cite", [])]
         if basis != Basis.INFERRED and not passages:
-            raise row.error("cite the passage(s) this comes from (cite), or mark it basis = \"inferred\"", part)
+            raise row.error('cite the passage(s) this comes from (cite), or mark it basis = "inferred"', part)
         if basis != Basis.STATED and not (item.get("reasoning_fr") and item.get("reasoning_en")):
             raise row.error(f"a {basis} fact says how (reasoning_fr, reasoning_en)", part)
         return passages
@@ -195,7 +198,7 @@ class SummitLoader:
         elif isinstance(entry, dict) and set(entry) == {"source", "quote"}:
             slug, quote = entry["source"], entry["quote"]
         else:
-            raise row.error("a quote is a string, or { source = \"slug\", quote = \"…\" }", part)
+            raise row.error('a quote is a string, or { source = "slug", quote = "…" }', part)
         if not self.files.get(slug):
             raise row.error(f"no source document with slug {slug!r} and a file", part)
         if position_in(quote, self.files[slug]) is None:
@@ -217,7 +220,9 @@ class SummitLoader:
         for entry in d["evidence"]:
             if isinstance(entry, dict) and "url" in entry:
                 if set(entry) != {"url", "consulted"}:
-                    raise row.error("a web address comes with the date it was consulted (url, consulted)", part)
+                    raise row.error(
+                        "a web address comes with the date it was consulted (url, consulted)", part
+                    )
                 self.date(row, entry["consulted"], part=part, required=True)
             else:
                 self.passage(row, entry, part)
@@ -353,7 +358,9 @@ class SummitLoader:
             since, precision = self.date(row, item.get("since"), part=part)
             lookup = {"commitment": commitment, "owner": owner, "role": item.get("role", "")}
             values = {"since": since, "since_precision": precision, "note": item.get("note", "")}
-            self.cite(row, self.save(row, Involvement, lookup, {**values, **self.basis(item)}, part), item, part)
+            self.cite(
+                row, self.save(row, Involvement, lookup, {**values, **self.basis(item)}, part), item, part
+            )
             roles[owner].add(lookup["role"])
         if self.update:
             # A role changed in the file replaces the old one rather than standing beside it.
@@ -372,7 +379,9 @@ class SummitLoader:
                 "noun_en": item.get("noun_en", ""),
             }
             values = {name: item.get(name, "") for name in ("count", "qualifier", "noun_fr")}
-            self.cite(row, self.save(row, StatedCount, lookup, {**values, **self.basis(item)}, part), item, part)
+            self.cite(
+                row, self.save(row, StatedCount, lookup, {**values, **self.basis(item)}, part), item, part
+            )
         for i, item in enumerate(d.get("amounts", []), start=1):
             part = f"amounts #{i}"
             self.check_keys(row, item, "amounts", part)
@@ -383,7 +392,9 @@ class SummitLoader:
             values["amount"] = self.number(row, item.get("amount"), part)
             values["owner"] = self.lookup(row, Owner, item["owner"], part) if item.get("owner") else None
             values.update(self.basis(item))
-            amount = self.save(row, Amount, {"commitment": commitment, "slug": item.get("slug", "")}, values, part)
+            amount = self.save(
+                row, Amount, {"commitment": commitment, "slug": item.get("slug", "")}, values, part
+            )
             self.cite(row, amount, item, part)
         for i, item in enumerate(d.get("deadlines", []), start=1):
             part = f"deadlines #{i}"
@@ -395,7 +406,9 @@ class SummitLoader:
                 done_on, done_precision = None, DatePrecision.DAY
             else:
                 done_on, done_precision = self.date(row, done, part=part)
-            values.update(is_done=bool(done), done_on=done_on, done_precision=done_precision, **self.basis(item))
+            values.update(
+                is_done=bool(done), done_on=done_on, done_precision=done_precision, **self.basis(item)
+            )
             lookup = {"commitment": commitment, "slug": item.get("slug", "")}
             # Whether it is done is the tracker's to say once loaded (progress updates, editors).
             keep = ("is_done", "done_on", "done_precision")
@@ -445,7 +458,10 @@ class SummitLoader:
         existing = commitment.assessments.filter(from_sources=True).first()
         if existing is not None:
             same = (existing.status, existing.assessed_on, existing.rationale_fr, existing.rationale_en) == (
-                d["status"], assessed_on, rationale["fr"], rationale["en"]
+                d["status"],
+                assessed_on,
+                rationale["fr"],
+                rationale["en"],
             )
             if same or not self.update:
                 self.counts["Assessment"]["unchanged" if same else "kept"] += 1

@@ -155,7 +155,10 @@ class Owner(Timestamped):
     )
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
     short_name_en = models.CharField(
-        _("English short name"), max_length=40, blank=True, help_text=_("Only when it differs: UNEP for PNUE.")
+        _("English short name"),
+        max_length=40,
+        blank=True,
+        help_text=_("Only when it differs: UNEP for PNUE."),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=OwnerKind)
     country = CountryField(_("country"), blank=True)
@@ -260,7 +263,10 @@ class Milestone(Sourced, DatesWithPrecision):
     date = models.DateField(_("date"), help_text=_("For a month or a year, its last day."))
     date_precision = PrecisionField(_("precision"))
     starts_on = models.DateField(
-        _("first day"), null=True, blank=True, help_text=_("For an event over several days; the date is its last.")
+        _("first day"),
+        null=True,
+        blank=True,
+        help_text=_("For an event over several days; the date is its last."),
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
@@ -489,7 +495,7 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         return format_fuzzy_date(self.assessed_on, self.assessed_precision)
 
     def assessment_history(self) -> list["Assessment"]:
-        """Return the assessments, newest first, with their evidence, each with the one before it (`previous`)."""
+        """Return the assessments, newest first, with their evidence and the one before each (`previous`)."""
         evidence = models.Prefetch(
             "evidence", queryset=AssessmentEvidence.objects.select_related("passage__source")
         )
@@ -1192,7 +1198,9 @@ class AssessmentEvidence(models.Model):
                 condition=Q(passage__isnull=False, url="")
                 | Q(passage__isnull=True, consulted_on__isnull=False) & ~Q(url=""),
                 name="assessment_evidence_passage_or_page",
-                violation_error_message=_("Either a passage, or a web address with the date it was consulted."),
+                violation_error_message=_(
+                    "Either a passage, or a web address with the date it was consulted."
+                ),
             ),
         ]
 

@@ -2,8 +2,9 @@
 Finding a quoted passage in its source document, word for word.
 
 A citation's quote must appear in the document's text once whitespace, typographic quotes and the
-official summary's Markdown emphasis (`**bold**`, `*italics*`) are set aside: what a reader copies from a page is what we
-compare. The documents live in fixtures/sources/ so that a clone checks its own quotes.
+official summary's Markdown emphasis (`**bold**`, `*italics*`) are set aside: what a reader copies
+from a page is what we compare. The documents live in fixtures/sources/, so that a clone checks its
+own quotes.
 """
 
 import functools

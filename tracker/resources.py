@@ -111,11 +111,10 @@ class CommitmentResource(resources.ModelResource):
                 instance._pending_parent = slug
             else:
                 errors["parent"] = [f"no commitment with slug {slug!r}, in the database or in the file"]
-        if instance.pk is None:
-            # The same rule as the summit's data: every commitment has a source. (Owners only where the
-            # sources name some: an import, like the data files, never makes one up.)
-            if not row.get("sources"):
-                errors.setdefault("sources", []).append("a new commitment needs at least one of its sources")
+        # The same rule as the summit's data: every commitment has a source. (Owners only where the
+        # sources name some: an import, like the data files, never makes one up.)
+        if instance.pk is None and not row.get("sources"):
+            errors.setdefault("sources", []).append("a new commitment needs at least one of its sources")
         # An empty or missing owners cell leaves the owners as they are.
         instance._imported_roles = None
         if row.get("owners"):

@@ -17,7 +17,6 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -99,12 +98,12 @@ def home(request):
     counts_by = public.order_by().values_list("axis", "nature", "status")
     overdue = Count("pk", filter=Commitment.objects.overdue_condition(on))
     for axis, nature, status, n, late in counts_by.annotate(n=Count("pk"), late=overdue):
+        overdue_count += late  # as the overdue page lists them, whatever their nature
         if nature == Nature.DELIVERED_AT_SUMMIT:
             delivered_by_axis[axis] = delivered_by_axis.get(axis, 0) + n
             continue
         row = by_axis.setdefault(axis, {})
         row[status] = row.get(status, 0) + n
-        overdue_count += late
     counts = {status: sum(row.get(status, 0) for row in by_axis.values()) for status in Status}
     decisions = public_decisions().only(
         "kind", "decided_on", "created_at", "previous_due", "previous_precision", "new_due", "new_precision",
@@ -146,7 +145,11 @@ def home(request):
             ProgressUpdate.objects.public()
             .select_related("commitment")
             .only(
-                "reported_on", "created_at", "status", "commitment__slug", "commitment__title_fr",
+                "reported_on",
+                "created_at",
+                "status",
+                "commitment__slug",
+                "commitment__title_fr",
                 "commitment__title_en",
             )  # fmt: skip
             .order_by("-reported_on", "-created_at"),
@@ -180,14 +183,22 @@ def _lead_owners(pks, language: str) -> dict[int, list[tuple[str, str, str]]]:
         Involvement.objects.filter(commitment__in=pks, role=Role.LEAD)
         .order_by("commitment_id", "owner__name")
         .values_list(
-            "commitment_id", "owner__slug", "owner__short_name", "owner__short_name_en", "owner__name",
+            "commitment_id",
+            "owner__slug",
+            "owner__short_name",
+            "owner__short_name_en",
+            "owner__name",
             "owner__name_en",
         )  # fmt: skip
     )
     for pk, slug, short_name, short_name_en, name, name_en in rows:
         english = language == "en"
         leads.setdefault(pk, []).append(
-            (slug, short_name_en if english and short_name_en else short_name, name_en if english and name_en else name)
+            (
+                slug,
+                short_name_en if english and short_name_en else short_name,
+                name_en if english and name_en else name,
+            )
         )
     return leads
 

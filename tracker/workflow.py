@@ -58,9 +58,9 @@ def report_problems(
     Return what stops a progress report from being submitted, as {field: message}; empty when nothing.
 
     The rules of a report, for the web form, the API and `submit_update` alike: a reported status links
-    to evidence (it becomes an assessment); "stalled" and "not achieved" say why; "not yet assessed" is not a report; the report
-    is not dated in the future; readings are of this commitment's targets, one each, not negative;
-    deliverables are this commitment's open ones.
+    to evidence (it becomes an assessment); "stalled" and "not achieved" say why; "not yet assessed" is
+    not a report; the report is not dated in the future; readings are of this commitment's targets, one
+    each, not negative; deliverables are this commitment's open ones.
     """
     problems = {}
     evidence, readings, done = list(evidence), list(readings), list(done)
@@ -180,7 +180,9 @@ def publish_update(update: ProgressUpdate, by) -> ProgressUpdate:
             by=by,
             on=update.reported_on,
             rationale={update.language: update.text},
-            evidence=[{"url": link.url, "consulted_on": consulted} for link in update.evidence.order_by("pk")],
+            evidence=[
+                {"url": link.url, "consulted_on": consulted} for link in update.evidence.order_by("pk")
+            ],
             update=update,
             cause=cause,
         )

@@ -81,7 +81,9 @@ REDUCED_DATE = re.compile(r"\d{4}(-\d{2})?")
     {
         "type": "string",
         "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
-        "description": "ISO 8601 at the precision beside it: 2025-02-11 (a day), 2025-11 (a month), 2026 (a year).",
+        "description": (
+            "ISO 8601 at the precision beside it: 2025-02-11 (a day), 2025-11 (a month), 2026 (a year)."
+        ),
     }
 )
 class DateAtPrecisionField(serializers.DateField):
@@ -140,7 +142,8 @@ class SourcedFields(serializers.Serializer):
     citations = CitationSerializer(many=True, read_only=True)
     basis = serializers.ChoiceField(choices=Basis.choices, read_only=True)
     reasoning = serializers.CharField(
-        read_only=True, help_text="How the value follows from the passages, when it is worked out or inferred."
+        read_only=True,
+        help_text="How the value follows from the passages, when it is worked out or inferred.",
     )
 
     SOURCED = ("citations", "basis", "reasoning")
@@ -300,7 +303,16 @@ class AmountSerializer(SourcedFields, serializers.ModelSerializer):
 
     class Meta:
         model = Amount
-        fields = ["slug", "amount", "currency", "qualifier", "period", "label", "owner", *SourcedFields.SOURCED]
+        fields = [
+            "slug",
+            "amount",
+            "currency",
+            "qualifier",
+            "period",
+            "label",
+            "owner",
+            *SourcedFields.SOURCED,
+        ]
 
     def to_representation(self, amount):
         return {
@@ -319,7 +331,9 @@ class MilestoneSerializer(SourcedFields, serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
     date = DateAtPrecisionField("date_precision", read_only=True)
-    starts_on = serializers.DateField(read_only=True, help_text="The first day, for an event over several days.")
+    starts_on = serializers.DateField(
+        read_only=True, help_text="The first day, for an event over several days."
+    )
     url = SlugIdentityField(view_name="api:milestone-detail")
 
     class Meta:
@@ -673,7 +687,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
     """A dated verdict: the commitment's status is that of its latest assessment."""
 
     assessed_on = DateAtPrecisionField("assessed_precision", read_only=True)
-    rationale = serializers.CharField(read_only=True, help_text="In the requested language when written in it.")
+    rationale = serializers.CharField(
+        read_only=True, help_text="In the requested language when written in it."
+    )
     rationale_language = serializers.CharField(read_only=True, help_text="The language `rationale` is in.")
     origin = serializers.SerializerMethodField(help_text="What it was made from.")
     evidence = AssessmentEvidenceSerializer(many=True, read_only=True)
@@ -685,7 +701,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "update", "decision", "evidence",
         ]  # fmt: skip
 
-    @extend_schema_field({"type": "string", "enum": ["source_documents", "progress_update", "editors_decision"]})
+    @extend_schema_field(
+        {"type": "string", "enum": ["source_documents", "progress_update", "editors_decision"]}
+    )
     def get_origin(self, assessment) -> str:
         if assessment.update_id:
             return "progress_update"
@@ -851,7 +869,9 @@ class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
     """A commitment with all it shows; `citations`, `basis` and `reasoning` are those of its announcement."""
 
     description = serializers.CharField(read_only=True)
-    success = serializers.CharField(read_only=True, help_text="What “kept” means for a promise or a programme.")
+    success = serializers.CharField(
+        read_only=True, help_text="What “kept” means for a promise or a programme."
+    )
     assessments = AssessmentSerializer(many=True, read_only=True, help_text="Newest first.")
     stated_counts = StatedCountSerializer(many=True, read_only=True)
     amounts = AmountSerializer(many=True, read_only=True)
@@ -902,7 +922,9 @@ class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
             "description": commitment.description,
             "success": commitment.success,
             **_sourced(commitment),
-            "assessments": [assessment.to_representation(each) for each in prefetched(commitment, "assessments")],
+            "assessments": [
+                assessment.to_representation(each) for each in prefetched(commitment, "assessments")
+            ],
             "stated_counts": [
                 count.to_representation(each) for each in prefetched(commitment, "stated_counts")
             ],

@@ -18,9 +18,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from ..access import is_editor, may_report
+from ..citations import attach_citations, citing
 from ..dates import today
 from ..filters import CommitmentFilter
-from ..citations import attach_citations, citing
 from ..models import (
     Amount,
     AssessmentEvidence,
@@ -51,9 +51,9 @@ from .serializers import (
     ReadingSerializer,
     RejectSerializer,
     SourceSerializer,
-    citations_prefetch,
     TargetSerializer,
     UpdateSerializer,
+    citations_prefetch,
 )
 
 LANG = OpenApiParameter(

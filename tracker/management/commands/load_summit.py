@@ -36,7 +36,9 @@ class Command(BaseCommand):
                 rows = SummitLoader(directory).read()
             except FixtureError as error:
                 raise CommandError(str(error)) from error
-            self.stdout.write(self.style.SUCCESS(f"The files are sound ({len(rows['commitment'])} commitments)."))
+            self.stdout.write(
+                self.style.SUCCESS(f"The files are sound ({len(rows['commitment'])} commitments).")
+            )
             return
         if if_empty and Commitment.objects.exists():
             self.stdout.write(
@@ -50,7 +52,9 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing was loaded. {error}") from error
         for model, counter in sorted(counts.items()):
             figures = ", ".join(
-                f"{counter[k]} {k}" for k in ("created", "updated", "set", "kept", "unchanged", "deleted") if counter[k]
+                f"{counter[k]} {k}"
+                for k in ("created", "updated", "set", "kept", "unchanged", "deleted")
+                if counter[k]
             )
             self.stdout.write(f"{model}: {figures}")
         if dry_run:
