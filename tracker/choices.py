@@ -129,6 +129,20 @@ class Nature(models.TextChoices):
         """Natures whose verdicts count as promises kept or broken (what the summit delivered does not)."""
         return (cls.PROMISE, cls.ONGOING)
 
+    @property
+    def meaning(self) -> str:
+        """Return what the nature means, as the method page explains it."""
+        return NATURE_MEANINGS[self]
+
+
+NATURE_MEANINGS = {
+    Nature.DELIVERED_AT_SUMMIT: _(
+        "Done at the summit itself: a report published, an event held, a text signed."
+    ),
+    Nature.PROMISE: _("Something to be done later, by a date or a milestone when the sources give one."),
+    Nature.ONGOING: _("A programme that runs on: an observatory, a coalition, a fund at work."),
+}
+
 
 class Basis(models.TextChoices):
     """How a fact follows from the passages it cites (fixtures/README.md, "Citations")."""

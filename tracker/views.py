@@ -644,6 +644,7 @@ def corrections(request):
 def about(request):
     context = {
         "statuses": list(Status),
+        "natures": list(Nature),
         "sources": SourceDocument.objects.all(),
         "total": Commitment.objects.public().count(),
         "milestones": Milestone.objects.all(),
