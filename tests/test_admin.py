@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from import_export.formats.base_formats import CSV
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
@@ -315,7 +316,12 @@ def test_publishing_in_the_admin_applies_the_reported_readings_and_status(editor
     # A status it reports becomes an assessment: not without evidence, said on the form.
     response = editor_client.post(url, data)
     assert response.status_code == 200
-    assert "needs at least one evidence link" in response.content.decode()
+    errors = [
+        str(e)
+        for inline in response.context["inline_admin_formsets"]
+        for e in inline.formset.non_form_errors()
+    ]
+    assert errors == [str(_("An update that reports a status needs at least one evidence link."))]
     update.refresh_from_db()
     assert update.state == "submitted"
     update.evidence.create(url="https://example.org/done")
