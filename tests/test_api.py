@@ -766,3 +766,15 @@ def test_the_sources_list_their_cited_passages_and_who_cites_them(api, summit):
     assert all(p["commitments"] or p["milestones"] for p in detail["passages"])
     assert any(p["milestones"] == ["paris-summit-2025"] for p in detail["passages"])
     assert api.get("/api/sources/nowhere/").status_code == 404
+
+
+def test_a_reference_that_cannot_be_a_slug_is_not_found_not_a_server_error(api, gpai, editor_token):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    response = api.post(
+        "/api/decisions/",
+        {"commitment": "gpai\x00growth", "kind": "followed_up", "reason": "Called."},
+        format="json",
+    )
+    assert response.status_code == 400
+    (message,) = response.json()["commitment"]
+    assert "slug=gpaigrowth" in message  # named, the NUL left out

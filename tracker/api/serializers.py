@@ -29,7 +29,6 @@ from ..dates import DatePrecision, iso_date, parse_fuzzy_date, today
 from ..models import (
     Amount,
     Assessment,
-    AssessmentEvidence,
     Commitment,
     Deadline,
     Decision,
@@ -210,6 +209,21 @@ def _declared(serializer, name: str):
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
+class SlugReference(serializers.SlugRelatedField):
+    """
+    A related object written as its slug. What cannot be a slug (a NUL, which PostgreSQL refuses in a
+    query) is not found, with the field's message, rather than looked up.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class SlugIdentityField(serializers.HyperlinkedIdentityField):
     """
     The address of an object looked up by slug, as HyperlinkedIdentityField gives it but on SITE_URL
@@ -260,7 +274,7 @@ class OwnerRefSerializer(serializers.ModelSerializer):
 
 class InvolvementSerializer(SourcedFields, serializers.ModelSerializer):
     owner = OwnerRefSerializer(read_only=True)
-    since = DateAtPrecisionField("since_precision", read_only=True)
+    since = DateAtPrecisionField("since_precision", read_only=True, allow_null=True)
 
     class Meta:
         model = Involvement
@@ -332,7 +346,7 @@ class MilestoneSerializer(SourcedFields, serializers.ModelSerializer):
     description = serializers.CharField(read_only=True)
     date = DateAtPrecisionField("date_precision", read_only=True)
     starts_on = serializers.DateField(
-        read_only=True, help_text="The first day, for an event over several days."
+        read_only=True, allow_null=True, help_text="The first day, for an event over several days."
     )
     url = SlugIdentityField(view_name="api:milestone-detail")
 
@@ -347,10 +361,8 @@ class MilestoneSerializer(SourcedFields, serializers.ModelSerializer):
 class DeadlineSerializer(ModelValidated, SourcedFields, serializers.ModelSerializer):
     """A deliverable; `due`, `due_exactness` and `is_overdue` come from DeadlineQuerySet annotations."""
 
-    commitment = serializers.SlugRelatedField(slug_field="slug", queryset=Commitment.objects.all())
-    milestone = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Milestone.objects.all(), required=False, allow_null=True
-    )
+    commitment = SlugReference(queryset=Commitment.objects.all())
+    milestone = SlugReference(queryset=Milestone.objects.all(), required=False, allow_null=True)
     due_on = DateAtPrecisionField("due_precision", required=False, allow_null=True)
     due = DateAtPrecisionField("due_exactness", read_only=True)
     due_exactness = serializers.CharField(read_only=True)
@@ -428,12 +440,10 @@ class ReadingSerializer(ModelValidated, serializers.ModelSerializer):
 
 
 class TargetSerializer(ModelValidated, SourcedFields, serializers.ModelSerializer):
-    commitment = serializers.SlugRelatedField(slug_field="slug", queryset=Commitment.objects.all())
+    commitment = SlugReference(queryset=Commitment.objects.all())
     baseline_on = DateAtPrecisionField("baseline_precision", required=False, allow_null=True)
     due_on = DateAtPrecisionField("due_precision", required=False, allow_null=True)
-    milestone = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Milestone.objects.all(), required=False, allow_null=True
-    )
+    milestone = SlugReference(queryset=Milestone.objects.all(), required=False, allow_null=True)
     name = serializers.CharField(read_only=True)
     unit = serializers.CharField(read_only=True)
     readings = ReadingSerializer(many=True, read_only=True)
@@ -522,10 +532,8 @@ class UpdateSerializer(ModelValidated, serializers.ModelSerializer):
     web form; only editors publish or reject it, which applies its status, readings and done deliverables.
     """
 
-    commitment = serializers.SlugRelatedField(slug_field="slug", queryset=Commitment.objects.all())
-    on_behalf_of = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Owner.objects.all(), required=False, allow_null=True
-    )
+    commitment = SlugReference(queryset=Commitment.objects.all())
+    on_behalf_of = SlugReference(queryset=Owner.objects.all(), required=False, allow_null=True)
     evidence = EvidenceSerializer(many=True, required=False)
     readings = ReportedReadingSerializer(source="reported_readings", many=True, required=False)
     marks_done = serializers.PrimaryKeyRelatedField(
@@ -611,11 +619,11 @@ class UpdateSerializer(ModelValidated, serializers.ModelSerializer):
 class DecisionSerializer(ModelValidated, serializers.ModelSerializer):
     """An editor's review decision; recording one applies it (tracker/workflow.py: record_decision)."""
 
-    commitment = serializers.SlugRelatedField(slug_field="slug", queryset=Commitment.objects.all())
+    commitment = SlugReference(queryset=Commitment.objects.all())
     deadline = serializers.PrimaryKeyRelatedField(
         queryset=Deadline.objects.all(), required=False, allow_null=True
     )
-    previous_due = DateAtPrecisionField("previous_precision", read_only=True)
+    previous_due = DateAtPrecisionField("previous_precision", read_only=True, allow_null=True)
     new_due = DateAtPrecisionField("new_precision", required=False, allow_null=True)
 
     class Meta:
@@ -663,24 +671,43 @@ class DecisionSerializer(ModelValidated, serializers.ModelSerializer):
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
 
 
-class AssessmentEvidenceSerializer(serializers.ModelSerializer):
-    """A passage of a source document (`source`, `quote`), or a web page (`url`, `consulted_on`)."""
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "description": "A passage of a source document: its slug and its exact words.",
+                    "properties": {"source": {"type": "string"}, "quote": {"type": "string"}},
+                    "required": ["source", "quote"],
+                },
+                {
+                    "type": "object",
+                    "description": "A web page, with the day it was consulted.",
+                    "properties": {
+                        "url": {"type": "string", "format": "uri"},
+                        "consulted_on": {"type": "string", "format": "date"},
+                    },
+                    "required": ["url", "consulted_on"],
+                },
+            ]
+        },
+    }
+)
+class EvidenceField(serializers.ListField):
+    """What an assessment rests on: `{source, quote}` for a passage, `{url, consulted_on}` for a page."""
 
-    source = serializers.SlugRelatedField(
-        source="passage.source", slug_field="slug", read_only=True, required=False
-    )
-    quote = serializers.CharField(source="passage.quote", read_only=True, required=False)
-    url = serializers.URLField(read_only=True, required=False)
-    consulted_on = serializers.DateField(read_only=True, required=False)
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
 
-    class Meta:
-        model = AssessmentEvidence
-        fields = ["source", "quote", "url", "consulted_on"]
-
-    def to_representation(self, item):
-        if item.passage_id:
-            return {"source": item.passage.source.slug, "quote": item.passage.quote}
-        return {"url": item.url, "consulted_on": _iso(item.consulted_on)}
+    def to_representation(self, evidence):
+        return [
+            {"source": item.passage.source.slug, "quote": item.passage.quote}
+            if item.passage_id
+            else {"url": item.url, "consulted_on": _iso(item.consulted_on)}
+            for item in evidence.all()
+        ]
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -692,7 +719,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     )
     rationale_language = serializers.CharField(read_only=True, help_text="The language `rationale` is in.")
     origin = serializers.SerializerMethodField(help_text="What it was made from.")
-    evidence = AssessmentEvidenceSerializer(many=True, read_only=True)
+    evidence = EvidenceField()
 
     class Meta:
         model = Assessment
@@ -711,7 +738,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     @cached_property
     def _evidence(self):
-        return AssessmentEvidenceSerializer()
+        return EvidenceField()
 
     def to_representation(self, assessment):
         return {
@@ -723,7 +750,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "origin": self.get_origin(assessment),
             "update": assessment.update_id,
             "decision": assessment.decision_id,
-            "evidence": [self._evidence.to_representation(each) for each in assessment.evidence.all()],
+            "evidence": self._evidence.to_representation(assessment.evidence),
         }
 
 
@@ -750,8 +777,10 @@ class PassageSerializer(serializers.ModelSerializer):
 class SourceSerializer(serializers.ModelSerializer):
     """A source document and the passages the tracker cites from it, in the document's order."""
 
-    published_on = DateAtPrecisionField("published_precision", read_only=True)
-    document_url = serializers.URLField(source="url", read_only=True, help_text="Where it is published.")
+    published_on = DateAtPrecisionField("published_precision", read_only=True, allow_null=True)
+    document_url = serializers.URLField(
+        source="url", read_only=True, allow_null=True, help_text="Where it is published, when known."
+    )
     page = serializers.SerializerMethodField(help_text="Its page on the site.")
     passages = PassageSerializer(source="passages_list", many=True, read_only=True)
     url = SlugIdentityField(view_name="api:source-detail")
@@ -766,6 +795,9 @@ class SourceSerializer(serializers.ModelSerializer):
     def get_page(self, source) -> str:
         return on_site(source.get_absolute_url())
 
+    def to_representation(self, source):
+        return {**super().to_representation(source), "document_url": source.url or None}
+
 
 class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
@@ -779,9 +811,7 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
 
     title = serializers.CharField(read_only=True)
     summary = serializers.CharField(read_only=True)
-    parent = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Commitment.objects.all(), required=False, allow_null=True
-    )
+    parent = SlugReference(queryset=Commitment.objects.all(), required=False, allow_null=True)
     owners = InvolvementSerializer(source="involvements", many=True, read_only=True)
     deadlines = DeadlineSerializer(many=True, read_only=True)
     targets = TargetSerializer(many=True, read_only=True)
