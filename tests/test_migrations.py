@@ -66,7 +66,8 @@ def test_past_statuses_get_the_assessment_of_what_set_them_or_none():
         assert [e.url for e in assessment.evidence.all()] == ["https://example.org/began"]
         assert reported.assessed_on == datetime.date(2025, 6, 1)
         decided = Commitment.objects.get(slug="decided").assessments.get()
-        assert (decided.rationale_fr, decided.evidence.get().consulted_on) == ("Rien.", datetime.date(2025, 12, 1))
+        consulted = decided.evidence.get().consulted_on
+        assert (decided.rationale_fr, consulted) == ("Rien.", datetime.date(2025, 12, 1))
         assert not Commitment.objects.get(slug="unbacked").assessments.exists()
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
