@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient
 
 from tests.conftest import editors_group
-from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
+from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
 from tracker.addresses import moved_on_site
 from tracker.api.serializers import (
     AmountSerializer,
@@ -44,6 +44,7 @@ from tracker.models import (
     Evidence,
     Involvement,
     OwnerContact,
+    Passage,
     ProgressUpdate,
     Reading,
     ReportedReading,
@@ -334,16 +335,20 @@ def test_lists_cost_the_same_queries_at_two_sizes(api, address):
 def test_a_commitment_costs_the_same_queries_however_much_it_holds(api, gpai, django_assert_num_queries):
     # The commitment, its owners, deadlines, targets, readings, counts, amounts (with their owners),
     # sources, children and decisions, and its latest update with its evidence, readings and deliverables;
-    # the passages cited by each kind of fact (six); its assessments and their evidence.
+    # the links from each kind of fact to its passages and those passages (twice: the rows every
+    # commitment shows, then the detail's own); its assessments and their evidence.
     owner = gpai.involvements.get().owner
-    Amount.objects.create(commitment=gpai, slug="fund", amount=1, currency="EUR", owner=owner)
+    fund = Amount.objects.create(commitment=gpai, slug="fund", amount=1, currency="EUR", owner=owner)
+    cited = Passage.objects.create(source=make_source(), quote="Les mots du document.")
+    gpai.involvements.get().citations.add(cited)
+    fund.citations.add(cited)
     make_commitment(parent=gpai)
     Target.objects.create(commitment=gpai, slug="members", name_fr="Membres", name_en="Members",
                           unit_fr="pays", unit_en="countries", target_value=60)  # fmt: skip
     StatedCount.objects.create(commitment=gpai, role=Role.SIGNATORY, count=12, noun_en="states")
     Decision.objects.create(commitment=gpai, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
     for _ in range(2):
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(20):
             assert api.get("/api/commitments/gpai-growth/").status_code == 200
         # More of each part: the same queries read them.
         make_deadline(gpai, due_on=datetime.date(2026, 6, 30))

@@ -18,6 +18,7 @@ from tests.factory import (
     make_deadline,
     make_milestone,
     make_owner,
+    make_source,
     make_update,
 )
 from tracker.choices import Axis, DecisionKind, OwnerKind, PublicationState, Qualifier, Role, Status
@@ -31,6 +32,7 @@ from tracker.models import (
     Involvement,
     Milestone,
     Owner,
+    Passage,
     ProgressUpdate,
     Reading,
     StatedCount,
@@ -152,12 +154,15 @@ def test_drafts_and_unknown_slugs_are_not_found(client):
 def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_num_queries):
     # The commitment with its parent; owners, stated numbers, money, deadlines, targets and their
     # readings, decisions (which also give each deadline its extensions), parts, sources; the updates
-    # with their evidence, reported readings and delivered deadlines; the passages each kind of fact
-    # cites (six); the assessments with their evidence.
+    # with their evidence, reported readings and delivered deadlines; the links from every kind of fact
+    # to the passages it cites, and those passages; the assessments with their evidence.
+    cited = Passage.objects.create(source=make_source(), quote="Les mots du document.")
+    gpai.citations.add(cited)
+    gpai.involvements.first().citations.add(cited)
     make_commitment(parent=gpai)
     Decision.objects.create(commitment=gpai, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
     for _ in range(2):
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(18):
             assert client.get(url("commitment_detail", "gpai-growth")).status_code == 200
         # More of each part: the same queries read them.
         make_deadline(gpai, due_on=datetime.date(2026, 6, 30))
@@ -169,11 +174,11 @@ def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_nu
 def test_the_commitment_page_reads_only_the_parts_a_commitment_has(client, django_assert_num_queries):
     # Most commitments state no number, no money, no target, have no parts and no decision, and are
     # not yet assessed: their page reads the commitment, its owners, deadlines, sources and updates
-    # (none published here), and the passages its announcement, owners and deadlines cite.
+    # (none published here), and the links to the passages its facts cite (none here).
     commitment = make_commitment(slug="plain", status=Status.NOT_ASSESSED)
     make_deadline(commitment, title_en="A report")
     page = url("commitment_detail", "plain")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert "A report" in client.get(page).content.decode()
     # Each part the commitment gains is read again, and shown.
     StatedCount.objects.create(commitment=commitment, role=Role.SIGNATORY, count=12, noun_en="states")
@@ -182,9 +187,8 @@ def test_the_commitment_page_reads_only_the_parts_a_commitment_has(client, djang
     make_commitment(parent=commitment, title_en="A part of it")
     Decision.objects.create(commitment=commitment, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
     make_assessment(commitment, Status.IN_PROGRESS)
-    # Five parts, the target's readings, the passages of three more kinds of fact, the assessments and
-    # their evidence.
-    with django_assert_num_queries(19):
+    # Five parts, the target's readings, the assessments and their evidence.
+    with django_assert_num_queries(14):
         html = client.get(page).content.decode()
     assert "12 states" in html and "€5 million" in html and "Members" in html
     assert "A part of it" in html and "A figure was wrong." in html
@@ -249,12 +253,12 @@ def test_the_owners_report_is_found_beyond_the_latest_updates(client, gpai, djan
     )  # fmt: skip
     page, its_page = url("commitment_detail", "gpai-growth"), url("update_detail", "gpai-growth", report.pk)
     # The report is among the latest updates read (no parts, decisions).
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(15):
         html = client.get(page).content.decode()
     assert "What the owner reports:" in html and f'href="{its_page}"' in html
     for day in range(1, 7):  # newer editors' updates push it out of the latest five
         make_update(gpai, text=f"Editors' note {day}.", reported_on=datetime.date(2025, 10, day))
-    with django_assert_num_queries(21):  # one more query finds it
+    with django_assert_num_queries(16):  # one more query finds it
         html = client.get(page).content.decode()
     assert "We are done." not in html
     assert "What the owner reports:" in html and f'href="{its_page}"' in html

@@ -5,28 +5,50 @@ the commitment's page and the API alike.
 
 from collections.abc import Iterable
 
-from .models import Passage
+from django.db.models import CharField, Value
+
+from .models import (
+    Amount,
+    AssessmentEvidence,
+    Commitment,
+    Deadline,
+    Involvement,
+    Milestone,
+    Passage,
+    StatedCount,
+    Target,
+)
 
 
-def attach_citations(model, facts: Iterable) -> None:
+def attach_citations(*groups: tuple[type, Iterable]) -> None:
     """
-    Give each fact of the `Sourced` model `model` (instances, or the API's rows with a `pk`) a `cited`
-    list: the passages it cites, with their source, in the documents' order. One query.
+    Give each fact of each (`Sourced` model, facts) group a `cited` list: the passages it cites, with
+    their source, in the documents' order. Facts are model instances or the API's rows, with a `pk`.
+
+    Two queries whatever the number of facts and of kinds: the links of every kind in one UNION, then
+    the passages they name (none when nothing is cited). A query a kind, each joining the passages and
+    their documents, cost a page more to build than to run.
     """
-    by_pk = {}
-    for fact in facts:
-        fact.cited = []
-        by_pk[fact.pk] = fact
-    if not by_pk:
+    facts: dict[str, dict] = {}
+    links = None
+    for model, rows in groups:
+        kind = model._meta.model_name
+        by_pk = facts.setdefault(kind, {})
+        for fact in rows:
+            fact.cited = []
+            by_pk[fact.pk] = fact
+        if not by_pk:
+            continue
+        query = model.citations.through.objects.filter(**{f"{kind}_id__in": by_pk}).values_list(
+            Value(kind, output_field=CharField()), f"{kind}_id", "passage_id"
+        )
+        links = query if links is None else links.union(query, all=True)
+    links = list(links) if links is not None else []
+    if not links:
         return
-    column = f"{model._meta.model_name}_id"
-    links = (
-        model.citations.through.objects.filter(**{f"{column}__in": by_pk})
-        .select_related("passage__source")
-        .order_by("passage__source_id", "passage__position", "passage_id")
-    )
-    for link in links:
-        by_pk[getattr(link, column)].cited.append(link.passage)
+    passages = Passage.objects.select_related("source").in_bulk({passage for *_, passage in links})
+    for kind, pk, passage in sorted(links, key=lambda link: passages[link[2]].order_key()):
+        facts[kind][pk].cited.append(passages[passage])
 
 
 def numbered(facts: Iterable) -> list[Passage]:
@@ -51,17 +73,6 @@ def citing(passages: Iterable[Passage]) -> None:
     Give each passage `commitments` (the public commitments whose facts or verdicts cite it, by title)
     and `milestones` (those whose date it gives): a query per kind of fact, whatever their number.
     """
-    from .models import (
-        Amount,
-        AssessmentEvidence,
-        Commitment,
-        Deadline,
-        Involvement,
-        Milestone,
-        StatedCount,
-        Target,
-    )
-
     by_pk = {passage.pk: passage for passage in passages}
     pairs = set()
     for model in (Involvement, StatedCount, Amount, Deadline, Target):

@@ -111,6 +111,10 @@ class Passage(models.Model):
     def get_absolute_url(self):
         return f"{self.source.get_absolute_url()}#passage-{self.pk}"
 
+    def order_key(self) -> tuple:
+        """Sort passages as the documents read: by document, then where they start."""
+        return (self.source_id, self.position, self.pk)
+
     def clean(self):
         from .passages import position_in
 

@@ -390,11 +390,10 @@ def commitment_detail(request, slug):
     stated_counts = list(commitment.stated_counts.all()) if commitment.has_stated_counts else []
     amounts = list(commitment.amounts.select_related("owner")) if commitment.has_amounts else []
     # Every fact with the passages it cites, numbered in the order the page shows them.
-    for model, rows in (
+    attach_citations(
         (Commitment, [commitment]), (Involvement, involvements), (StatedCount, stated_counts),
         (Amount, amounts), (Deadline, deadlines), (Target, targets),
-    ):  # fmt: skip
-        attach_citations(model, rows)
+    )  # fmt: skip
     in_page_order = [involvement for _role, group in _by_role(roles) for involvement in group]
     passages = numbered([commitment, *in_page_order, *stated_counts, *amounts, *deadlines, *targets])
     # A commitment never assessed has no history to read (its `assessed_on` is the latest one's date).

@@ -118,7 +118,7 @@ def with_related_rows(commitments: list[Commitment]) -> None:
     Give each commitment of a page of the list, or a detail, its owners, deadlines and targets with
     their readings, in the lists the serializers read (`<relation>_list`, serializers.prefetched), in
     four queries, and its `next_due_on` from those deadlines, then the passages each of these facts
-    cites (a query a kind of fact). Read as values into `Row`s: for a page of 50 (the former default),
+    cites (citations.attach_citations: one query, two when anything is cited). Read as values into `Row`s: for a page of 50 (the former default),
     prefetching built some 900 model instances and took 12 to 14 ms; the values take 7.
     """
     by_pk = {commitment.pk: commitment for commitment in commitments}
@@ -135,14 +135,12 @@ def with_related_rows(commitments: list[Commitment]) -> None:
         involvement.owner = OwnerRow(**dict(zip(OWNER_VALUES, values[split:], strict=True)))
         by_pk[involvement.commitment_id].involvements_list.append(involvement)
         involvement_rows.append(involvement)
-    attach_citations(Involvement, involvement_rows)
     deadlines = _with_milestone_slug(Deadline.objects.with_overdue_flag().filter(commitment__in=by_pk))
     for values in deadlines.values(*DEADLINE_VALUES):
         deadline = Row(**values)
         deadline.commitment = by_pk[deadline.commitment_id]
         deadline.commitment.deadlines_list.append(deadline)
         deadline_rows.append(deadline)
-    attach_citations(Deadline, deadline_rows)
     on = today()
     for commitment in commitments:
         following = CommitmentQuerySet.next_due_from(commitment, commitment.deadlines_list, on)
@@ -153,7 +151,7 @@ def with_related_rows(commitments: list[Commitment]) -> None:
         target = targets[values["id"]] = TargetRow(**values, readings_list=[])
         target.commitment = by_pk[target.commitment_id]
         target.commitment.targets_list.append(target)
-    attach_citations(Target, targets.values())
+    attach_citations((Involvement, involvement_rows), (Deadline, deadline_rows), (Target, targets.values()))
     if targets:
         readings = Reading.objects.filter(target__in=targets).order_by("target_id", "measured_on")
         for values in readings.values(*READING_VALUES):
@@ -238,9 +236,11 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
         commitment.amounts_list = (
             list(commitment.amounts.select_related("owner")) if commitment.has_amounts else []
         )
-        attach_citations(Commitment, [commitment])
-        attach_citations(StatedCount, commitment.stated_counts_list)
-        attach_citations(Amount, commitment.amounts_list)
+        attach_citations(
+            (Commitment, [commitment]),
+            (StatedCount, commitment.stated_counts_list),
+            (Amount, commitment.amounts_list),
+        )
         evidence = Prefetch("evidence", queryset=AssessmentEvidence.objects.select_related("passage__source"))
         # Never assessed (most promises): no history to read.
         commitment.assessments_list = (

@@ -2,12 +2,12 @@
 
 from babel.numbers import format_compact_decimal, format_decimal, get_currency_name, get_currency_symbol
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
-from tracker.choices import AmountPeriod, DecisionKind, PublicationState, Qualifier, Status
+from tracker.choices import AmountPeriod, Basis, DecisionKind, PublicationState, Qualifier, Status
 from tracker.dates import format_fuzzy_date, iso_date
 from tracker.fields import current_language
 from tracker.markup import render_markdown
@@ -108,6 +108,33 @@ def status_badge(value) -> str:
     return format_html(
         '<span class="status" style="--status: {}">{}</span>', status.colour, capfirst(status.label)
     )
+
+
+@register.filter
+def cites(fact) -> str:
+    """
+    Write a fact's footnote links to the passages it cites (`footnotes`, citations.numbered) and, when
+    it is worked out or inferred or comes with a note on the sources, that and how, behind a disclosure
+    that works without JavaScript. A filter, not an included template: a page shows one per fact.
+    """
+    links = format_html_join(
+        "",
+        '<a class="cite" href="#cite-{}" title="{}"><span class="visually-hidden">{} </span>[{}]</a>',
+        (
+            (number, Truncator(passage.quote).words(30), _("source"), number)
+            for number, passage in getattr(fact, "footnotes", ())
+        ),
+    )
+    if fact.basis != Basis.STATED:
+        links += format_html(
+            ' <span class="basis basis-{}">({})</span>', fact.basis, fact.get_basis_display()
+        )
+    if reasoning := fact.reasoning:
+        summary = _("Note on the sources") if fact.basis == Basis.STATED else _("How we got this")
+        links += format_html(
+            ' <details class="reasoning"><summary>{}</summary><p>{}</p></details>', summary, reasoning
+        )
+    return links
 
 
 @register.simple_tag
