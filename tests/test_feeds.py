@@ -626,3 +626,26 @@ def test_every_absolute_link_is_on_the_sites_address_whatever_host_served_it(cli
 
     index = ET.fromstring(client.get("/sitemap.xml", **served).content)
     assert all(location.text.startswith(f"{site}/sitemap-") for location in index.iter(f"{SITEMAP}loc"))
+
+
+def test_the_news_merges_updates_and_decisions_newest_first():
+    from tracker.feeds import news, news_date, public_decisions, published_updates
+
+    commitment = make_commitment()
+    for day in (1, 5, 9):
+        make_update(commitment, text=f"day {day}", reported_on=datetime.date(2025, 6, day))
+    for day in (2, 5, 10):
+        commitment.decisions.create(
+            kind=DecisionKind.CORRECTION, reason=f"on the {day}th", decided_on=datetime.date(2025, 6, day)
+        )
+    everything = [*published_updates(), *public_decisions()]
+    everything.sort(key=lambda item: (news_date(item), item.created_at), reverse=True)
+    # Whatever the limit, the same as sorting everything: reading fewer decisions changes nothing.
+    for limit in range(1, 7):
+        assert news(published_updates(), public_decisions(), limit) == everything[:limit]
+    assert [getattr(item, "text", None) or item.reason for item in everything[:4]] == [
+        "on the 10th",
+        "day 9",
+        "on the 5th",  # the same day as an update, recorded after it
+        "day 5",
+    ]

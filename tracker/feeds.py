@@ -93,7 +93,12 @@ def news(updates, decisions, limit: int = MAX_ITEMS) -> list:
     is dated by its report, a decision by the day it was made; the time each was recorded settles ties.
     Updates get their `link` (with_links).
     """
-    items = [*with_links(updates[:limit]), *decisions[:limit]]
+    updates = with_links(updates[:limit])
+    if len(updates) == limit:
+        # Only decisions no older than the oldest update shown can be among the newest: updates far
+        # outnumber decisions, so this reads a few rows where `limit` decisions cost a fifth of a feed.
+        decisions = decisions.filter(decided_on__gte=updates[-1].reported_on)
+    items = [*updates, *decisions[:limit]]
     items.sort(key=lambda item: (news_date(item), item.created_at), reverse=True)
     return items[:limit]
 

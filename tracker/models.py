@@ -63,7 +63,7 @@ class SourceDocument(DatesWithPrecision):
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     published_on = models.DateField(_("published"), null=True, blank=True)
     published_precision = PrecisionField(_("precision"))
-    file = models.CharField(_("file"), max_length=200, blank=True, help_text=_("Name in shared/seeds/."))
+    file = models.CharField(_("file"), max_length=200, blank=True, help_text=_("Name in fixtures/sources/."))
     url = WebAddressField(_("address"), blank=True)
     is_reference = models.BooleanField(
         _("reference"), default=False, help_text=_("Wins where documents disagree.")
@@ -1072,6 +1072,13 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
                 fields=["-decided_on"],
                 condition=Q(kind=DecisionKind.CORRECTION),
                 name="decision_corrections_idx",
+            ),
+            # The news (home page and feeds), newest first, a few at a time: read in this order from
+            # the index rather than sorting every public decision (6 ms at 1,000).
+            models.Index(
+                fields=["-decided_on", "-created_at", "-id"],
+                condition=Q(kind__in=DecisionKind.public()),
+                name="decision_news_idx",
             ),
         ]
 

@@ -118,8 +118,9 @@ def with_related_rows(commitments: list[Commitment]) -> None:
     Give each commitment of a page of the list, or a detail, its owners, deadlines and targets with
     their readings, in the lists the serializers read (`<relation>_list`, serializers.prefetched), in
     four queries, and its `next_due_on` from those deadlines, then the passages each of these facts
-    cites (citations.attach_citations: one query, two when anything is cited). Read as values into `Row`s: for a page of 50 (the former default),
-    prefetching built some 900 model instances and took 12 to 14 ms; the values take 7.
+    cites (citations.attach_citations: one query, two when anything is cited). Read as values into
+    `Row`s: for a page of 50 (the former default), prefetching built some 900 model instances and took
+    12 to 14 ms; the values take 7.
     """
     by_pk = {commitment.pk: commitment for commitment in commitments}
     for commitment in commitments:
