@@ -272,13 +272,15 @@ class OwnerRefSerializer(serializers.ModelSerializer):
         return {"slug": owner.slug, "name": owner.display_name, "kind": owner.kind}
 
 
-class InvolvementSerializer(SourcedFields, serializers.ModelSerializer):
+class InvolvementSummarySerializer(serializers.ModelSerializer):
+    """An owner's role as a list of commitments shows it; a commitment's detail adds its sources."""
+
     owner = OwnerRefSerializer(read_only=True)
     since = DateAtPrecisionField("since_precision", read_only=True, allow_null=True)
 
     class Meta:
         model = Involvement
-        fields = ["owner", "role", "since", "since_precision", *SourcedFields.SOURCED]
+        fields = ["owner", "role", "since", "since_precision"]
 
     @cached_property
     def _owner(self):
@@ -290,8 +292,15 @@ class InvolvementSerializer(SourcedFields, serializers.ModelSerializer):
             "role": involvement.role,
             "since": _iso(involvement.since, involvement.since_precision),
             "since_precision": involvement.since_precision,
-            **_sourced(involvement),
         }
+
+
+class InvolvementSerializer(SourcedFields, InvolvementSummarySerializer):
+    class Meta(InvolvementSummarySerializer.Meta):
+        fields = [*InvolvementSummarySerializer.Meta.fields, *SourcedFields.SOURCED]
+
+    def to_representation(self, involvement):
+        return {**super().to_representation(involvement), **_sourced(involvement)}
 
 
 class StatedCountSerializer(SourcedFields, serializers.ModelSerializer):
@@ -358,8 +367,11 @@ class MilestoneSerializer(SourcedFields, serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class DeadlineSerializer(ModelValidated, SourcedFields, serializers.ModelSerializer):
-    """A deliverable; `due`, `due_exactness` and `is_overdue` come from DeadlineQuerySet annotations."""
+class DeadlineSummarySerializer(ModelValidated, serializers.ModelSerializer):
+    """
+    A deliverable as a list of commitments shows it; `due`, `due_exactness` and `is_overdue` come from
+    DeadlineQuerySet annotations. Its own list and a commitment's detail add its sources.
+    """
 
     commitment = SlugReference(queryset=Commitment.objects.all())
     milestone = SlugReference(queryset=Milestone.objects.all(), required=False, allow_null=True)
@@ -388,7 +400,6 @@ class DeadlineSerializer(ModelValidated, SourcedFields, serializers.ModelSeriali
             "done_precision",
             "is_overdue",
             "days_overdue",
-            *SourcedFields.SOURCED,
         ]
 
     @extend_schema_field(OpenApiTypes.INT)
@@ -416,8 +427,15 @@ class DeadlineSerializer(ModelValidated, SourcedFields, serializers.ModelSeriali
             "done_precision": deadline.done_precision,
             "is_overdue": deadline.is_overdue,
             "days_overdue": self.get_days_overdue(deadline),
-            **_sourced(deadline),
         }
+
+
+class DeadlineSerializer(SourcedFields, DeadlineSummarySerializer):
+    class Meta(DeadlineSummarySerializer.Meta):
+        fields = [*DeadlineSummarySerializer.Meta.fields, *SourcedFields.SOURCED]
+
+    def to_representation(self, deadline):
+        return {**super().to_representation(deadline), **_sourced(deadline)}
 
 
 class ReadingSerializer(ModelValidated, serializers.ModelSerializer):
@@ -439,7 +457,9 @@ class ReadingSerializer(ModelValidated, serializers.ModelSerializer):
         }
 
 
-class TargetSerializer(ModelValidated, SourcedFields, serializers.ModelSerializer):
+class TargetSummarySerializer(ModelValidated, serializers.ModelSerializer):
+    """A target as a list of commitments shows it; its own list and a commitment's detail add sources."""
+
     commitment = SlugReference(queryset=Commitment.objects.all())
     baseline_on = DateAtPrecisionField("baseline_precision", required=False, allow_null=True)
     due_on = DateAtPrecisionField("due_precision", required=False, allow_null=True)
@@ -469,7 +489,6 @@ class TargetSerializer(ModelValidated, SourcedFields, serializers.ModelSerialize
             "due_on",
             "due_precision",
             "readings",
-            *SourcedFields.SOURCED,
         ]
         extra_kwargs = {
             "name_fr": {"write_only": True},
@@ -502,8 +521,15 @@ class TargetSerializer(ModelValidated, SourcedFields, serializers.ModelSerialize
             "due_on": _iso(target.due_on, target.due_precision),
             "due_precision": target.due_precision,
             "readings": [reading.to_representation(each) for each in prefetched(target, "readings")],
-            **_sourced(target),
         }
+
+
+class TargetSerializer(SourcedFields, TargetSummarySerializer):
+    class Meta(TargetSummarySerializer.Meta):
+        fields = [*TargetSummarySerializer.Meta.fields, *SourcedFields.SOURCED]
+
+    def to_representation(self, target):
+        return {**super().to_representation(target), **_sourced(target)}
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -812,9 +838,9 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     summary = serializers.CharField(read_only=True)
     parent = SlugReference(queryset=Commitment.objects.all(), required=False, allow_null=True)
-    owners = InvolvementSerializer(source="involvements", many=True, read_only=True)
-    deadlines = DeadlineSerializer(many=True, read_only=True)
-    targets = TargetSerializer(many=True, read_only=True)
+    owners = InvolvementSummarySerializer(source="involvements", many=True, read_only=True)
+    deadlines = DeadlineSummarySerializer(many=True, read_only=True)
+    targets = TargetSummarySerializer(many=True, read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
     days_overdue = serializers.SerializerMethodField()
     next_due_on = DateAtPrecisionField("next_due_exactness", read_only=True, allow_null=True)
@@ -864,7 +890,12 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
     @cached_property
     def _nested(self):
         """The serializers of the rows each commitment nests, and of its address, made once an answer."""
-        return InvolvementSerializer(), DeadlineSerializer(), TargetSerializer(), _declared(self, "url")
+        return (
+            InvolvementSummarySerializer(),
+            DeadlineSummarySerializer(),
+            TargetSummarySerializer(),
+            _declared(self, "url"),
+        )
 
     def to_representation(self, commitment):
         if not (hasattr(commitment, "is_overdue") and hasattr(commitment, "parent_slug")):
@@ -899,6 +930,10 @@ class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
     """A commitment with all it shows; `citations`, `basis` and `reasoning` are those of its announcement."""
 
     description = serializers.CharField(read_only=True)
+    # The detail's owners, deadlines and targets name the passages they come from.
+    owners = InvolvementSerializer(source="involvements", many=True, read_only=True)
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    targets = TargetSerializer(many=True, read_only=True)
     success = serializers.CharField(
         read_only=True, help_text="What “kept” means for a promise or a programme."
     )
@@ -935,6 +970,10 @@ class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
             "success_fr": {"write_only": True},
             "success_en": {"write_only": True},
         }
+
+    @cached_property
+    def _nested(self):
+        return InvolvementSerializer(), DeadlineSerializer(), TargetSerializer(), _declared(self, "url")
 
     @extend_schema_field(UpdateSerializer(allow_null=True))
     def get_latest_update(self, commitment):

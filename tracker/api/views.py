@@ -113,12 +113,13 @@ TARGET_VALUES = (
 READING_VALUES = ("target_id", "id", "measured_on", "measured_precision", "value", "note", "source_url")
 
 
-def with_related_rows(commitments: list[Commitment]) -> None:
+def with_related_rows(commitments: list[Commitment], *, cited: bool = False) -> None:
     """
     Give each commitment of a page of the list, or a detail, its owners, deadlines and targets with
     their readings, in the lists the serializers read (`<relation>_list`, serializers.prefetched), in
-    four queries, and its `next_due_on` from those deadlines, then the passages each of these facts
-    cites (citations.attach_citations: one query, two when anything is cited). Read as values into
+    four queries, and its `next_due_on` from those deadlines; for a detail (`cited`), the passages each
+    of these facts cites (citations.attach_citations: one query, two when anything is cited), which a
+    list leaves to the detail. Read as values into
     `Row`s: for a page of 50 (the former default), prefetching built some 900 model instances and took
     12 to 14 ms; the values take 7.
     """
@@ -152,7 +153,10 @@ def with_related_rows(commitments: list[Commitment]) -> None:
         target = targets[values["id"]] = TargetRow(**values, readings_list=[])
         target.commitment = by_pk[target.commitment_id]
         target.commitment.targets_list.append(target)
-    attach_citations((Involvement, involvement_rows), (Deadline, deadline_rows), (Target, targets.values()))
+    if cited:
+        attach_citations(
+            (Involvement, involvement_rows), (Deadline, deadline_rows), (Target, targets.values())
+        )
     if targets:
         readings = Reading.objects.filter(target__in=targets).order_by("target_id", "measured_on")
         for values in readings.values(*READING_VALUES):
@@ -226,7 +230,7 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
     @staticmethod
     def _with_parts(commitment):
         """Return a commitment with every part its detail shows."""
-        with_related_rows([commitment])
+        with_related_rows([commitment], cited=True)
         # The rest of one commitment, a query each, into the lists the serializers read
         # (serializers.prefetched): for a single object, Django's prefetching cost more than these.
         # Parts are read only when the commitment has one (`Commitment.has_*`): most have few.
