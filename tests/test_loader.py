@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db.models import Q
 from django.utils import translation
@@ -22,6 +23,7 @@ from tracker.models import (
     Milestone,
     Owner,
     Passage,
+    SourceDocument,
     StatedCount,
     Target,
 )
@@ -446,3 +448,13 @@ def test_the_summit_facts_carry_over_exactly(summit):
         assert Commitment.objects.get(slug="roost").parent.slug == "current-ai"
     # What the pages read of them: the parent knows it has parts, each commitment which parts it has.
     assert current_ai.has_children and current_ai.has_amounts and not Commitment.objects.derived_drifted()
+
+
+def test_a_passage_an_editor_pastes_is_stored_as_the_loader_stores_quotes(db):
+    source = SourceDocument.objects.create(slug="doc", title="Document", file="000_3695b22376ebf171.txt")
+    pasted = Passage(source=source, quote="des  44 pays\nmembres du **Partenariat mondial sur l'IA (PMIA)**")
+    pasted.full_clean()
+    assert pasted.quote == "des 44 pays membres du Partenariat mondial sur l'IA (PMIA)"
+    assert pasted.position == position_in(pasted.quote, source.file) > 0
+    with pytest.raises(ValidationError):
+        Passage(source=source, quote="des 45 pays membres").full_clean()

@@ -22,7 +22,7 @@ from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
 from .addresses import by_slug_and_pk, moved_on_site
-from .choices import DecisionKind, Status
+from .choices import Status
 from .markup import render_markdown
 from .models import Commitment, Decision, Involvement, Owner, ProgressUpdate
 
@@ -194,7 +194,7 @@ class LatestUpdatesFeed(SiteFeed):
         if isinstance(item, Decision):
             return _("%(commitment)s — %(decision)s") % {
                 "commitment": item.commitment.title,
-                "decision": decision_headline(item),
+                "decision": item.headline(),
             }
         if not item.status:
             return item.commitment.title
@@ -287,19 +287,6 @@ class OwnerUpdatesFeed(LatestUpdatesFeed):
         return news(
             published_updates().filter(pk__in=theirs), public_decisions().filter(commitment__in=involved)
         )
-
-
-def decision_headline(decision: Decision) -> str:
-    """Say what a public decision did, in a few words: "deadline extended to 2026", "marked missed"."""
-    if decision.kind == DecisionKind.EXTENDED and decision.new_due:
-        return _("“%(deadline)s” moved from %(old)s to %(new)s") % {
-            "deadline": decision.deadline.title if decision.deadline_id else "",
-            "old": decision.previous_due_label(),
-            "new": decision.new_due_label(),
-        }
-    if decision.changed_status():
-        return _("status changed to “%(status)s”") % {"status": STATUS_LABELS[decision.new_status]}
-    return decision.get_kind_display()
 
 
 class CorrectionsFeed(SiteFeed):

@@ -38,7 +38,7 @@ from .models import (
     StatedCount,
     Target,
 )
-from .passages import position_in
+from .passages import position_in, tidied
 from .workflow import assess
 
 DEFAULT_DIRECTORY = settings.BASE_DIR / "fixtures" / "summit"
@@ -494,7 +494,7 @@ class SummitLoader:
 
     def passage_row(self, source_slug: str, quote: str) -> Passage:
         source = SourceDocument.objects.get(slug=source_slug)
-        quote = " ".join(quote.replace("*", "").split())
+        quote = tidied(quote)
         passage, created = Passage.objects.get_or_create(
             source=source, quote=quote, defaults={"position": position_in(quote, source.file) or 0}
         )

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -116,8 +117,10 @@ class Passage(models.Model):
         return (self.source_id, self.position, self.pk)
 
     def clean(self):
-        from .passages import position_in
+        from .passages import position_in, tidied
 
+        # Stored as the loader stores the files' quotes: the same words never make two passages.
+        self.quote = tidied(self.quote)
         if self.source_id and self.source.file and self.quote:
             position = position_in(self.quote, self.source.file)
             if position is None:
@@ -1117,6 +1120,18 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
     def changed_status(self) -> bool:
         """Return True when the decision moved the commitment's status."""
         return bool(self.new_status) and self.new_status != self.previous_status
+
+    def headline(self) -> str:
+        """Say what a public decision did, in a few words: the news's line for it (home page, feeds)."""
+        if self.kind == DecisionKind.EXTENDED and self.new_due:
+            return gettext("“%(deadline)s” moved from %(old)s to %(new)s") % {
+                "deadline": self.deadline.title if self.deadline_id else "",
+                "old": self.previous_due_label(),
+                "new": self.new_due_label(),
+            }
+        if self.changed_status():
+            return gettext("status changed to “%(status)s”") % {"status": self.get_new_status_display()}
+        return self.get_kind_display()
 
     def previous_due_label(self) -> str:
         return format_fuzzy_date(self.previous_due, self.previous_precision) if self.previous_due else ""

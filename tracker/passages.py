@@ -21,10 +21,14 @@ _SPACE = re.compile(r"\s+")
 _SPACE_BY_QUOTE = re.compile(r'(?<=") | (?=")')
 
 
+def tidied(quote: str) -> str:
+    """Return a quote as it is stored and shown: without emphasis markers, its whitespace collapsed."""
+    return _SPACE.sub(" ", quote.replace("*", "")).strip()
+
+
 def normalise(text: str) -> str:
-    """Return `text` with emphasis markers dropped, quotes made straight and whitespace collapsed."""
-    text = _SPACE.sub(" ", text.replace("*", "").translate(_QUOTES)).strip()
-    return _SPACE_BY_QUOTE.sub("", text)
+    """Return `text` tidied, with straight quotes and no space beside them: what quotes are compared as."""
+    return _SPACE_BY_QUOTE.sub("", tidied(text).translate(_QUOTES))
 
 
 @functools.lru_cache(maxsize=8)
