@@ -37,7 +37,8 @@ for _ in range(warm + count):
 
 def collected(path: str, warm: int, count: int) -> int:
     """Return the instructions valgrind counted for a process reading `path` warm + count times."""
-    env = {**environment(), "BENCH": "0", "PAGE_CACHE": "0", "ALLOWED_HOSTS": "testserver"}
+    env = {**environment(), "PAGE_CACHE": "0", "ALLOWED_HOSTS": "testserver"}
+    env["DJANGO_SETTINGS_MODULE"] = "summit.settings"  # no query-count header (bench/settings.py)
     command = [
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
         PYTHON, "-c", DRIVE, path, str(warm), str(count),

@@ -63,9 +63,8 @@ ADDRESSES = [
 def environment() -> dict:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "summit.settings",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DEBUG": "0",
-        "BENCH": "1",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "k3j4h5" * 10),
         "DATABASE_URL": DATABASE_URL,
         "REDIS_URL": REDIS_URL,
@@ -243,8 +242,13 @@ for path in sys.argv[1:]:
 
 def memory() -> dict:
     """Read each of STREAMS in one process (no page cache), with its line count, time and peak memory."""
-    # Without BENCH: its query counter reads a streamed answer whole to count the queries it makes.
-    env = {**environment(), "BENCH": "0", "PAGE_CACHE": "0", "ALLOWED_HOSTS": "testserver"}
+    # Production settings, not bench/settings.py: its query counter reads a streamed answer whole.
+    env = {
+        **environment(),
+        "DJANGO_SETTINGS_MODULE": "summit.settings",
+        "PAGE_CACHE": "0",
+        "ALLOWED_HOSTS": "testserver",
+    }
     paths = [path for _, path in STREAMS]
     output = subprocess.run(
         [PYTHON, "-c", MEMORY, *paths], cwd=ROOT, env=env, check=True, capture_output=True, text=True

@@ -105,11 +105,6 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
-# The benchmark harness (bench/run.py) adds its floor view and a query-count header; never in production.
-BENCH = envbool("BENCH", False)
-if BENCH:
-    MIDDLEWARE.insert(0, "tracker.bench.QueryCountMiddleware")
-
 ROOT_URLCONF = "summit.urls"
 WSGI_APPLICATION = "summit.wsgi.application"
 
@@ -339,7 +334,7 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Cells starting with "=" are written as text, so an exported sheet cannot run a formula.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
-# What the tracker calls "due soon" and "stale"; the querysets read these (tracker/querysets.py).
+# What the tracker calls "due soon" and "stale"; the querysets read these (tracker/models/querysets.py).
 TRACKER_DUE_SOON_DAYS = envint("TRACKER_DUE_SOON_DAYS", 30)
 TRACKER_STALE_AFTER_DAYS = envint("TRACKER_STALE_AFTER_DAYS", 90)
 

@@ -1,14 +1,13 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
-from tracker.forms import PasswordResetForm
-from tracker.sitemaps import SITEMAPS
-from tracker.sitemaps import index as sitemap_index
-from tracker.views import health
+from tracker.public.sitemaps import SITEMAPS
+from tracker.public.sitemaps import index as sitemap_index
+from tracker.public.views import health
+from tracker.workspace.forms import PasswordResetForm
 
 admin.site.site_header = "Summit Tracker"
 admin.site.site_title = "Summit Tracker"
@@ -43,10 +42,5 @@ urlpatterns += i18n_patterns(
     path("", include("tracker.urls")),
 )
 
-if settings.BENCH:
-    from tracker.bench import floor
-
-    urlpatterns.append(path("bench/floor/", floor, name="bench_floor"))
-
 # 404s under /api/ answer JSON, as the API's schema documents; elsewhere the site's page.
-handler404 = "tracker.views.not_found"
+handler404 = "tracker.public.views.not_found"

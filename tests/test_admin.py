@@ -17,7 +17,6 @@ from import_export.formats.base_formats import CSV
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
 from tests.test_resources import HEADER as IMPORT_HEADER
-from tracker.accounts import language_of
 from tracker.choices import OwnerKind, Role, Status
 from tracker.dates import today
 from tracker.models import (
@@ -30,6 +29,7 @@ from tracker.models import (
     StatedCount,
     Target,
 )
+from tracker.workspace.accounts import language_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,13 @@ from django.db import connection
 from django.test import RequestFactory, modify_settings
 from django.test.utils import CaptureQueriesContext
 
+from bench.hooks import floor
 from tests.factory import make_commitment
-from tracker.bench import floor
 
 pytestmark = pytest.mark.django_db
 
 
-@modify_settings(MIDDLEWARE={"prepend": "tracker.bench.QueryCountMiddleware"})
+@modify_settings(MIDDLEWARE={"prepend": "bench.hooks.QueryCountMiddleware"})
 @pytest.mark.parametrize("address", ["/en/commitments/", "/en/commitments.csv", "/api/commitments/"])
 def test_every_answer_says_how_many_queries_it_took(client, address):
     make_commitment()

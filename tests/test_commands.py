@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from tests.factory import make_commitment, make_deadline
 from tracker import pagecache
-from tracker.accounts import language_of
 from tracker.models import (
     Amount,
     Commitment,
@@ -24,6 +23,7 @@ from tracker.models import (
     SourceDocument,
     StatedCount,
 )
+from tracker.workspace.accounts import language_of
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from tests.factory import make_commitment, make_deadline, make_milestone, make_o
 from tracker.choices import STATUS_COLOURS, DecisionKind, Nature, PublicationState, Role, Status
 from tracker.dates import today
 from tracker.models import Involvement, ProgressUpdate
-from tracker.sitemaps import CommitmentSitemap
+from tracker.public.sitemaps import CommitmentSitemap
 
 pytestmark = pytest.mark.django_db
 
@@ -629,7 +629,7 @@ def test_every_absolute_link_is_on_the_sites_address_whatever_host_served_it(cli
 
 
 def test_the_news_merges_updates_and_decisions_newest_first():
-    from tracker.feeds import news, news_date, public_decisions, published_updates
+    from tracker.public.feeds import news, news_date, public_decisions, published_updates
 
     commitment = make_commitment()
     for day in (1, 5, 9):

@@ -8,11 +8,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factory import make_assessment, make_commitment, make_deadline, make_milestone, make_update
-from tracker import querysets
 from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.dates import DatePrecision
-from tracker.models import DERIVED_FIELDS, Amount, Commitment, Deadline, Decision, StatedCount, Target
-from tracker.querysets import CommitmentQuerySet
+from tracker.models import (
+    DERIVED_FIELDS,
+    Amount,
+    Commitment,
+    Deadline,
+    Decision,
+    StatedCount,
+    Target,
+    querysets,
+)
+from tracker.models.querysets import CommitmentQuerySet
 
 pytestmark = pytest.mark.django_db
 

@@ -26,10 +26,10 @@ from django.utils import timezone
 from tests.conftest import editors_group
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker import reminders
-from tracker.accounts import set_language
 from tracker.choices import ReminderKind, ReminderState, Role, Status
 from tracker.emails import opt_out_token
 from tracker.models import Commitment, Deadline, Owner, OwnerContact, Reminder, ReminderOptOut
+from tracker.workspace.accounts import set_language
 
 pytestmark = pytest.mark.django_db
 

@@ -424,7 +424,7 @@ def test_the_csv_holds_the_filtered_list_in_the_page_language(client, gpai):
 
 
 def test_the_csv_streams_in_chunks_in_the_lists_order_with_each_ones_leads(client, monkeypatch):
-    monkeypatch.setattr("tracker.views.CSV_CHUNK", 2)
+    monkeypatch.setattr("tracker.public.views.CSV_CHUNK", 2)
     first, second = make_owner(name="Alpha", name_en="Alpha EN"), make_owner(name="Bêta")
     for n in range(5):
         commitment = make_commitment(slug=f"c{n}", announced_on=datetime.date(2025, 2, 10 - n), owner=first)

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
-from tracker.accounts import set_language
 from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.models import Decision, Involvement, OwnerContact, ProgressUpdate, Reading, Target
+from tracker.workspace.accounts import set_language
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,6 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .accounts import CannotInvite, invite_representative
 from .choices import OwnerKind, PublicationState, Role, Status
 from .dates import format_fuzzy_date
 from .models import (
@@ -46,6 +45,7 @@ from .models import (
 )
 from .resources import CommitmentResource
 from .workflow import TRANSITIONS, publish_update, record_decision, reject_update
+from .workspace.accounts import CannotInvite, invite_representative
 
 
 class HistoryAdmin(SimpleHistoryAdmin):

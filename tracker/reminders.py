@@ -53,7 +53,6 @@ from django.db.models import CharField, Count, DateTimeField, F, OuterRef, Q, Su
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from .accounts import site_language
 from .choices import ReminderKind, ReminderState, Role
 from .dates import today
 from .emails import reminder_message
@@ -66,7 +65,8 @@ from .models import (
     Reminder,
     ReminderOptOut,
 )
-from .querysets import in_batches
+from .models.querysets import in_batches
+from .workspace.accounts import site_language
 
 logger = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from ..models import (
     StatedCount,
     Target,
 )
-from ..querysets import CommitmentQuerySet
+from ..models.querysets import CommitmentQuerySet
 from ..workflow import publish_update, reject_update
 from .etags import ETagMixin
 from .permissions import IsEditor, IsRepresentative, ReadOnly

@@ -6,10 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from tracker.accounts import password_link, set_language, site_language
 from tracker.addresses import on_site
 from tracker.choices import Language
 from tracker.models import EDITORS_GROUP
+from tracker.workspace.accounts import password_link, set_language, site_language
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 The public pages: read-only, in the language of the URL, each in a constant number of queries. The one
 write a visitor makes here is stopping reminders to their address, authorised by the signed link.
 
-Views load through the querysets of tracker/querysets.py (overdue, due soon, latest update are
+Views load through the querysets of tracker/models/querysets.py (overdue, due soon, latest update are
 defined there once) and leave layout to the templates.
 """
 
@@ -25,16 +25,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.defaults import page_not_found
 
-from .addresses import absolute_by_slug, by_slug, on_site
-from .charts import share, stacked_row, status_bars, target_chart
-from .choices import Axis, DecisionKind, Nature, ReminderKind, Role, Status
-from .citations import attach_citations, citing, numbered
-from .dates import format_fuzzy_date, iso_date, today
-from .emails import read_opt_out_token
-from .feeds import news, public_decisions
-from .fields import current_language
-from .filters import CommitmentFilter
-from .models import (
+from ..addresses import absolute_by_slug, by_slug, on_site
+from ..choices import Axis, DecisionKind, Nature, ReminderKind, Role, Status
+from ..citations import attach_citations, citing, numbered
+from ..dates import format_fuzzy_date, iso_date, today
+from ..emails import read_opt_out_token
+from ..fields import current_language
+from ..filters import CommitmentFilter
+from ..models import (
     Amount,
     Commitment,
     Deadline,
@@ -51,7 +49,9 @@ from .models import (
     StatedCount,
     Target,
 )
-from .querysets import in_batches
+from ..models.querysets import in_batches
+from .charts import share, stacked_row, status_bars, target_chart
+from .feeds import news, public_decisions
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100

@@ -1,5 +1,5 @@
 """
-What the benchmark harness (bench/run.py) switches on with BENCH=1, and nothing else does: the
+What only the benchmark harness (bench/run.py) serves, through bench/settings.py: the
 framework's floor (a view that does nothing) and a header counting each answer's SQL queries.
 """
 

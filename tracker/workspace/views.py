@@ -3,7 +3,7 @@ The signed-in side of the site: owners' representatives log progress; editors re
 is overdue or stale, record decisions and read each commitment's history.
 
 Every view checks who is asking on the server: anonymous visitors are sent to sign in, others get a
-403 when the page is not theirs. Views collect input with tracker/forms.py and change facts only
+403 when the page is not theirs. Views collect input with tracker/workspace/forms.py and change facts only
 through tracker/workflow.py.
 """
 
@@ -19,17 +19,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import reminders
-from .access import is_editor, may_report, reporting_owners, represented_owners
-from .choices import PublicationState, ReminderState, Role
-from .dates import today
-from .fields import current_language
+from .. import reminders
+from ..access import is_editor, may_report, reporting_owners, represented_owners
+from ..choices import PublicationState, ReminderState, Role
+from ..dates import today
+from ..fields import current_language
+from ..history import commitment_history
+from ..models import Commitment, Deadline, Decision, Involvement, Owner, ProgressUpdate, Reminder
+from ..public.views import _listed, page_of
+from ..tasks import deliver_reminders
+from ..workflow import publish_update, record_decision, reject_update, submit_update
 from .forms import DecisionForm, HoldForm, RejectForm, UpdateForm, evidence_formset
-from .history import commitment_history
-from .models import Commitment, Deadline, Decision, Involvement, Owner, ProgressUpdate, Reminder
-from .tasks import deliver_reminders
-from .views import _listed, page_of
-from .workflow import publish_update, record_decision, reject_update, submit_update
 
 QUEUE_SHOWN = 100
 REMINDERS_SHOWN = 50

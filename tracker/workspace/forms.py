@@ -13,12 +13,12 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ..choices import Status
+from ..dates import DatePrecision, today
+from ..fields import current_language
+from ..models import Commitment, Deadline, Decision, Evidence, ProgressUpdate
+from ..workflow import report_problems
 from .accounts import language_of
-from .choices import Status
-from .dates import DatePrecision, today
-from .fields import current_language
-from .models import Commitment, Deadline, Decision, Evidence, ProgressUpdate
-from .workflow import report_problems
 
 MAX_EVIDENCE_LINKS = 10
 

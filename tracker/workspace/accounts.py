@@ -16,8 +16,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from .addresses import on_site_in
-from .models import Account, OwnerContact
+from ..addresses import on_site_in
+from ..models import Account, OwnerContact
 
 
 def site_language() -> str:

@@ -28,8 +28,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from .choices import DecisionKind, PublicationState, Status
-from .dates import today
+from ..choices import DecisionKind, PublicationState, Status
+from ..dates import today
 
 # Commitments whose derived fields one UPDATE rewrites: well under the 65,535 parameters PostgreSQL
 # binds to a statement.
@@ -158,7 +158,7 @@ class CommitmentQuerySet(models.QuerySet):
         Recompute the fields derived from other tables (models.DERIVED_FIELDS: `first_open_due`, the
         earliest date an open deliverable is due by, and which parts each has) for these commitments,
         by UPDATEs of REFRESH_CHUNK rows once all are locked; return how many were written. The saves
-        and deletes of deadlines, milestones and parts call this (tracker/models.py); so must code that
+        and deletes of deadlines, milestones and parts call this (tracker/models/); so must code that
         writes them without signals.
         """
         derived = self._derived()
@@ -262,14 +262,14 @@ class CommitmentQuerySet(models.QuerySet):
 
     @staticmethod
     def _deadlines():
-        from .models import Deadline
+        from . import Deadline
 
         return Deadline.objects.filter(commitment=OuterRef("pk"))
 
     @staticmethod
     def _derived() -> dict:
         """Return each derived field (models.DERIVED_FIELDS) as an expression on the outer commitment."""
-        from .models import Amount, Commitment, Decision, StatedCount, Target
+        from . import Amount, Commitment, Decision, StatedCount, Target
 
         def any_of(model, **link):
             return Exists(model.objects.filter(**link or {"commitment": OuterRef("pk")}))
@@ -296,7 +296,7 @@ class CommitmentQuerySet(models.QuerySet):
 
     @staticmethod
     def _latest_update_date():
-        from .models import ProgressUpdate
+        from . import ProgressUpdate
 
         latest = (
             ProgressUpdate.objects.published()
@@ -340,7 +340,7 @@ class ProgressUpdateQuerySet(models.QuerySet):
         and readers of several commitments' updates add it (workspace._updates). A commitment's page,
         which has read the deadlines and targets, attaches the same without them (views._attach_update_parts).
         """
-        from .models import Deadline, Evidence, ReportedReading
+        from . import Deadline, Evidence, ReportedReading
 
         return self.select_related("on_behalf_of").prefetch_related(
             models.Prefetch("evidence", queryset=Evidence.objects.order_by("pk"), to_attr="shown_evidence"),

@@ -13,8 +13,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from .choices import Nature, Status
-from .models import Commitment, Owner
+from ..choices import Nature, Status
+from ..models import Commitment, Owner
 
 LABEL = "Summit Tracker"  # the name of the site, the same in every language
 LABEL_COLOUR = "#555555"

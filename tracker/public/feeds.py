@@ -21,10 +21,10 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
-from .addresses import by_slug_and_pk, moved_on_site
-from .choices import Status
-from .markup import render_markdown
-from .models import Commitment, Decision, Involvement, Owner, ProgressUpdate
+from ..addresses import by_slug_and_pk, moved_on_site
+from ..choices import Status
+from ..markup import render_markdown
+from ..models import Commitment, Decision, Involvement, Owner, ProgressUpdate
 
 MAX_ITEMS = 50
 # Status labels, translated when a title is written: get_status_display() rebuilds this per item.

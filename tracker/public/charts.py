@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .choices import Status
+from ..choices import Status
 
 # Charts are drawn in a 0–100 wide box and scale with CSS.
 

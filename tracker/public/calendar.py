@@ -26,10 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from .addresses import absolute_by_slug, on_site
-from .dates import DatePrecision, end_of_period, format_fuzzy_date, start_of_period, today
-from .fields import current_language
-from .models import Deadline, Milestone
+from ..addresses import absolute_by_slug, on_site
+from ..dates import DatePrecision, end_of_period, format_fuzzy_date, start_of_period, today
+from ..fields import current_language
+from ..models import Deadline, Milestone
 
 # Calendar applications re-download a subscription at their own pace; this is the pace we suggest.
 REFRESH_INTERVAL = "PT12H"

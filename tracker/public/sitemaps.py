@@ -13,8 +13,8 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.urls import reverse
 
-from .addresses import moved_on_site
-from .models import Commitment, Involvement, Milestone, Owner, SourceDocument
+from ..addresses import moved_on_site
+from ..models import Commitment, Involvement, Milestone, Owner, SourceDocument
 
 
 class InEachLanguage:

@@ -1,0 +1,427 @@
+"""Commitments and what the documents say of each: owners' roles, stated counts, amounts, milestones."""
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..choices import (
+    AmountPeriod,
+    Axis,
+    CommitmentKind,
+    Nature,
+    Qualifier,
+    Role,
+    Status,
+)
+from ..dates import DatePrecision, format_fuzzy_date, format_span, today
+from ..fields import (
+    DatesWithPrecision,
+    PrecisionField,
+    Timestamped,
+    Translated,
+    currency_validator,
+)
+from .owners import Owner
+from .querysets import CommitmentQuerySet
+from .sources import Sourced, SourceDocument
+
+if TYPE_CHECKING:
+    from .deliverables import Deadline
+    from .reviews import Assessment
+
+
+class Milestone(Sourced, DatesWithPrecision):
+    """A named, dated event that commitments are due at (e.g. the GPAI summit in Bratislava)."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    date = models.DateField(_("date"), help_text=_("For a month or a year, its last day."))
+    date_precision = PrecisionField(_("precision"))
+    starts_on = models.DateField(
+        _("first day"),
+        null=True,
+        blank=True,
+        help_text=_("For an event over several days; the date is its last."),
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    history = HistoricalRecords()
+
+    dates_with_precision = (("date", "date_precision"),)
+    name = Translated()
+    description = Translated()
+
+    class Meta:
+        ordering = ["date", "slug"]
+        verbose_name = _("milestone")
+
+    def __str__(self):
+        return f"{self.name_en} ({self.date_label()})"
+
+    def get_absolute_url(self):
+        return reverse("tracker:milestone_detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and (self.date_precision != DatePrecision.DAY or self.starts_on >= self.date):
+            raise ValidationError({"starts_on": _("A first day comes before a last day known to the day.")})
+
+    def date_label(self) -> str:
+        """Return the date as precisely as it is known ("6–11 February 2025", "November 2025", "2026")."""
+        if self.starts_on:
+            return format_span(self.starts_on, self.date)
+        return format_fuzzy_date(self.date, self.date_precision)
+
+
+# What `Commitment.refresh_verdict()` writes and nothing else does: a full save leaves them alone.
+VERDICT_FIELDS = ["status", "assessed_on", "assessed_precision"]
+
+# What `CommitmentQuerySet.refresh_derived()` writes and nothing else does (see the fields).
+DERIVED_FIELDS = [
+    "first_open_due", "has_stated_counts", "has_amounts", "has_targets", "has_children", "has_decisions",
+]  # fmt: skip
+
+
+class RemembersCommitment(models.Model):
+    """
+    A row of a commitment (the column `belongs_to` names) that remembers which one it was read with,
+    as `_read_with`: saved under another, both are brought up to date (`_deadlines_changed`,
+    `_parts_changed`, `_children_changed`).
+    """
+
+    belongs_to = "commitment_id"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._read_with = instance.__dict__.get(cls.belongs_to)
+        return instance
+
+    def commitments_touched(self, always: bool) -> set[int]:
+        """
+        Return the commitments this row's save or delete changes: the one it belongs to and the one it
+        was read with, when they differ or `always`; none otherwise. Then take the row's commitment as
+        the one it was read with, for its next save.
+        """
+        belongs, read_with = getattr(self, self.belongs_to), getattr(self, "_read_with", None)
+        self._read_with = belongs
+        return {belongs, read_with} - {None} if always or belongs != read_with else set()
+
+
+class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
+    """An action or commitment announced at the summit, the unit the tracker follows."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title_fr = models.CharField(_("title (French)"), max_length=255)
+    title_en = models.CharField(_("title (English)"), max_length=255)
+    summary_fr = models.TextField(_("summary (French)"))
+    summary_en = models.TextField(_("summary (English)"))
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    axis = models.CharField(_("axis"), max_length=20, choices=Axis)
+    kind = models.CharField(_("kind"), max_length=20, choices=CommitmentKind)
+    nature = models.CharField(_("nature"), max_length=20, choices=Nature, default=Nature.PROMISE)
+    success_fr = models.TextField(_("what kept means (French)"), blank=True)
+    success_en = models.TextField(_("what kept means (English)"), blank=True)
+    # The latest public assessment's status and date, written only by `refresh_verdict()` (workflow.assess
+    # and the loader call it): lists filter and count on the commitment's own row.
+    # (Not `editable=False`: the history's comparisons read only editable fields. The admin and the API
+    # show them read-only.)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NOT_ASSESSED)
+    assessed_on = models.DateField(_("last assessed"), null=True, blank=True)
+    assessed_precision = PrecisionField(_("last assessed precision"))
+    announced_on = models.DateField(_("announced"))
+    announced_precision = PrecisionField(_("announcement date precision"))
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("part of"),
+        help_text=_("The coalition, foundation or programme this belongs to."),
+    )
+    owners = models.ManyToManyField(Owner, through="Involvement", related_name="commitments")
+    sources = models.ManyToManyField(SourceDocument, related_name="commitments", verbose_name=_("sources"))
+    notes = models.TextField(
+        _("editors' notes"), blank=True, help_text=_("Corrections, and where the sources disagree.")
+    )
+    is_public = models.BooleanField(
+        _("public"), default=True, help_text=_("Untick to keep a draft off the public site.")
+    )
+    reminders_paused_until = models.DateField(
+        _("reminders on hold until"),
+        null=True,
+        blank=True,
+        help_text=_("No reminder about this commitment is sent until this day; they resume by themselves."),
+    )
+    reminders_pause_reason = models.CharField(_("why reminders are on hold"), max_length=300, blank=True)
+    # The earliest date by which a deliverable not yet done is due (its own date, else its milestone's),
+    # written only by `refresh_derived()`, which every save and delete of a deadline and every new
+    # milestone date calls (`_deadlines_changed`, `_milestone_changed`); a full save of the commitment
+    # leaves it alone (`save`). "Overdue" is then a comparison on the commitment's own row: counting,
+    # sorting and listing overdue commitments had been an aggregate over every deadline on each
+    # request (30 ms at 50,000). Writes that bypass signals (bulk_create, QuerySet.update, SQL) call
+    # `refresh_derived()` themselves, as seed_synthetic does; `manage.py refresh_derived` finds and
+    # mends rows written by code that did not.
+    first_open_due = models.DateField(_("first open deliverable due"), null=True, editable=False)
+    # Which parts the commitment has, so that its page and its API detail read only those: most summit
+    # commitments state no number, no money and no target, have no parts and no editors' decision,
+    # and each is a query (on the benchmark's commitment, 12 % of its page's instructions). Derived as
+    # first_open_due is: adding, moving and deleting a part call `refresh_derived()` (`_parts_changed`,
+    # `_children_changed`). A default in the database too: the release before this one inserts
+    # commitments without these columns until it is restarted (docs/deployment.md: Releasing).
+    has_stated_counts = models.BooleanField(default=False, db_default=False, editable=False)
+    has_amounts = models.BooleanField(default=False, db_default=False, editable=False)
+    has_targets = models.BooleanField(default=False, db_default=False, editable=False)
+    has_children = models.BooleanField(default=False, db_default=False, editable=False)
+    has_decisions = models.BooleanField(default=False, db_default=False, editable=False)
+
+    # The derived fields are not edits: history keeps what editors changed.
+    history = HistoricalRecords(m2m_fields=[sources], excluded_fields=DERIVED_FIELDS)
+    objects = CommitmentQuerySet.as_manager()
+
+    belongs_to = "parent_id"  # a commitment is a part of its parent
+    dates_with_precision = (("announced_on", "announced_precision"),)
+    title = Translated()
+    summary = Translated()
+    description = Translated()
+
+    class Meta:
+        ordering = ["title_en"]
+        verbose_name = _("commitment")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="commitment_not_own_parent",
+                violation_error_message=_("A commitment cannot be part of itself."),
+            ),
+        ]
+        indexes = [
+            # The status and axis filters (admin, public list) and the counts by status.
+            models.Index(fields=["status", "axis"], name="commitment_status_axis_idx"),
+            # The public list's default order, by title in each language (filters.CommitmentFilter.order),
+            # read a page at a time from the index instead of sorting every commitment.
+            models.Index(fields=["title_en", "id"], name="commitment_title_en_idx"),
+            models.Index(fields=["title_fr", "id"], name="commitment_title_fr_idx"),
+            # The list's "first/most recently announced" orders, read forwards or backwards.
+            models.Index(fields=["announced_on", "id"], name="commitment_announced_idx"),
+            # Counting the public commitments (every list's paginator, the home page) from a small
+            # index rather than the whole table.
+            models.Index(fields=["id"], condition=Q(is_public=True), name="commitment_public_idx"),
+            # The overdue page, oldest miss first, a page at a time.
+            models.Index(fields=["first_open_due", "id"], name="commitment_first_open_due_idx"),
+            # The home page's counts by axis and status, overdue among them, from this index alone
+            # and already in order (a third of the time of grouping the table's rows).
+            models.Index(
+                fields=["axis", "status"],
+                include=["first_open_due", "id"],
+                condition=Q(is_public=True),
+                name="commitment_counts_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title_en
+
+    def save(self, *args, **kwargs):
+        # The derived fields belong to the deadlines and parts (`_deadlines_changed`, `_parts_changed`):
+        # saving a row read before one of them changed (an editor's form, an import, the API) must not
+        # write back what it was read with. New rows have no parts yet. (Fields not loaded are left out
+        # too, as Django's own save() of a row read with only() does.)
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            skipped = self.get_deferred_fields() | set(DERIVED_FIELDS) | set(VERDICT_FIELDS)
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in skipped
+            ]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("tracker:commitment_detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        if self.nature in Nature.judged():
+            missing = [name for name in ("success_fr", "success_en") if not getattr(self, name)]
+            if missing:
+                message = _("Say what “kept” means for this promise, in French and in English.")
+                raise ValidationError(dict.fromkeys(missing, message))
+        # Walk up the parents: a cycle would make "part of" endless on every page.
+        ancestor, seen = self.parent, {self.pk}
+        while ancestor is not None:
+            if ancestor.pk in seen:
+                raise ValidationError({"parent": _("This would make the commitment part of itself.")})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    def announced_label(self) -> str:
+        """Return the announcement date as precisely as it is known."""
+        return format_fuzzy_date(self.announced_on, self.announced_precision)
+
+    success = Translated()
+
+    def assessed_label(self) -> str:
+        """Return the date of the latest assessment as precisely as it is known ("" when never assessed)."""
+        return format_fuzzy_date(self.assessed_on, self.assessed_precision)
+
+    def assessment_history(self) -> list["Assessment"]:
+        """Return the assessments, newest first, with their evidence and the one before each (`previous`)."""
+        from .reviews import AssessmentEvidence
+
+        evidence = models.Prefetch(
+            "evidence", queryset=AssessmentEvidence.objects.select_related("passage__source")
+        )
+        history = list(self.assessments.prefetch_related(evidence))
+        for position, assessment in enumerate(history, start=1):
+            assessment.previous = history[position] if position < len(history) else None
+        return history
+
+    def refresh_verdict(self, by=None, cause: str = "") -> None:
+        """
+        Take the status and date of the latest assessment ("not yet assessed" without one), saved with
+        who and what caused it in the history when they change.
+        """
+        latest = self.assessments.order_by("-assessed_on", "-pk").first()
+        verdict = (
+            (latest.status, latest.assessed_on, latest.assessed_precision)
+            if latest
+            else (Status.NOT_ASSESSED, None, DatePrecision.DAY)
+        )
+        if (self.status, self.assessed_on, self.assessed_precision) == verdict:
+            return
+        self.status, self.assessed_on, self.assessed_precision = verdict
+        self._history_user, self._change_reason = by, cause
+        self.save(update_fields=VERDICT_FIELDS)
+
+    def is_closed(self) -> bool:
+        """Return True when the status means deadlines no longer count (achieved or withdrawn)."""
+        return self.status in Status.closed()
+
+    def days_overdue(self, on: datetime.date | None = None) -> int:
+        """
+        Return how many days the oldest overdue deadline is late, 0 when none is.
+
+        Uses `overdue_since` when the queryset was annotated by `with_overdue()` (for the same day).
+        """
+        on = on or today()
+        if hasattr(self, "overdue_since"):
+            since = self.overdue_since
+        else:
+            # Read from the database: the deadlines may have changed since this row was.
+            this = type(self).objects.filter(pk=self.pk).with_overdue(on)
+            since = this.values_list("overdue_since", flat=True).first()
+        return (on - since).days if since else 0
+
+    def next_deadline(self, on: datetime.date | None = None) -> "Deadline | None":
+        """Return the earliest open deadline due on `on` or later."""
+        return self.deadlines.upcoming(on).select_related("milestone").first()
+
+
+class Involvement(Sourced, DatesWithPrecision):
+    """The part an owner plays in a commitment: lead, signatory, partner, funder or supporter."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="involvements")
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="involvements")
+    role = models.CharField(_("role"), max_length=10, choices=Role)
+    since = models.DateField(
+        _("since"), null=True, blank=True, help_text=_("When the owner joined, if known.")
+    )
+    since_precision = PrecisionField(_("precision"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+    dates_with_precision = (("since", "since_precision"),)
+
+    class Meta:
+        ordering = ["commitment_id", "role", "owner__name"]
+        verbose_name = _("owner's role")
+        verbose_name_plural = _("owners and roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "owner", "role"],
+                name="involvement_unique_role",
+                violation_error_message=_("This owner already has this role in this commitment."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.owner} — {self.get_role_display()}"
+
+
+class StatedCount(RemembersCommitment, Sourced):
+    """A number of participants the sources state without naming them all ("26 countries")."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="stated_counts")
+    role = models.CharField(_("role"), max_length=10, choices=Role)
+    count = models.PositiveIntegerField(_("count"))
+    qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
+    noun_fr = models.CharField(_("what is counted (French)"), max_length=120)
+    noun_en = models.CharField(_("what is counted (English)"), max_length=120)
+
+    history = HistoricalRecords()
+
+    noun = Translated()
+
+    class Meta:
+        ordering = ["commitment_id", "role", "-count"]
+        verbose_name = _("stated count")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "role", "noun_en"],
+                name="stated_count_unique",
+                violation_error_message=_("This count is already stated for this commitment."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_qualifier_display()} {self.count} {self.noun_en} ({self.get_role_display()})"
+
+
+class Amount(RemembersCommitment, Sourced):
+    """A sum of money a commitment involves: pledged, invested or planned."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="amounts")
+    slug = models.SlugField(max_length=80)
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="amounts",
+        help_text=_("Who puts the money in, when the sources say."),
+    )  # fmt: skip
+    amount = models.DecimalField(
+        _("amount"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_validator])
+    qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
+    period = models.CharField(_("period"), max_length=20, choices=AmountPeriod, default=AmountPeriod.ONE_OFF)
+    label_fr = models.CharField(_("label (French)"), max_length=255)
+    label_en = models.CharField(_("label (English)"), max_length=255)
+
+    history = HistoricalRecords()
+
+    label = Translated()
+
+    class Meta:
+        ordering = ["commitment_id", "-amount"]
+        verbose_name = _("amount")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "slug"],
+                name="amount_unique_slug",
+                violation_error_message=_("Another amount of this commitment has this slug."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label_en}: {self.amount:,.0f} {self.currency}"

@@ -1,0 +1,1 @@
+"""The public site: pages, feeds, the calendar, badges and the sitemap, read-only."""

@@ -1,0 +1,30 @@
+"""The public site's addresses (under the language prefix: /fr/…, /en/…)."""
+
+from django.urls import path
+
+from . import badges, calendar, feeds, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("commitments/", views.commitment_list, name="commitment_list"),
+    path("commitments.csv", views.commitment_csv, name="commitment_csv"),
+    path("commitments/<slug:slug>/", views.commitment_detail, name="commitment_detail"),
+    path("commitments/<slug:slug>/updates/", views.commitment_updates, name="commitment_updates"),
+    path("commitments/<slug:slug>/updates/<int:pk>/", views.update_detail, name="update_detail"),
+    path("owners/<slug:slug>/", views.owner_detail, name="owner_detail"),
+    path("milestones/<slug:slug>/", views.milestone_detail, name="milestone_detail"),
+    path("sources/", views.source_list, name="source_list"),
+    path("sources/<slug:slug>/", views.source_detail, name="source_detail"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("corrections/", views.corrections, name="corrections"),
+    path("about/", views.about, name="about"),
+    path("reminders/stop/<str:token>/", views.opt_out, name="opt_out"),
+    # Feeds, calendar and badges: the open-data side of the same pages.
+    path("feeds/updates.atom", feeds.LatestUpdatesFeed(), name="feed_updates"),
+    path("feeds/commitments/<slug:slug>.atom", feeds.CommitmentUpdatesFeed(), name="feed_commitment"),
+    path("feeds/owners/<slug:slug>.atom", feeds.OwnerUpdatesFeed(), name="feed_owner"),
+    path("feeds/corrections.atom", feeds.CorrectionsFeed(), name="feed_corrections"),
+    path("calendar.ics", calendar.deadline_calendar, name="calendar"),
+    path("badges/commitments/<slug:slug>.svg", badges.commitment_badge, name="badge_commitment"),
+    path("badges/owners/<slug:slug>.svg", badges.owner_badge, name="badge_owner"),
+]

@@ -1,0 +1,1 @@
+"""The signed-in side: representatives log progress, editors review it."""
