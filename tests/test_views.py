@@ -3,7 +3,6 @@
 import csv
 import datetime
 import io
-import time
 
 import pytest
 import time_machine
@@ -22,7 +21,6 @@ from tests.factory import (
     make_update,
 )
 from tracker.choices import Axis, DecisionKind, OwnerKind, PublicationState, Qualifier, Role, Status
-from tracker.filters import QuickSelect
 from tracker.models import (
     Amount,
     Commitment,
@@ -573,45 +571,42 @@ def test_every_page_costs_the_same_queries_with_10_or_300_commitments(client, gp
 
 
 def test_the_list_costs_five_queries_with_10_or_300_commitments(client, gpai):
-    # The count; the page's commitments; their lead owners; the owners and the milestones to filter by
-    # (read here, inside the test's transaction, on every request: see the test after this one).
+    # The count; the page's commitments; their lead owners; the milestones and the owners' countries
+    # to filter by.
     populate(10, gpai)
     assert queries(client, url("commitment_list")) == 5
     populate(290, gpai)
     assert queries(client, url("commitment_list")) == 5
 
 
-@pytest.fixture
-def empty_memo():
-    QuickSelect.memo.clear()
-    yield
-    QuickSelect.memo.clear()
+def test_the_list_page_does_not_grow_with_the_owners(client, gpai):
+    # Owners are chosen by typing a name or a slug, not from a <select> listing every one of them
+    # (their countries are listed, once each).
+    make_owner(slug="first-french", country="FR")
+    weight = len(client.get(url("commitment_list")).content)
+    for n in range(200):
+        make_owner(slug=f"owner-{n}", name=f"Owner number {n}", country="FR")
+    assert len(client.get(url("commitment_list")).content) == weight
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_owner_and_milestone_choices_are_read_once_per_data_version(client, empty_memo, monkeypatch):
-    make_commitment(owner=make_owner(slug="first", name="First"))
-    english, french = url("commitment_list"), url("commitment_list", language="fr")
-    first = queries(client, english)
-    queries(client, french)
-    # Kept for each language: the owners and the milestones are not read again.
-    assert queries(client, english) == first - 2
-    html = client.get(english, {"owner": "first"}).content.decode()
-    assert '<option value="first" selected>First</option>' in html
-    # A change the version does not hear of (an UPDATE bypasses signals) is not seen...
-    Owner.objects.filter(slug="first").update(name="Renamed")
-    assert '<option value="first">First</option>' in client.get(english).content.decode()
-    # ...until the data version changes, as any saved change makes it (a minute later here: the
-    # version is a time).
-    with time_machine.travel(TODAY + datetime.timedelta(minutes=1), tick=False):
-        make_owner(slug="unused")
-        assert '<option value="first">Renamed</option>' in client.get(english).content.decode()
-    # ...or, at the latest, once the options have been kept for their lifetime.
-    Owner.objects.filter(slug="first").update(name="Renamed again")
-    assert '<option value="first">Renamed</option>' in client.get(english).content.decode()
-    later = time.monotonic() + QuickSelect.MEMO_SECONDS + 1
-    monkeypatch.setattr(time, "monotonic", lambda: later)
-    assert '<option value="first">Renamed again</option>' in client.get(english).content.decode()
+@pytest.mark.parametrize("typed", ["oecd", "OECD", "Organisation for Economic Co-operation and Development"])
+def test_an_owner_is_found_by_its_slug_or_its_names(client, typed):
+    oecd = make_owner(
+        slug="oecd", name="Organisation de coopération et de développement économiques",
+        name_en="Organisation for Economic Co-operation and Development", short_name="OCDE",
+        short_name_en="OECD",
+    )  # fmt: skip
+    make_commitment(slug="led-by-oecd", owner=oecd)
+    make_commitment(slug="someone-else")
+    response = client.get(url("commitment_list"), {"owner": typed})
+    assert response.status_code == 200
+    assert [c.slug for c in response.context["page"]] == ["led-by-oecd"]
+
+
+def test_an_unknown_owner_is_named_in_the_error(client):
+    response = client.get(url("commitment_list"), {"owner": "Nobody & co"})
+    assert response.status_code == 400
+    assert "No owner is called “Nobody &amp; co”." in response.content.decode()
 
 
 def test_the_interface_speaks_the_language_of_the_address(client, gpai):
@@ -663,23 +658,21 @@ def test_a_shared_date_filter_means_the_same_day_in_both_languages(client, gpai)
         )
 
 
-def test_owner_choices_are_named_in_the_page_language(client, gpai):
+def test_milestone_choices_are_named_in_the_page_language(client, gpai):
+    make_milestone(slug="kigali", name_fr="Sommet de Kigali", name_en="Kigali summit")
     english = client.get(url("commitment_list")).content.decode()
     french = client.get(url("commitment_list", language="fr")).content.decode()
-    assert ">Global Partnership on AI</option>" in english
-    assert ">Partenariat mondial sur l&#x27;IA</option>" in french
+    assert '<option value="kigali">Kigali summit</option>' in english
+    assert '<option value="kigali">Sommet de Kigali</option>' in french
 
 
-def test_the_chosen_owner_and_country_stay_selected_and_names_are_escaped(client, gpai):
-    make_commitment(owner=make_owner(slug="tricky", name="<b>Tricky</b> & co"))
+def test_the_chosen_owner_and_country_stay_chosen_and_what_was_typed_is_escaped(client, gpai):
+    make_owner(slug="france", country="FR")
     html = client.get(url("commitment_list"), {"owner": "gpai", "country": "FR"}).content.decode()
-    assert '<option value="gpai" selected>Global Partnership on AI</option>' in html
+    assert 'name="owner" value="gpai"' in html
     assert '<option value="FR" selected>France</option>' in html
-    assert '<option value="">All countries</option>' in html
-    assert '<option value="tricky">&lt;b&gt;Tricky&lt;/b&gt; &amp; co</option>' in html
-    # The options are written once per language (countries) and reused: the next visitor chose nothing.
-    html = client.get(url("commitment_list")).content.decode()
-    assert '<option value="FR">France</option>' in html and '<option value="" selected>All countries' in html
+    html = client.get(url("commitment_list"), {"owner": '"><b>x</b>'}).content.decode()
+    assert 'value="&quot;&gt;&lt;b&gt;x&lt;/b&gt;"' in html and "<b>x</b>" not in html
 
 
 def test_unknown_addresses_get_the_site_404_page(client):

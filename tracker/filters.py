@@ -5,134 +5,68 @@ Every filter is a URL parameter, so a filtered view can be shared as a link. Fil
 deadlines use EXISTS subqueries: a commitment matches once, however many of its rows do.
 """
 
-import html
-import time
-
 import django_filters
 from django import forms
-from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
-from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from . import pagecache
 from .choices import Axis, CommitmentKind, Nature, OwnerKind, Status
 from .fields import current_language
 from .models import Commitment, Deadline, Involvement, Milestone, Owner, Target
 
 
-class QuickSelect(forms.Select):
+class OwnerField(forms.CharField):
     """
-    A <select> whose options are written here rather than by a template each: the same elements,
-    values, labels and attributes as Django's `Select`, for lists long enough (some 2,000 owners,
-    250 countries) that rendering them one template at a time cost more than the rest of the page.
-    Flat choices only (no <optgroup>).
-
-    The options of a field may be written once and reused by this process for as long as `version()`
-    gives the same value (None: written anew each time); the chosen value is marked on a copy.
+    An owner named as a person types it: its slug (the address of its page, what links carry) or its
+    name, English name or short name, in any case. A text field rather than a <select> of every owner,
+    which made the list page grow with the owners (77-97 % of its weight at 2,000 and 20,000).
     """
 
-    # (version, until when, options) by (widget class, field name, language): a field name of the
-    # FilterSet below stands for one list of choices (another form's field of the same name must not
-    # use these widgets). One entry per field and language, replaced when the version moves, and after
-    # MEMO_SECONDS in any case: like the page cache's lifetime, that bounds what a write that bypassed
-    # the signals (and so the version) can leave.
-    memo: dict = {}
-    MEMO_SECONDS = 600
+    default_error_messages = {"unknown": _("No owner is called “%(value)s”.")}
 
-    def version(self):
-        """Return the version of the choices the options are written from; None: not to be reused."""
-        return None
-
-    def render(self, name, value, attrs=None, renderer=None):
-        options = self.options(name)
-        # As Select does: the first option of each chosen value is marked.
-        for chosen in self.format_value(value):
-            option = f'<option value="{_escape(chosen)}">'
-            if option in options:
-                options = options.replace(option, f'<option value="{_escape(chosen)}" selected>', 1)
-                if not self.allow_multiple_selected:
-                    break
-        attributes = flatatt(self.build_attrs(self.attrs, attrs))
-        return format_html('<select name="{}"{}>{}</select>', name, attributes, mark_safe(options))  # noqa: S308
-
-    def options(self, name: str) -> str:
-        """Return the <option> elements of the field `name`, escaped, none selected."""
-        version = self.version()
-        if version is None:
-            return self.write_options()
-        key, now = (type(self), name, current_language()), time.monotonic()
-        kept = self.memo.get(key)
-        if kept is None or kept[0] != version or kept[1] <= now:
-            kept = self.memo[key] = (version, now + self.MEMO_SECONDS, self.write_options())
-        return kept[2]
-
-    def write_options(self) -> str:
-        # html.escape is what Django's escape() calls; called directly, without the lazy-string
-        # wrapper, for each of thousands of options.
-        return "".join(
-            f'<option value="{_escape(key)}">{_escape(label)}</option>' for key, label in self.choices
-        )
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        # By its slug first (what links carry): two owners may share a short name, never a slug.
+        owner = Owner.objects.filter(slug=value).first()
+        if owner is None:
+            named = (
+                Q(name__iexact=value)
+                | Q(name_en__iexact=value)
+                | Q(short_name__iexact=value)
+                | Q(short_name_en__iexact=value)
+            )
+            owner = Owner.objects.filter(named).order_by("name").first()
+        if owner is None:
+            raise forms.ValidationError(self.error_messages["unknown"], "unknown", {"value": value})
+        return owner
 
 
-def _escape(text) -> str:
-    """Return `text` escaped for HTML, as conditional_escape() would (safe strings are left as they are)."""
-    return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
-
-
-class FixedSelect(QuickSelect):
-    """A choice fixed in the code (TextChoices, django-countries' countries): only its language varies."""
-
-    def version(self):
-        return 0
-
-
-class VersionedSelect(QuickSelect):
-    """A choice of rows of the database (owners, milestones): written again for each data version."""
-
-    def version(self):
-        # The data version (tracker/pagecache.py) changes whenever public data changes, once the change
-        # is committed: an owner or milestone added, renamed or given a role. It is read before the
-        # rows, so options are never older than the version they are kept under. Not inside a
-        # transaction: the request might read its own writes, not yet committed and so not yet a new
-        # version. No version (the cache is down): no memo.
-        return None if connection.in_atomic_block else pagecache.version()
-
-
-class OwnerChoices(django_filters.fields.ModelChoiceIterator):
-    """
-    The owners to choose from, as (slug, name in the visitor's language) read as plain values:
-    building an Owner for each of thousands of options was most of the list page's time.
-    """
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        # As Owner.display_name reads it: the English name in English when there is one, else the name.
-        english = current_language() == "en"
-        for slug, name, name_en in self.queryset.values_list("slug", "name", "name_en"):
-            yield (slug, (name_en or name) if english else name)
+@extend_schema_field(OpenApiTypes.STR)  # a slug or a name in the URL
+class ByOwner(django_filters.Filter):
+    field_class = OwnerField
 
 
 @extend_schema_field(OpenApiTypes.STR)  # a slug in the URL
-class ByDisplayName(django_filters.ModelChoiceFilter):
-    """A choice of owners or milestones, each named in the visitor's language."""
+class ByMilestone(django_filters.ModelChoiceFilter):
+    """A choice of milestones, each named in the visitor's language."""
 
     class field_class(django_filters.ModelChoiceFilter.field_class):
-        widget = VersionedSelect
-
-        def label_from_instance(self, obj):
-            return getattr(obj, "display_name", None) or obj.name
+        def label_from_instance(self, milestone):
+            return milestone.name
 
 
-class ByOwner(ByDisplayName):
-    class field_class(ByDisplayName.field_class):
-        iterator = OwnerChoices
+def offered_countries():
+    """
+    The countries the list's form offers: those owners are from (a few dozen, not some 250), by name in
+    the visitor's language. Any country stays a valid choice (a link may name one no owner is from yet).
+    """
+    present = set(Owner.objects.exclude(country="").order_by().values_list("country", flat=True).distinct())
+    return [("", _("All countries")), *((code, name) for code, name in countries if code in present)]
 
 
 # Dates travel in the URL as YYYY-MM-DD whatever the language, so a shared link means the same day in
@@ -149,46 +83,38 @@ ORDERINGS = {
 
 
 class CommitmentFilter(django_filters.FilterSet):
-    # Every <select> is a QuickSelect, its options written once per process and language (FixedSelect)
-    # or data version (VersionedSelect): Django's Select renders a template per option, which made
-    # the form alone cost more than the 25 rows below it.
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
-    axis = django_filters.ChoiceFilter(
-        choices=Axis.choices, widget=FixedSelect, label=_("Axis"), empty_label=_("All axes")
-    )
+    axis = django_filters.ChoiceFilter(choices=Axis.choices, label=_("Axis"), empty_label=_("All axes"))
     status = django_filters.ChoiceFilter(
-        choices=Status.choices, widget=FixedSelect, label=_("Status"), empty_label=_("All statuses")
+        choices=Status.choices, label=_("Status"), empty_label=_("All statuses")
     )
     kind = django_filters.ChoiceFilter(
-        choices=CommitmentKind.choices, widget=FixedSelect, label=_("Kind"), empty_label=_("All kinds")
+        choices=CommitmentKind.choices, label=_("Kind"), empty_label=_("All kinds")
     )
     # Promises apart from what the summit itself delivered (a report published, an event held).
     nature = django_filters.ChoiceFilter(
-        choices=Nature.choices, widget=FixedSelect, label=_("Nature"), empty_label=_("All natures")
+        choices=Nature.choices, label=_("Nature"), empty_label=_("All natures")
     )
     owner = ByOwner(
-        # Owners with a role somewhere; EXISTS rather than a DISTINCT over the join of every role.
-        queryset=Owner.objects.filter(Exists(Involvement.objects.filter(owner=OuterRef("pk")))),
-        to_field_name="slug",
         method="filter_owner",
         label=_("Owner"),
-        empty_label=_("All owners"),
+        help_text=_("A name, a short name or the end of the owner's address."),
+        max_length=200,
     )
     owner_kind = django_filters.ChoiceFilter(
         choices=OwnerKind.choices,
         method="filter_owner_kind",
-        widget=FixedSelect,
         label=_("Owner kind"),
         empty_label=_("All kinds"),
     )
     country = django_filters.ChoiceFilter(
+        # Any country is valid: a link may name one no owner is from yet (no results, not an error).
         choices=lambda: list(countries),
         method="filter_country",
-        widget=FixedSelect,
         label=_("Country"),
         empty_label=_("All countries"),
     )
-    milestone = ByDisplayName(
+    milestone = ByMilestone(
         queryset=Milestone.objects.all(),
         to_field_name="slug",
         method="filter_milestone",
@@ -199,7 +125,6 @@ class CommitmentFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         choices=[("true", _("Overdue")), ("false", _("Not overdue"))],
         method="filter_overdue",
-        widget=FixedSelect,
         label=_("Overdue"),
         empty_label=_("Either"),
     )
@@ -209,7 +134,6 @@ class CommitmentFilter(django_filters.FilterSet):
     ordering = django_filters.ChoiceFilter(
         choices=list(ORDERINGS.items()),
         method="order",
-        widget=FixedSelect,
         label=_("Sort by"),
         empty_label=None,
     )

@@ -31,7 +31,7 @@ from ..citations import attach_citations, citing, numbered
 from ..dates import format_fuzzy_date, iso_date, today
 from ..emails import read_opt_out_token
 from ..fields import current_language
-from ..filters import CommitmentFilter
+from ..filters import CommitmentFilter, offered_countries
 from ..models import (
     Amount,
     Commitment,
@@ -250,6 +250,7 @@ def commitment_list(request):
         listed = commitments.with_next_deadline().with_overdue().only(*ROW_FIELDS)
         page = page_of(request, listed, size)
         page.object_list = _rows(page.object_list)
+    filterset.form.fields["country"].widget.choices = offered_countries()
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
