@@ -331,8 +331,8 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# Cells starting with "=" are written as text, so an exported sheet cannot run a formula.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# No IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: the admin's formats (tracker/spreadsheets.py) make every
+# cell safe themselves; import-export's setting strips a leading "=" only, and would change the text.
 
 # What the tracker calls "due soon" and "stale"; the querysets read these (tracker/models/querysets.py).
 TRACKER_DUE_SOON_DAYS = envint("TRACKER_DUE_SOON_DAYS", 30)

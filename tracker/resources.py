@@ -4,7 +4,9 @@ The spreadsheet format of commitments, shared by export and import (django-impor
 One row a commitment, keyed by `slug`. Owners travel in one cell as "role:owner-slug" pairs separated
 by ";" (e.g. "lead:france; signatory:india"); sources and the parent by slug. A file exported from the
 admin imports back unchanged, into this database or an empty one (a parent may come after its
-children in the file). The admin's import shows a dry run first, with each bad row's errors.
+children in the file), formula-like text included: the admin's formats (tracker/spreadsheets.py)
+write no cell a spreadsheet would run and read back what they wrote. The admin's import shows a dry
+run first, with each bad row's errors.
 """
 
 from django.core.exceptions import ValidationError

@@ -1,0 +1,12 @@
+"""
+The editors' admin: commitments with their owners, deadlines, targets and updates, and the change
+history of every model (django-simple-history). Changelists annotate what they show (next deadline,
+overdue since) and prefetch lead owners, so they cost the same number of queries at any size.
+
+One module a concern: `commitments` (the list, the change page, spreadsheet import and export),
+`updates` (progress updates, evidence, decisions), `people` (owners, contacts, accounts), `reference`
+(milestones, deadlines, targets and readings, sources and passages), `reminders` (the reminder log);
+`base` holds what they share. Importing them here registers their admins.
+"""
+
+from . import commitments, people, reference, reminders, updates  # noqa: F401

@@ -1,0 +1,41 @@
+"""The admin of reminders: the log of those sent (read-only) and who asked to receive none."""
+
+from django.contrib import admin
+
+from ..models import Reminder, ReminderOptOut
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The reminder log, read-only: tracker/reminders.py alone writes it (editors send one from a commitment's
+    review page)."""
+
+    list_display = ["created_at", "kind", "email", "commitment", "state", "attempts", "sent_at"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["commitment"]
+    search_fields = ["email", "commitment__title_en", "commitment__title_fr"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderOptOut)
+class ReminderOptOutAdmin(admin.ModelAdmin):
+    """Who asked not to receive a kind of reminder; deleting a row sends them again."""
+
+    list_display = ["email", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["email"]
+
+    def has_add_permission(self, request):
+        return False  # only the person, through the signed link
+
+    def has_change_permission(self, request, obj=None):
+        return False
