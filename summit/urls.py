@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from tracker.public.sitemaps import SITEMAPS
 from tracker.public.sitemaps import index as sitemap_index
-from tracker.public.views import health
+from tracker.health import health
 from tracker.workspace.forms import PasswordResetForm
 
 admin.site.site_header = "Summit Tracker"

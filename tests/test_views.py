@@ -169,23 +169,23 @@ def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_nu
         make_commitment(parent=gpai)
 
 
-def test_the_commitment_page_reads_only_the_parts_a_commitment_has(client, django_assert_num_queries):
+def test_the_commitment_page_costs_the_same_queries_whatever_parts_it_has(client, django_assert_num_queries):
     # Most commitments state no number, no money, no target, have no parts and no decision, and are
-    # not yet assessed: their page reads the commitment, its owners, deadlines, sources and updates
-    # (none published here), and the links to the passages its facts cite (none here).
+    # not yet assessed: their page makes the same reads as any other (CommitmentQuerySet.as_shown),
+    # bar those Django's prefetching leaves out when there is nothing to read them for (a target's
+    # readings, an assessment's evidence, the passages nothing cites).
     commitment = make_commitment(slug="plain", status=Status.NOT_ASSESSED)
     make_deadline(commitment, title_en="A report")
     page = url("commitment_detail", "plain")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(12):
         assert "A report" in client.get(page).content.decode()
-    # Each part the commitment gains is read again, and shown.
     StatedCount.objects.create(commitment=commitment, role=Role.SIGNATORY, count=12, noun_en="states")
     Amount.objects.create(commitment=commitment, slug="f", amount=5_000_000, currency="EUR", label_en="Fund")
     Target.objects.create(commitment=commitment, slug="t", name_en="Members", target_value=60)
     make_commitment(parent=commitment, title_en="A part of it")
     Decision.objects.create(commitment=commitment, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
     make_assessment(commitment, Status.IN_PROGRESS)
-    # Five parts, the target's readings, the assessments and their evidence.
+    # The target's readings and the assessment's evidence.
     with django_assert_num_queries(14):
         html = client.get(page).content.decode()
     assert "12 states" in html and "€5 million" in html and "Members" in html
@@ -250,13 +250,13 @@ def test_the_owners_report_is_found_beyond_the_latest_updates(client, gpai, djan
         on_behalf_of=Owner.objects.get(slug="gpai"),
     )  # fmt: skip
     page, its_page = url("commitment_detail", "gpai-growth"), url("update_detail", "gpai-growth", report.pk)
-    # The report is among the latest updates read (no parts, decisions).
-    with django_assert_num_queries(15):
+    # The report is among the latest updates read.
+    with django_assert_num_queries(17):
         html = client.get(page).content.decode()
     assert "What the owner reports:" in html and f'href="{its_page}"' in html
     for day in range(1, 7):  # newer editors' updates push it out of the latest five
         make_update(gpai, text=f"Editors' note {day}.", reported_on=datetime.date(2025, 10, day))
-    with django_assert_num_queries(16):  # one more query finds it
+    with django_assert_num_queries(18):  # one more query finds it
         html = client.get(page).content.decode()
     assert "We are done." not in html
     assert "What the owner reports:" in html and f'href="{its_page}"' in html
@@ -422,7 +422,7 @@ def test_the_csv_holds_the_filtered_list_in_the_page_language(client, gpai):
 
 
 def test_the_csv_streams_in_chunks_in_the_lists_order_with_each_ones_leads(client, monkeypatch):
-    monkeypatch.setattr("tracker.public.views.CSV_CHUNK", 2)
+    monkeypatch.setattr("tracker.public.downloads.CHUNK", 2)
     first, second = make_owner(name="Alpha", name_en="Alpha EN"), make_owner(name="Bêta")
     for n in range(5):
         commitment = make_commitment(slug=f"c{n}", announced_on=datetime.date(2025, 2, 10 - n), owner=first)
@@ -570,13 +570,13 @@ def test_every_page_costs_the_same_queries_with_10_or_300_commitments(client, gp
     assert queries(client, address) == small
 
 
-def test_the_list_costs_five_queries_with_10_or_300_commitments(client, gpai):
-    # The count; the page's commitments; their lead owners; the milestones and the owners' countries
-    # to filter by.
+def test_the_list_costs_six_queries_with_10_or_300_commitments(client, gpai):
+    # The count; the page's keys, then its rows (CommitmentQuerySet.as_rows) and their owners' roles;
+    # the milestones and the owners' countries to filter by.
     populate(10, gpai)
-    assert queries(client, url("commitment_list")) == 5
+    assert queries(client, url("commitment_list")) == 6
     populate(290, gpai)
-    assert queries(client, url("commitment_list")) == 5
+    assert queries(client, url("commitment_list")) == 6
 
 
 def test_the_list_page_does_not_grow_with_the_owners(client, gpai):
@@ -630,11 +630,18 @@ def test_the_badge_snippet_escapes_what_visitors_copy(client):
     )  # on SITE_URL, whatever host the page came from
 
 
-def test_the_csv_never_hands_a_spreadsheet_a_formula(client):
-    make_commitment(slug="formula", title_en='=HYPERLINK("http://evil.example","click")')
+@pytest.mark.parametrize(
+    "title",
+    ['=HYPERLINK("http://evil.example","click")', '==HYPERLINK("x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"],
+)
+def test_the_csv_never_hands_a_spreadsheet_a_formula(client, title):
+    # The admin's export escapes the same way (tracker/spreadsheets.py, tests/test_spreadsheets.py).
+    owner = make_owner(name=title)
+    make_commitment(slug="formula", title_en=title, owner=owner)
     response = client.get(url("commitment_csv"))
-    text = b"".join(response.streaming_content).decode()
-    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
+    (row,) = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode(), newline=""))
+    assert row["title"] == row["lead"] == "'" + title
+    assert row["days_overdue"] == "0" and row["slug"] == "formula"  # numbers and plain text as they are
 
 
 def test_the_csv_dates_are_iso_with_their_precision(client, gpai):

@@ -4,10 +4,8 @@ The REST API: read for everyone, write for editors and owners' representatives.
 ViewSets are declarations over the same querysets and the same FilterSet as the public pages.
 """
 
-from types import SimpleNamespace
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
@@ -18,26 +16,21 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from ..access import is_editor, may_report
-from ..citations import attach_citations, citing
-from ..dates import today
+from ..citations import citing
 from ..filters import CommitmentFilter
 from ..models import (
-    Amount,
-    AssessmentEvidence,
     Commitment,
     Deadline,
     Decision,
-    Involvement,
     Milestone,
     Owner,
     Passage,
     ProgressUpdate,
     Reading,
     SourceDocument,
-    StatedCount,
     Target,
 )
-from ..models.querysets import CommitmentQuerySet
+from ..models.querysets import in_order
 from ..workflow import publish_update, reject_update
 from .etags import ETagMixin
 from .permissions import IsEditor, IsRepresentative, ReadOnly
@@ -53,7 +46,6 @@ from .serializers import (
     SourceSerializer,
     TargetSerializer,
     UpdateSerializer,
-    citations_prefetch,
 )
 
 LANG = OpenApiParameter(
@@ -61,106 +53,11 @@ LANG = OpenApiParameter(
 )
 
 
-def _with_milestone_slug(queryset):
-    """
-    Annotate `milestone_slug`, all that deadlines and targets show of their milestone (the serializers
-    read it): joining every column of the milestone, to build one for each row, cost more than the row.
-    """
-    return queryset.annotate(milestone_slug=F("milestone__slug"))
-
-
-class Row(SimpleNamespace):
-    """
-    A related row of a page of commitments read as plain values, which the serializers read attribute
-    by attribute as they read a model instance.
-    """
-
-    reasoning = Involvement.reasoning  # a sourced fact's reasoning in the active language
-
-    @property
-    def pk(self):
-        return self.id
-
-
-class OwnerRow(Row):
-    display_name = Owner.display_name  # the model's own reading of its name in the active language
-
-
-class TargetRow(Row):
-    name, unit = Target.name, Target.unit
-
-
-# What CommitmentSerializer reads of a commitment itself.
-LIST_FIELDS = (
-    *("slug", "title_fr", "title_en", "summary_fr", "summary_en", "axis", "kind", "nature", "status"),
-    *("assessed_on", "assessed_precision", "announced_on", "announced_precision", "updated_at"),
-)
-# What the serializers read of every sourced fact (citations are read apart: attach_citations).
-SOURCED_VALUES = ("basis", "reasoning_fr", "reasoning_en")
-# What the serializers read of each related row (the equivalence test of tests/test_api.py holds them
-# to DRF's answer).
-INVOLVEMENT_VALUES = ("commitment_id", "id", "role", "since", "since_precision", *SOURCED_VALUES)
-OWNER_VALUES = ("slug", "name", "name_en", "kind")
-DEADLINE_VALUES = (
-    *("commitment_id", "id", "slug", "title_fr", "title_en", "milestone_slug", "due_on", "due_precision"),
-    *("due", "due_exactness", "is_done", "done_on", "done_precision", "is_overdue", *SOURCED_VALUES),
-)
-TARGET_VALUES = (
-    *("commitment_id", "id", "slug", "name_fr", "name_en", "unit_fr", "unit_en", "currency", "baseline"),
-    *("baseline_on", "baseline_precision", "target_value", "qualifier", "milestone_slug", "due_on"),
-    *("due_precision", *SOURCED_VALUES),
-)
-READING_VALUES = ("target_id", "id", "measured_on", "measured_precision", "value", "note", "source_url")
-
-
-def with_related_rows(commitments: list[Commitment], *, cited: bool = False) -> None:
-    """
-    Give each commitment of a page of the list, or a detail, its owners, deadlines and targets with
-    their readings, in the lists the serializers read (`<relation>_list`, serializers.prefetched), in
-    four queries, and its `next_due_on` from those deadlines; for a detail (`cited`), the passages each
-    of these facts cites (citations.attach_citations: one query, two when anything is cited), which a
-    list leaves to the detail. Read as values into
-    `Row`s: for a page of 50 (the former default), prefetching built some 900 model instances and took
-    12 to 14 ms; the values take 7.
-    """
-    by_pk = {commitment.pk: commitment for commitment in commitments}
-    for commitment in commitments:
-        commitment.involvements_list, commitment.deadlines_list, commitment.targets_list = [], [], []
-    owner_values = [f"owner__{name}" for name in OWNER_VALUES]
-    involvements = Involvement.objects.filter(commitment__in=by_pk).values_list(
-        *INVOLVEMENT_VALUES, *owner_values
+def cited():
+    """Prefetch the passages a fact cites as `cited`, with their document, in the document's order."""
+    return Prefetch(
+        "citations", queryset=Passage.objects.select_related("source").order_by("position"), to_attr="cited"
     )
-    split = len(INVOLVEMENT_VALUES)
-    involvement_rows, deadline_rows = [], []
-    for values in involvements:
-        involvement = Row(**dict(zip(INVOLVEMENT_VALUES, values[:split], strict=True)))
-        involvement.owner = OwnerRow(**dict(zip(OWNER_VALUES, values[split:], strict=True)))
-        by_pk[involvement.commitment_id].involvements_list.append(involvement)
-        involvement_rows.append(involvement)
-    deadlines = _with_milestone_slug(Deadline.objects.with_overdue_flag().filter(commitment__in=by_pk))
-    for values in deadlines.values(*DEADLINE_VALUES):
-        deadline = Row(**values)
-        deadline.commitment = by_pk[deadline.commitment_id]
-        deadline.commitment.deadlines_list.append(deadline)
-        deadline_rows.append(deadline)
-    on = today()
-    for commitment in commitments:
-        following = CommitmentQuerySet.next_due_from(commitment, commitment.deadlines_list, on)
-        commitment.next_due_on = following.due if following else None
-        commitment.next_due_exactness = following.due_exactness if following else ""
-    targets = {}
-    for values in _with_milestone_slug(Target.objects.filter(commitment__in=by_pk)).values(*TARGET_VALUES):
-        target = targets[values["id"]] = TargetRow(**values, readings_list=[])
-        target.commitment = by_pk[target.commitment_id]
-        target.commitment.targets_list.append(target)
-    if cited:
-        attach_citations(
-            (Involvement, involvement_rows), (Deadline, deadline_rows), (Target, targets.values())
-        )
-    if targets:
-        readings = Reading.objects.filter(target__in=targets).order_by("target_id", "measured_on")
-        for values in readings.values(*READING_VALUES):
-            targets[values["target_id"]].readings_list.append(Row(**values))
 
 
 def _public_unless_editor(request, queryset):
@@ -192,82 +89,28 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        # The parent shows as its slug (read by the serializers): a joined copy of its every column cost
-        # more to compile and build than the rest of the row. A subquery rather than a join: the page's
-        # count leaves it out and counts from an index alone (a join kept in the count cost 2 ms more).
-        parents = Commitment.objects.filter(pk=OuterRef("parent_id")).order_by()
-        # `next_due_on` is computed from the deadlines read with each commitment (with_related_rows).
-        queryset = Commitment.objects.with_overdue()
-        if not is_editor(self.request.user):
-            # The public never reads a draft, nor its slug as another commitment's parent.
-            queryset, parents = queryset.public(), parents.public()
-        queryset = queryset.annotate(parent_slug=Subquery(parents.values("slug")[:1]))
-        # Owners, deadlines and targets are read by paginate_queryset() for each page of the list, by
-        # get_object() for a detail.
-        if self.action == "list":
-            # What a commitment of the list shows, not its description and notes (the detail's).
-            return queryset.only(*LIST_FIELDS)
-        # The rest of a detail is read by get_object().
-        return queryset
-
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if page is not None and self.action == "list":
-            with_related_rows(page)
-        return page
+        # The public never reads a draft; editors read drafts to curate them.
+        queryset = Commitment.objects.all() if is_editor(self.request.user) else Commitment.objects.public()
+        # A list's page is chosen by key, then its rows read (paginate_queryset).
+        return queryset if self.action == "list" else queryset.as_shown()
 
     def filter_queryset(self, queryset):
         # The filters choose which commitments a list shows; a detail's address names one. (DRF would
         # filter it too, building the FilterSet and its form on every read and write of one commitment.)
         return super().filter_queryset(queryset) if self.action == "list" else queryset
 
+    def paginate_queryset(self, queryset):
+        pks = super().paginate_queryset(queryset.values_list("pk", flat=True))
+        return None if pks is None else in_order(Commitment.objects.as_rows().with_parts(), pks)
+
     def get_object(self):
-        return self._with_parts(super().get_object())
+        commitment = super().get_object()
+        commitment.cite_facts()
+        return commitment
 
     def read_back(self, pk):
-        return self._with_parts(super().read_back(pk))
-
-    @staticmethod
-    def _with_parts(commitment):
-        """Return a commitment with every part its detail shows."""
-        with_related_rows([commitment], cited=True)
-        # The rest of one commitment, a query each, into the lists the serializers read
-        # (serializers.prefetched): for a single object, Django's prefetching cost more than these.
-        # Parts are read only when the commitment has one (`Commitment.has_*`): most have few.
-        commitment.stated_counts_list = (
-            list(commitment.stated_counts.all()) if commitment.has_stated_counts else []
-        )
-        # Joined: the few amounts' owners in the same query, not one more when any has an owner.
-        commitment.amounts_list = (
-            list(commitment.amounts.select_related("owner")) if commitment.has_amounts else []
-        )
-        attach_citations(
-            (Commitment, [commitment]),
-            (StatedCount, commitment.stated_counts_list),
-            (Amount, commitment.amounts_list),
-        )
-        evidence = Prefetch("evidence", queryset=AssessmentEvidence.objects.select_related("passage__source"))
-        # Never assessed (most promises): no history to read.
-        commitment.assessments_list = (
-            list(commitment.assessments.prefetch_related(evidence)) if commitment.assessed_on else []
-        )
-        # Sources and children are named by their slug: their texts would be read for nothing.
-        commitment.sources_list = list(commitment.sources.only("slug"))
-        commitment.children_list = (
-            list(commitment.children.public().only("slug", "parent").order_by("slug"))
-            if commitment.has_children
-            else []
-        )
-        # Editors read drafts here, whose decisions are not public: `public()` checks the commitment too.
-        commitment.public_decisions = list(commitment.decisions.public()) if commitment.has_decisions else []
-        # The latest update alone is shown (its evidence, readings and deliverables are read through
-        # its managers, a query each). By a plain LIMIT 1: as a prefetch, one update per commitment
-        # takes a window function, which took 5 ms to build and compile.
-        commitment.published_updates = list(
-            commitment.updates.published()
-            .select_related("on_behalf_of")
-            .order_by("-reported_on", "-created_at")[:1]
-        )
+        commitment = super().read_back(pk)
+        commitment.cite_facts()
         return commitment
 
     def get_serializer_class(self):
@@ -286,7 +129,7 @@ class OwnerViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
 class MilestoneViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Milestone.objects.prefetch_related(citations_prefetch())
+    queryset = Milestone.objects.prefetch_related(cited())
     serializer_class = MilestoneSerializer
     lookup_field = "slug"
     ordering_fields = ["date", "slug"]
@@ -332,8 +175,8 @@ class DeadlineViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
     ordering_fields = ["due", "slug"]
 
     def get_queryset(self):
-        deadlines = _with_milestone_slug(Deadline.objects.with_overdue_flag().select_related("commitment"))
-        deadlines = deadlines.prefetch_related(citations_prefetch())
+        deadlines = Deadline.objects.with_overdue_flag().select_related("commitment", "milestone")
+        deadlines = deadlines.prefetch_related(cited())
         return _public_unless_editor(self.request, deadlines).order_by("due", "pk")
 
 
@@ -345,14 +188,9 @@ class TargetViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return (
-            _with_milestone_slug(_public_unless_editor(self.request, Target.objects.all()))
-            .select_related("commitment")
-            .prefetch_related(
-                Prefetch(
-                    "readings", queryset=Reading.objects.order_by("measured_on"), to_attr="readings_list"
-                ),
-                citations_prefetch(),
-            )
+            _public_unless_editor(self.request, Target.objects.all())
+            .select_related("commitment", "milestone")
+            .prefetch_related(Prefetch("readings", queryset=Reading.objects.order_by("measured_on")), cited())
             .order_by("pk")
         )
 

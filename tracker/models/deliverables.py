@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 from ..choices import (
     Qualifier,
 )
-from ..dates import format_fuzzy_date
+from ..dates import format_fuzzy_date, today
 from ..fields import (
     DatesWithPrecision,
     PrecisionField,
@@ -19,7 +19,7 @@ from ..fields import (
     WebAddressField,
     currency_validator,
 )
-from .commitments import Commitment, Milestone, RemembersCommitment
+from .commitments import Commitment, Milestone, RemembersCommitment, days_late
 from .querysets import DeadlineQuerySet
 from .sources import Sourced
 
@@ -119,6 +119,16 @@ class Deadline(RemembersCommitment, Sourced, DueAtMilestoneOrDate):
         """
         due = self.due_date()
         return not self.is_done and due is not None and due < on and not self.commitment.is_closed()
+
+    def days_overdue(self, on: datetime.date | None = None) -> int:
+        """
+        Return how many days the deliverable is overdue on `on` (today), 0 when it is not. Reads
+        `is_overdue` and `due` when the queryset annotated them (`with_overdue_flag()`, for that day).
+        """
+        on = on or today()
+        if hasattr(self, "is_overdue"):
+            return days_late(self.due, on) if self.is_overdue else 0
+        return days_late(self.due_date(), on) if self.is_overdue_on(on) else 0
 
     def choice_label(self) -> str:
         """Return the deliverable and its due date in the active language, as the forms' choices show it."""

@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DateField,
     Exists,
     ExpressionWrapper,
@@ -28,7 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from ..choices import DecisionKind, PublicationState, Status
+from ..choices import DecisionKind, Nature, PublicationState, Status
 from ..dates import today
 
 # Commitments whose derived fields one UPDATE rewrites: well under the 65,535 parameters PostgreSQL
@@ -47,6 +48,20 @@ def in_batches(queryset, size: int):
         yield batch
 
 
+# A deliverable's due date: its own date, else its milestone's (DueAtMilestoneOrDate.due_date() in Python).
+DUE_DATE = Coalesce("due_on", "milestone__date")
+
+
+def in_order(queryset, pks) -> list:
+    """
+    Return the rows of `queryset` whose keys are `pks`, in that order. Lists choose a page by key alone
+    (an index can give it) and then read that page's rows with what they show: a row's subqueries are
+    computed for the rows shown, not for every row an OFFSET skips before them.
+    """
+    found = queryset.in_bulk(pks)
+    return [found[pk] for pk in pks if pk in found]
+
+
 def _milestones_within(first: datetime.date, last: datetime.date, milestones) -> list[int]:
     """Return the keys of the milestones (of the caller's list) dated from `first` to `last`."""
     return [milestone.pk for milestone in milestones if first <= milestone.date <= last]
@@ -63,7 +78,7 @@ class DeadlineQuerySet(models.QuerySet):
         `due_exactness`, the precision that date is known to.
         """
         return self.annotate(
-            due=Coalesce("due_on", "milestone__date"),
+            due=DUE_DATE,
             due_exactness=Case(
                 When(due_on__isnull=False, then=F("due_precision")), default=F("milestone__date_precision")
             ),
@@ -224,23 +239,6 @@ class CommitmentQuerySet(models.QuerySet):
             next_due_exactness=Subquery(upcoming.values("due_exactness")[:1]),
         )
 
-    @staticmethod
-    def next_due_from(commitment, deadlines, on: datetime.date | None = None):
-        """
-        Return the deadline giving `next_due_on` and `next_due_exactness` as `with_next_deadline()`
-        annotates them, from the commitment's deadlines read already (with `due`, `due_exactness` and
-        `is_done`): the open one due earliest on `on` or later, or None. (The API reads every deadline
-        of what it shows; a subquery a commitment cost more to build.)
-        """
-        if commitment.status in Status.closed():  # as DeadlineQuerySet.open() leaves them out
-            return None
-        on = on or today()
-        return min(
-            (d for d in deadlines if not d.is_done and d.due is not None and d.due >= on),
-            key=lambda d: d.due,
-            default=None,
-        )
-
     def with_overdue(self, on: datetime.date | None = None):
         """Annotate `is_overdue` (as `overdue()` defines it) and `overdue_since`, the oldest missed date."""
         # When the earliest open deliverable is late it is also the oldest missed one.
@@ -259,6 +257,85 @@ class CommitmentQuerySet(models.QuerySet):
         `with_overdue()` define them (the overdue page sorts every overdue commitment by it).
         """
         return self.overdue(on).annotate(overdue_since=F("first_open_due"))
+
+    def of_owner(self, owner):
+        """Return the commitments `owner` takes part in, each once whatever its roles."""
+        from . import Involvement
+
+        return self.filter(Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner=owner)))
+
+    def by_verdict(self) -> tuple[dict[str, int], int]:
+        """
+        Return the promises and programmes counted by status, and how many commitments were delivered
+        at the summit itself: those are counted apart, never as promises kept.
+        """
+        counts: dict[str, int] = {}
+        delivered = 0
+        for nature, status, n in self.order_by().values_list("nature", "status").annotate(n=Count("pk")):
+            if nature == Nature.DELIVERED_AT_SUMMIT:
+                delivered += n
+            else:
+                counts[status] = counts.get(status, 0) + n
+        return counts, delivered
+
+    def as_rows(self, on: datetime.date | None = None):
+        """
+        Commitments as every list shows them (the list and overdue pages, the workspaces, the CSV, the
+        API's list): `is_overdue` and `overdue_since`, `next_due_on` and `next_due_exactness`, and each
+        owner's role (`involvements`, with its owner, by name). The annotations are subqueries a row:
+        read a page's rows by key (`in_order`), not a whole list.
+        """
+        from . import Involvement
+
+        roles = Involvement.objects.select_related("owner").order_by("owner__name", "pk")
+        return (
+            self.with_overdue(on)
+            .with_next_deadline(on)
+            .prefetch_related(models.Prefetch("involvements", queryset=roles))
+        )
+
+    def with_parts(self, on: datetime.date | None = None):
+        """
+        Add what a commitment owes (the API's list shows it, and every commitment's page): its
+        `deadlines` by due date, with `due`, `due_exactness`, `is_overdue` and their milestone, and its
+        `targets` with their milestone and `readings`, oldest first.
+        """
+        from . import Deadline, Reading, Target
+
+        deadlines = Deadline.objects.with_overdue_flag(on).select_related("milestone").order_by("due", "pk")
+        readings = Reading.objects.order_by("measured_on", "pk")
+        targets = Target.objects.select_related("milestone").order_by("pk")
+        return self.prefetch_related(
+            models.Prefetch("deadlines", queryset=deadlines),
+            models.Prefetch("targets", queryset=targets),
+            models.Prefetch("targets__readings", queryset=readings),
+        )
+
+    def as_shown(self, on: datetime.date | None = None):
+        """
+        A commitment with all its page and the API's detail show: a row (`as_rows`) with its parts
+        (`with_parts`), its parent, stated counts, amounts, assessments with their evidence (newest
+        first), sources, public children and decisions of a public kind (`shown_decisions`). The
+        passages its facts cite are read apart, in two queries for all (`Commitment.cite_facts`).
+        """
+        from . import Amount, AssessmentEvidence, Decision
+
+        evidence = AssessmentEvidence.objects.select_related("passage__source").order_by("pk")
+        decisions = Decision.objects.of_public_kind().order_by("created_at", "pk")
+        return (
+            self.as_rows(on)
+            .with_parts(on)
+            .select_related("parent")
+            .prefetch_related(
+                "stated_counts",
+                models.Prefetch("amounts", queryset=Amount.objects.select_related("owner")),
+                "assessments",
+                models.Prefetch("assessments__evidence", queryset=evidence),
+                "sources",
+                models.Prefetch("children", queryset=self.model.objects.public().order_by("slug")),
+                models.Prefetch("decisions", queryset=decisions, to_attr="shown_decisions"),
+            )
+        )
 
     @staticmethod
     def _deadlines():
@@ -290,7 +367,7 @@ class CommitmentQuerySet(models.QuerySet):
             CommitmentQuerySet._deadlines()
             .filter(is_done=False)
             .values("commitment")
-            .annotate(earliest=Min(Coalesce("due_on", "milestone__date")))
+            .annotate(earliest=Min(DUE_DATE))
             .values("earliest")
         )
 

@@ -4,16 +4,17 @@ Status badges other sites embed: "Summit Tracker | in progress", drawn like shie
 The SVG is rendered by templates/tracker/badge.svg with autoescaping on, so a title cannot inject markup.
 """
 
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from ..choices import Nature, Status
+from ..addresses import on_site
+from ..choices import Status
 from ..models import Commitment, Owner
 
 LABEL = "Summit Tracker"  # the name of the site, the same in every language
@@ -39,21 +40,17 @@ def owner_badge(request, slug):
     owner = get_object_or_404(Owner, slug=slug)
     # Its promises and programmes, and how many are kept: what was delivered at the summit itself is
     # not a promise kept (the home and owner pages count the same way).
-    counts = (
-        Commitment.objects.public()
-        .filter(involvements__owner=owner, nature__in=Nature.judged())
-        .aggregate(
-            # distinct: an owner can hold two roles in the same commitment.
-            total=Count("pk", distinct=True),
-            achieved=Count("pk", distinct=True, filter=Q(status=Status.ACHIEVED)),
-        )
-    )
-    promises = ngettext("%(count)d promise", "%(count)d promises", counts["total"]) % {
-        "count": counts["total"]
-    }
-    kept = ngettext("%(count)d kept", "%(count)d kept", counts["achieved"]) % {"count": counts["achieved"]}
+    counts, _delivered = Commitment.objects.public().of_owner(owner).by_verdict()
+    total, achieved = sum(counts.values()), counts.get(Status.ACHIEVED, 0)
+    promises = ngettext("%(count)d promise", "%(count)d promises", total) % {"count": total}
+    kept = ngettext("%(count)d kept", "%(count)d kept", achieved) % {"count": achieved}
     value = _("%(commitments)s · %(achieved)s") % {"commitments": promises, "achieved": kept}
     return _badge(owner.display_name, value, OWNER_COLOUR)
+
+
+def badge_snippet(page_url: str, badge_url: str, alt: str) -> str:
+    """Return the HTML others paste to show a live badge, every attribute escaped."""
+    return format_html('<a href="{}"><img src="{}" alt="{}"></a>', on_site(page_url), on_site(badge_url), alt)
 
 
 def _badge(subject: str, value: str, colour: str) -> HttpResponse:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..choices import Status
+from ..dates import format_fuzzy_date
 
 # Charts are drawn in a 0–100 wide box and scale with CSS.
 
@@ -104,3 +105,18 @@ def target_chart(target, readings, start_label: str, end_label: str) -> TargetCh
 def share(done: int, total: int) -> int:
     """Return done/total as a whole percentage (0 when there is nothing to do)."""
     return round(100 * done / total) if total else 0
+
+
+def target_picture(target):
+    """Return what a target's chart and table show: its chart, readings, latest one and share reached."""
+    readings = list(target.readings.all())
+    latest = readings[-1] if readings else None
+    start = target.baseline_on or (readings[0].measured_on if readings else None)
+    chart = target_chart(
+        target,
+        readings,
+        start_label=format_fuzzy_date(start, target.baseline_precision) if start else "",
+        end_label=target.due_label(),
+    )
+    reached = target.progress_share(latest.value) if latest else 0
+    return {"chart": chart, "latest": latest, "readings": readings, "reached": reached}

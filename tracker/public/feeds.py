@@ -21,7 +21,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
-from ..addresses import by_slug_and_pk, moved_on_site
+from ..addresses import moved_on_site
 from ..choices import Status
 from ..markup import render_markdown
 from ..models import Commitment, Decision, Involvement, Owner, ProgressUpdate
@@ -91,9 +91,8 @@ def news(updates, decisions, limit: int = MAX_ITEMS) -> list:
     """
     Return the `limit` newest of `updates` and `decisions` (querysets, newest first), merged: an update
     is dated by its report, a decision by the day it was made; the time each was recorded settles ties.
-    Updates get their `link` (with_links).
     """
-    updates = with_links(updates[:limit])
+    updates = list(updates[:limit])
     if len(updates) == limit:
         # Only decisions no older than the oldest update shown can be among the newest: updates far
         # outnumber decisions, so this reads a few rows where `limit` decisions cost a fifth of a feed.
@@ -105,15 +104,6 @@ def news(updates, decisions, limit: int = MAX_ITEMS) -> list:
 
 def news_date(item) -> datetime.date:
     return item.reported_on if isinstance(item, ProgressUpdate) else item.decided_on
-
-
-def with_links(updates) -> list:
-    """Return `updates` (a sliced queryset) as a list, each with `link` (its own page)."""
-    address = by_slug_and_pk("tracker:update_detail")  # reversed once, not once an item
-    updates = list(updates)
-    for update in updates:
-        update.link = address(update.commitment.slug, update.pk)
-    return updates
 
 
 def tag_uri(name: str) -> str:
@@ -212,7 +202,7 @@ class LatestUpdatesFeed(SiteFeed):
     def item_link(self, item):
         if isinstance(item, Decision):
             return f"{item.commitment.get_absolute_url()}#decision-{item.pk}"
-        return item.link
+        return item.get_absolute_url()
 
     def item_guid(self, item):
         return tag_uri(f"{'decision' if isinstance(item, Decision) else 'update'}-{item.pk}")

@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from . import badges, calendar, feeds, views
+from . import badges, calendar, commitment, downloads, feeds, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("commitments/", views.commitment_list, name="commitment_list"),
-    path("commitments.csv", views.commitment_csv, name="commitment_csv"),
-    path("commitments/<slug:slug>/", views.commitment_detail, name="commitment_detail"),
-    path("commitments/<slug:slug>/updates/", views.commitment_updates, name="commitment_updates"),
-    path("commitments/<slug:slug>/updates/<int:pk>/", views.update_detail, name="update_detail"),
+    path("commitments.csv", downloads.commitment_csv, name="commitment_csv"),
+    path("commitments/<slug:slug>/", commitment.commitment_detail, name="commitment_detail"),
+    path("commitments/<slug:slug>/updates/", commitment.commitment_updates, name="commitment_updates"),
+    path("commitments/<slug:slug>/updates/<int:pk>/", commitment.update_detail, name="update_detail"),
     path("owners/<slug:slug>/", views.owner_detail, name="owner_detail"),
     path("milestones/<slug:slug>/", views.milestone_detail, name="milestone_detail"),
     path("sources/", views.source_list, name="source_list"),

@@ -26,7 +26,7 @@ from ..dates import today
 from ..fields import current_language
 from ..history import commitment_history
 from ..models import Commitment, Deadline, Decision, Involvement, Owner, ProgressUpdate, Reminder
-from ..public.views import _listed, page_of
+from ..public.views import page_of
 from ..tasks import deliver_reminders
 from ..workflow import publish_update, record_decision, reject_update, submit_update
 from .forms import DecisionForm, HoldForm, RejectForm, UpdateForm, evidence_formset
@@ -58,7 +58,10 @@ def _updates():
 def my_commitments(request):
     owners = list(represented_owners(request.user))
     rows = list(
-        _listed(Commitment.objects.public().filter(involvements__owner__in=owners).distinct())
+        Commitment.objects.public()
+        .filter(involvements__owner__in=owners)
+        .distinct()
+        .as_rows()
         .with_latest_update()
         .annotate(
             is_due_soon=Exists(Commitment.objects.due_soon().filter(pk=OuterRef("pk"))),
@@ -201,7 +204,8 @@ def review_overdue(request):
     sent = Reminder.objects.filter(commitment=OuterRef("pk"), state=ReminderState.SENT).order_by("-sent_at")
     failed = Reminder.objects.filter(commitment=OuterRef("pk"), state=ReminderState.FAILED)
     commitments = (
-        _listed(tracked.filter(Q(pk__in=tracked.overdue(on).values("pk")) | Exists(stale)))
+        tracked.filter(Q(pk__in=tracked.overdue(on).values("pk")) | Exists(stale))
+        .as_rows(on)
         .annotate(
             is_stale=Exists(stale),
             lead_name=Subquery(lead.values("owner__name")[:1]),

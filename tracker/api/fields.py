@@ -1,0 +1,150 @@
+"""
+The API's own kinds of field, each declared once: dates at their precision, objects named by slug,
+addresses on the site's own address, and a model's validation applied to a write.
+"""
+
+import copy
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..access import is_editor
+from ..addresses import on_site
+from ..dates import DatePrecision, iso_date, parse_fuzzy_date
+
+REDUCED_DATE = re.compile(r"\d{4}(-\d{2})?")
+# A slug as SlugField allows it: characters that reverse() leaves as they are.
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+class ModelValidated:
+    """
+    Validate a write as the model does (field rules, clean(), constraints), so that a bad combination
+    answers 400 with the model's message instead of failing in the database.
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        names = {field.name for field in model._meta.concrete_fields}
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in attrs.items():
+            if name in names:
+                setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+        return attrs
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        "description": (
+            "ISO 8601 at the precision beside it: 2025-02-11 (a day), 2025-11 (a month), 2026 (a year)."
+        ),
+    }
+)
+class DateAtPrecisionField(serializers.DateField):
+    """
+    A date written at the precision its sibling field states (`precision`): "2025-02-11", "2025-11"
+    (ISO 8601 reduced precision) or "2026", never a day the sources do not give. Reads those forms too
+    (a month or a year stands for its last day, as the models keep it).
+    """
+
+    def __init__(self, precision: str, **kwargs):
+        self.precision = precision
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        return None if value is None else (value, getattr(instance, self.precision, DatePrecision.DAY))
+
+    def to_representation(self, value):
+        return iso_date(*value)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and REDUCED_DATE.fullmatch(data.strip()):
+            try:
+                return parse_fuzzy_date(data)[0]
+            except ValueError:  # "2025-13"
+                self.fail("invalid", format="YYYY, YYYY-MM or YYYY-MM-DD")
+        return super().to_internal_value(data)
+
+
+class SlugReference(serializers.SlugRelatedField):
+    """
+    A related object written as its slug. What cannot be a slug (a NUL, which PostgreSQL refuses in a
+    query) is not found, with the field's message, rather than looked up.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
+class ParentReference(SlugReference):
+    """A commitment's parent by slug; a draft parent is named to editors alone (the public reads no draft)."""
+
+    def to_representation(self, parent):
+        request = self.context.get("request")
+        if not parent.is_public and not (request and is_editor(request.user)):
+            return None
+        return super().to_representation(parent)
+
+
+class AddressField(serializers.HyperlinkedIdentityField):
+    """An object's address in the API, by slug, on SITE_URL rather than the request's host (addresses.py)."""
+
+    def __init__(self, view_name: str):
+        super().__init__(view_name=view_name, lookup_field="slug")
+
+    def get_url(self, obj, view_name, request, format):
+        return on_site(self.reverse(view_name, kwargs={"slug": obj.slug}, format=format))
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "description": "A passage of a source document: its slug and its exact words.",
+                    "properties": {"source": {"type": "string"}, "quote": {"type": "string"}},
+                    "required": ["source", "quote"],
+                },
+                {
+                    "type": "object",
+                    "description": "A web page, with the day it was consulted.",
+                    "properties": {
+                        "url": {"type": "string", "format": "uri"},
+                        "consulted_on": {"type": "string", "format": "date"},
+                    },
+                    "required": ["url", "consulted_on"],
+                },
+            ]
+        },
+    }
+)
+class EvidenceField(serializers.ListField):
+    """What an assessment rests on: `{source, quote}` for a passage, `{url, consulted_on}` for a page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, evidence):
+        return [
+            {"source": item.passage.source.slug, "quote": item.passage.quote}
+            if item.passage_id
+            else {"url": item.url, "consulted_on": iso_date(item.consulted_on, DatePrecision.DAY)}
+            for item in evidence.all()
+        ]
