@@ -92,8 +92,8 @@ MIDDLEWARE = [
     # An ETag on every page, feed and API answer that has none, and 304 Not Modified when the client
     # already holds it (streamed answers such as the CSV are left alone).
     "django.middleware.http.ConditionalGetMiddleware",
-    # Anonymous reads from the shared cache, versioned by the last data change (tracker/pagecache.py).
-    "tracker.pagecache.AnonymousPageCacheMiddleware",
+    # Anonymous reads from the cache, keyed by the last public change (tracker/cache.py).
+    "tracker.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,35 +152,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PREPARE
     options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# How long an anonymous page stays in the cache (tracker/cache.py). A public change retires every
+# entry at once; this bounds only what a write that bypasses model signals could leave, and, with the
+# requests made within it, the cache's size (docs/deployment.md, "Redis"). PAGE_CACHE=0 switches the
+# cache off (the benchmark's uncached run); Last-Modified and ETags stay.
+TRACKER_PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600) if envbool("PAGE_CACHE", True) else 0
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+# The cache's Redis. In production an instance apart from the broker's: the cache's evicts under
+# `maxmemory`, which on the broker's would drop queued reminders (docs/deployment.md, "Redis"). The
+# broker's by default (development, CI).
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+if CACHE_URL:
     # django-redis rather than Django's own backend: it keeps one client per process (Django's builds
     # one per call, a third of a cached page's time), and a Redis outage degrades to cache misses
     # instead of failing every page.
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+            "LOCATION": CACHE_URL,
+            # Every key expires (pages, throttle counters, sessions at their age) but the page cache's
+            # generation, so that `volatile-lru` never evicts it.
+            "TIMEOUT": 300,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                # Pages and API answers shrink four to eight times, for ~0.05 ms to read one back.
+                "COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor",
+            },
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     # Several web processes (or machines) serve the same visitors: sessions are read from Redis, shared
     # by all, and written through to the database, which stays the durable store (flushing or
-    # restarting Redis signs nobody out).
+    # restarting Redis, or evicting a session, signs nobody out).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# How long an anonymous page stays in the cache (tracker/pagecache.py). A data change replaces every
-# entry at once; this bounds only what a write that bypasses model signals could leave. PAGE_CACHE=0
-# switches the cache off (the benchmark's uncached run); Last-Modified and ETags stay.
-TRACKER_PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600) if envbool("PAGE_CACHE", True) else 0
-# How long each process trusts the data version it last read (saves a Redis round trip per answer): the
-# most another machine's publish can take to show.
-TRACKER_PAGE_VERSION_SECONDS = envint("PAGE_VERSION_SECONDS", 1)
-# How many of the answers it served each process also keeps in its own memory, saving the round trip
-# to Redis for the hottest pages (at most 1 MB each; 0 keeps none).
-TRACKER_PAGE_CACHE_LOCAL_ENTRIES = envint("PAGE_CACHE_LOCAL_ENTRIES", 64)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -19,10 +19,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The manifest needs collectstatic; tests render pages without it.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Tests run inside transactions, whose on-commit hooks (which invalidate the page cache) never run:
-# the page cache is off, except in tests/test_pagecache.py, which commits for real.
+# Tests run inside transactions, whose on-commit hooks (which start the page cache's new generation)
+# never run: nothing is stored in the page cache, except in tests/test_cache.py, which runs them.
 TRACKER_PAGE_CACHE_SECONDS = 0
-TRACKER_PAGE_VERSION_SECONDS = 0  # every request reads the version (tests/test_pagecache.py tests reuse)
 SECURE_SSL_REDIRECT = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The windows the tests are written for, whatever the shell exports.

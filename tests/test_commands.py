@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.factory import make_commitment, make_deadline
-from tracker import pagecache
+from tracker import cache as page_cache
 from tracker.models import (
     Amount,
     Commitment,
@@ -172,7 +172,7 @@ def test_refresh_derived_reports_then_mends_dates_written_without_signals():
     call_command("refresh_derived", "--check", stdout=out)
     assert "match its deadlines and parts" in out.getvalue()
     Commitment.objects.filter(pk=commitment.pk).update(first_open_due=None)  # as raw SQL would leave it
-    version = pagecache.version()
+    version = page_cache.generation()
     with pytest.raises(
         CommandError, match=f"1 commitment\\(s\\) differ from their deadlines or parts: {commitment.slug}"
     ):
@@ -184,7 +184,7 @@ def test_refresh_derived_reports_then_mends_dates_written_without_signals():
     assert out.getvalue().startswith(f"Wrote the derived fields of 1 commitment(s) again: {commitment.slug}")
     assert Commitment.objects.get(pk=commitment.pk).first_open_due == datetime.date(2025, 11, 30)
     assert set(Commitment.objects.overdue(datetime.date(2026, 1, 1))) == {commitment, other}
-    assert pagecache.version() != version  # the pages that list what is overdue are computed again
+    assert page_cache.generation() != version  # the pages that list what is overdue are computed again
 
 
 def test_refresh_derived_names_a_few_and_counts_the_rest(monkeypatch):

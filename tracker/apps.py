@@ -7,6 +7,6 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Summit commitments")
 
     def ready(self):
-        from . import pagecache
+        from . import cache
 
-        pagecache.connect_signals()
+        cache.connect_signals()

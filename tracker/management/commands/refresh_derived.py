@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker import pagecache
+from tracker import cache as page_cache
 from tracker.models import Commitment
 
 SHOWN = 20  # slugs named in the report; the count covers the rest
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 f"{count} commitment(s) differ from their deadlines or parts: {named(names, count)}."
             )
         written = drifted.refresh_derived()
-        pagecache.bump()  # an UPDATE sends no signal: what is overdue, and what a page shows, change
+        page_cache.bump()  # an UPDATE sends no signal: what is overdue, and what a page shows, change
         self.stdout.write(
             f"Wrote the derived fields of {written} commitment(s) again: {named(names, written)}."
         )

@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tracker import pagecache
+from tracker import cache as page_cache
 from tracker.choices import (
     Axis,
     CommitmentKind,
@@ -123,7 +123,7 @@ class Command(BaseCommand):
             self.update_parts()
             # What the signals of deadlines and parts keep up to date, for rows inserted without them.
             Commitment.objects.filter(slug__startswith=PREFIX).refresh_derived()
-        pagecache.bump()  # bulk inserts send no signals: tell the page cache by hand
+        page_cache.bump()  # bulk inserts send no signals: tell the page cache by hand
         self.stdout.write(f"Synthetic data written in {time.monotonic() - started:.1f} s.")
 
     # Each kind of row
