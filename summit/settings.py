@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's form templates, for the form renderer below.
+    "django.forms",
     "django_countries",
     "django_filters",
     "import_export",
@@ -107,6 +109,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "summit.urls"
 WSGI_APPLICATION = "summit.wsgi.application"
+
+# Forms render with the project's templates, so that templates/django/forms/ overrides Django's own
+# (a <select> that writes its options itself).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

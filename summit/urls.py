@@ -4,9 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
+from tracker.health import health
 from tracker.public.sitemaps import SITEMAPS
 from tracker.public.sitemaps import index as sitemap_index
-from tracker.health import health
 from tracker.workspace.forms import PasswordResetForm
 
 admin.site.site_header = "Summit Tracker"

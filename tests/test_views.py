@@ -169,23 +169,23 @@ def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_nu
         make_commitment(parent=gpai)
 
 
-def test_the_commitment_page_costs_the_same_queries_whatever_parts_it_has(client, django_assert_num_queries):
-    # Most commitments state no number, no money, no target, have no parts and no decision, and are
-    # not yet assessed: their page makes the same reads as any other (CommitmentQuerySet.as_shown),
-    # bar those Django's prefetching leaves out when there is nothing to read them for (a target's
-    # readings, an assessment's evidence, the passages nothing cites).
+def test_the_commitment_page_reads_only_the_parts_a_commitment_has(client, django_assert_num_queries):
+    # Most commitments state no number, no money, have no parts and no decision, and are not yet
+    # assessed: their page reads the commitment, its owners, deadlines, targets, sources and updates
+    # (none published here), and the links to the passages its facts cite (none here).
     commitment = make_commitment(slug="plain", status=Status.NOT_ASSESSED)
     make_deadline(commitment, title_en="A report")
     page = url("commitment_detail", "plain")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(7):
         assert "A report" in client.get(page).content.decode()
+    # Each part the commitment gains is read again (Commitment.read_parts), and shown.
     StatedCount.objects.create(commitment=commitment, role=Role.SIGNATORY, count=12, noun_en="states")
     Amount.objects.create(commitment=commitment, slug="f", amount=5_000_000, currency="EUR", label_en="Fund")
     Target.objects.create(commitment=commitment, slug="t", name_en="Members", target_value=60)
     make_commitment(parent=commitment, title_en="A part of it")
     Decision.objects.create(commitment=commitment, kind=DecisionKind.CORRECTION, reason="A figure was wrong.")
     make_assessment(commitment, Status.IN_PROGRESS)
-    # The target's readings and the assessment's evidence.
+    # Four parts, the target's readings, the assessments and their evidence.
     with django_assert_num_queries(14):
         html = client.get(page).content.decode()
     assert "12 states" in html and "€5 million" in html and "Members" in html
@@ -250,13 +250,13 @@ def test_the_owners_report_is_found_beyond_the_latest_updates(client, gpai, djan
         on_behalf_of=Owner.objects.get(slug="gpai"),
     )  # fmt: skip
     page, its_page = url("commitment_detail", "gpai-growth"), url("update_detail", "gpai-growth", report.pk)
-    # The report is among the latest updates read.
-    with django_assert_num_queries(17):
+    # The report is among the latest updates read (no parts, decisions).
+    with django_assert_num_queries(15):
         html = client.get(page).content.decode()
     assert "What the owner reports:" in html and f'href="{its_page}"' in html
     for day in range(1, 7):  # newer editors' updates push it out of the latest five
         make_update(gpai, text=f"Editors' note {day}.", reported_on=datetime.date(2025, 10, day))
-    with django_assert_num_queries(18):  # one more query finds it
+    with django_assert_num_queries(16):  # one more query finds it
         html = client.get(page).content.decode()
     assert "We are done." not in html
     assert "What the owner reports:" in html and f'href="{its_page}"' in html

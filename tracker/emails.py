@@ -15,6 +15,7 @@ from .addresses import on_site
 from .choices import PublicationState, ReminderKind, ReminderState
 from .dates import today
 from .models import Commitment, ProgressUpdate, Reminder
+from .models.commitments import days_late
 
 OPT_OUT_SALT = "tracker.reminders.opt-out"
 DIGEST_ITEMS = 25
@@ -91,7 +92,7 @@ def _about_commitment(reminder: Reminder) -> dict:
         "commitment_url": on_site(commitment.get_absolute_url()),
         "log_url": on_site(reverse("tracker:log_progress", args=[commitment.slug])),
         "review_url": on_site(reverse("tracker:review_commitment", args=[commitment.slug])),
-        "days_late": (today() - deadline.due_date()).days if deadline else 0,
+        "days_late": days_late(deadline.due_date(), today()) if deadline else 0,
         "days_left": (deadline.due_date() - today()).days if deadline else 0,
     }
     parts["intro"] = render_to_string(

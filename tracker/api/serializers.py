@@ -408,7 +408,8 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
 
 class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
     """
-    A commitment with all it shows, read by CommitmentQuerySet.as_shown(); `citations`, `basis` and
+    A commitment with all it shows, read by CommitmentQuerySet.as_shown() and Commitment.read_parts();
+    `citations`, `basis` and
     `reasoning` are those of its announcement.
     """
 
@@ -420,12 +421,15 @@ class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
     success = serializers.CharField(
         read_only=True, help_text="What “kept” means for a promise or a programme."
     )
-    assessments = AssessmentSerializer(many=True, read_only=True, help_text="Newest first.")
-    stated_counts = StatedCountSerializer(many=True, read_only=True)
-    amounts = AmountSerializer(many=True, read_only=True)
+    # Read by Commitment.read_parts(), as the commitment's page reads them.
+    assessments = AssessmentSerializer(
+        source="shown_assessments", many=True, read_only=True, help_text="Newest first."
+    )
+    stated_counts = StatedCountSerializer(source="shown_counts", many=True, read_only=True)
+    amounts = AmountSerializer(source="shown_amounts", many=True, read_only=True)
     latest_update = serializers.SerializerMethodField()
-    sources = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    children = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    sources = serializers.SerializerMethodField(help_text="The source documents, by slug.")
+    children = serializers.SerializerMethodField(help_text="Its public parts, by slug.")
     decisions = DecisionSerializer(source="shown_decisions", many=True, read_only=True)
 
     class Meta(CommitmentSerializer.Meta):
@@ -439,6 +443,12 @@ class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
             **{name: {"write_only": True} for name in ("description_fr", "description_en")},
             **{name: {"write_only": True} for name in ("success_fr", "success_en")},
         }
+
+    def get_sources(self, commitment) -> list[str]:
+        return [source.slug for source in commitment.shown_sources]
+
+    def get_children(self, commitment) -> list[str]:
+        return [child.slug for child in commitment.shown_children]
 
     @extend_schema_field(UpdateSerializer(allow_null=True))
     def get_latest_update(self, commitment):

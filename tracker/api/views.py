@@ -101,16 +101,17 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
 
     def paginate_queryset(self, queryset):
         pks = super().paginate_queryset(queryset.values_list("pk", flat=True))
-        return None if pks is None else in_order(Commitment.objects.as_rows().with_parts(), pks)
+        rows = Commitment.objects.as_rows().with_parts().select_related("parent")
+        return None if pks is None else in_order(rows, pks)
 
     def get_object(self):
         commitment = super().get_object()
-        commitment.cite_facts()
+        commitment.read_parts()
         return commitment
 
     def read_back(self, pk):
         commitment = super().read_back(pk)
-        commitment.cite_facts()
+        commitment.read_parts()
         return commitment
 
     def get_serializer_class(self):

@@ -285,10 +285,11 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
 
     def assessment_history(self) -> list["Assessment"]:
         """
-        Return the assessments, newest first, each with the one before it (`previous`); read through
-        `as_shown()`, with their evidence.
+        Return the assessments, newest first, each with the one before it (`previous`): as
+        `read_parts()` read them with their evidence, else read now.
         """
-        history = list(self.assessments.all())
+        read = getattr(self, "shown_assessments", None)
+        history = list(self.assessments.all() if read is None else read)
         for position, assessment in enumerate(history, start=1):
             assessment.previous = history[position] if position < len(history) else None
         return history
@@ -329,19 +330,34 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
             since = this.values_list("overdue_since", flat=True).first()
         return days_late(since, on)
 
-    def cite_facts(self) -> None:
+    def read_parts(self) -> None:
         """
-        Give this commitment and each fact of it read by `as_shown()` (owners' roles, stated counts,
-        amounts, deadlines, targets) `cited`: the passages it cites, in two queries for all of them.
+        Read the rest of what its page and the API's detail show, once found by `as_shown()`, as lists:
+        `shown_counts`, `shown_amounts` (with their owners), `shown_assessments` (newest first, with
+        their evidence), `shown_sources`, `shown_children` (public ones) and `shown_decisions` (of a
+        public kind). A part is read only when the commitment has one (`has_*`, `assessed_on`): most
+        have few, and a query each for nothing cost a third of the page (docs/performance.md). Then
+        the passages every fact cites, in two queries for all (`citations.attach_citations`).
         """
         from ..citations import attach_citations
-        from . import Amount, Deadline, Involvement, StatedCount, Target
+        from . import Amount, AssessmentEvidence, Deadline, Involvement, StatedCount, Target
 
+        evidence = models.Prefetch(
+            "evidence", queryset=AssessmentEvidence.objects.select_related("passage__source").order_by("pk")
+        )
+        self.shown_counts = list(self.stated_counts.all()) if self.has_stated_counts else []
+        self.shown_amounts = list(self.amounts.select_related("owner")) if self.has_amounts else []
+        self.shown_assessments = list(self.assessments.prefetch_related(evidence)) if self.assessed_on else []
+        self.shown_sources = list(self.sources.all())
+        self.shown_children = list(self.children.public().order_by("slug")) if self.has_children else []
+        self.shown_decisions = (
+            list(self.decisions.of_public_kind().order_by("created_at", "pk")) if self.has_decisions else []
+        )
         attach_citations(
             (type(self), [self]),
             (Involvement, self.involvements.all()),
-            (StatedCount, self.stated_counts.all()),
-            (Amount, self.amounts.all()),
+            (StatedCount, self.shown_counts),
+            (Amount, self.shown_amounts),
             (Deadline, self.deadlines.all()),
             (Target, self.targets.all()),
         )

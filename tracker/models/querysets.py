@@ -313,29 +313,10 @@ class CommitmentQuerySet(models.QuerySet):
 
     def as_shown(self, on: datetime.date | None = None):
         """
-        A commitment with all its page and the API's detail show: a row (`as_rows`) with its parts
-        (`with_parts`), its parent, stated counts, amounts, assessments with their evidence (newest
-        first), sources, public children and decisions of a public kind (`shown_decisions`). The
-        passages its facts cite are read apart, in two queries for all (`Commitment.cite_facts`).
+        A commitment as its page and the API's detail show it: a row (`as_rows`) with its parts
+        (`with_parts`) and its parent. `Commitment.read_parts()` reads the rest once it is found.
         """
-        from . import Amount, AssessmentEvidence, Decision
-
-        evidence = AssessmentEvidence.objects.select_related("passage__source").order_by("pk")
-        decisions = Decision.objects.of_public_kind().order_by("created_at", "pk")
-        return (
-            self.as_rows(on)
-            .with_parts(on)
-            .select_related("parent")
-            .prefetch_related(
-                "stated_counts",
-                models.Prefetch("amounts", queryset=Amount.objects.select_related("owner")),
-                "assessments",
-                models.Prefetch("assessments__evidence", queryset=evidence),
-                "sources",
-                models.Prefetch("children", queryset=self.model.objects.public().order_by("slug")),
-                models.Prefetch("decisions", queryset=decisions, to_attr="shown_decisions"),
-            )
-        )
+        return self.as_rows(on).with_parts(on).select_related("parent")
 
     @staticmethod
     def _deadlines():

@@ -24,9 +24,9 @@ UPDATES_PAGE_SIZE = 20
 @require_safe
 def commitment_detail(request, slug):
     on = today()
-    # As the API's detail reads it (CommitmentQuerySet.as_shown), with the passages each fact cites.
+    # As the API's detail reads it (CommitmentQuerySet.as_shown, Commitment.read_parts).
     commitment = get_object_or_404(Commitment.objects.public().as_shown(on), slug=slug)
-    commitment.cite_facts()
+    commitment.read_parts()
     # The latest updates, newest first, and one more to know whether there are earlier ones: the page
     # costs the same whatever the length of a commitment's history (its updates page holds it all).
     updates = list(
@@ -42,7 +42,7 @@ def commitment_detail(request, slug):
     roles = {}
     for involvement in commitment.involvements.all():
         roles.setdefault(involvement.role, []).append(involvement)
-    stated_counts, amounts = list(commitment.stated_counts.all()), list(commitment.amounts.all())
+    stated_counts, amounts = commitment.shown_counts, commitment.shown_amounts
     # Every fact's passages, numbered in the order the page shows them.
     in_page_order = [involvement for _role, group in _by_role(roles) for involvement in group]
     passages = numbered([commitment, *in_page_order, *stated_counts, *amounts, *deadlines, *targets])
@@ -67,9 +67,9 @@ def commitment_detail(request, slug):
         "updates": updates,
         "earlier_updates": earlier_updates,
         "children": sorted(
-            commitment.children.all(), key=lambda child: getattr(child, f"title_{current_language()}")
+            commitment.shown_children, key=lambda child: getattr(child, f"title_{current_language()}")
         ),
-        "sources": list(commitment.sources.all()),
+        "sources": commitment.shown_sources,
         "badge_snippet": badge_snippet(
             commitment.get_absolute_url(),
             reverse("tracker:badge_commitment", args=[commitment.slug]),
