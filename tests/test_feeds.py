@@ -15,6 +15,7 @@ from tests.factory import make_commitment, make_deadline, make_milestone, make_o
 from tracker.choices import STATUS_COLOURS, DecisionKind, Nature, PublicationState, Role, Status
 from tracker.dates import today
 from tracker.models import Involvement, ProgressUpdate
+from tracker.public import calendar
 from tracker.public.sitemaps import CommitmentSitemap
 
 pytestmark = pytest.mark.django_db
@@ -301,6 +302,43 @@ def test_the_calendar_holds_the_month_gone_and_the_year_to_come(client, calendar
     assert f"milestone-{old.pk}@summit-tracker" in found
 
 
+def test_over_its_cap_the_calendar_keeps_the_coming_deadlines_then_the_latest_missed(
+    client, calendar_day, monkeypatch
+):
+    monkeypatch.setattr(calendar, "MAX_DEADLINES", 4)
+    commitment = make_commitment()
+    today = CALENDAR_DAY.date()
+
+    def due_in(*days):
+        return [make_deadline(commitment, due_on=today + datetime.timedelta(days=n)) for n in days]
+
+    def at_milestone_in(days):
+        milestone = make_milestone(date=today + datetime.timedelta(days=days))
+        return make_deadline(commitment, milestone=milestone)
+
+    def deadlines():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url("tracker:calendar"))
+        uids = [str(event["UID"]) for event in Calendar.from_ical(response.content).walk("VEVENT")]
+        return [uid for uid in uids if uid.startswith("deadline-")], len(queries)
+
+    soon, later = due_in(1, 200)
+    at_summit = at_milestone_in(5)
+    at_milestone_in(400)  # after the window
+    _last_week, yesterday, _long_ago = due_in(-7, -1, -20)
+
+    # Three coming deadlines leave room for one missed: the latest. Events come in date order.
+    found, queries = deadlines()
+    assert found == [f"deadline-{d.pk}@summit-tracker" for d in (yesterday, soon, at_summit, later)]
+    # As many coming deadlines as room: the soonest, nothing missed, and no query for the month gone.
+    tomorrow_but_one, in_three_days = due_in(2, 3)
+    soonest = [f"deadline-{d.pk}@summit-tracker" for d in (soon, tomorrow_but_one, in_three_days, at_summit)]
+    assert deadlines() == (soonest, queries - 1)
+    # More data, the same answer and the same queries.
+    due_in(*range(6, 30), -2)
+    assert deadlines() == (soonest, queries - 1)
+
+
 def test_a_delivered_deliverable_and_a_closed_commitments_deadlines_leave_the_calendar(client, calendar_day):
     commitment = make_commitment()
     make_deadline(commitment, is_done=True, done_on=datetime.date(2025, 10, 2))
@@ -569,8 +607,9 @@ def grow(owner, focus, size):
         ("tracker:feed_commitment", {"slug": "focus"}, 3),
         # The owner; its updates; the decisions on its commitments.
         ("tracker:feed_owner", {"slug": "busy"}, 3),
-        # The deadlines, joined with their commitments and milestones; the milestones.
-        ("tracker:calendar", {}, 2),
+        # The milestones; the coming deadlines, then the month gone's, each joined with their commitments
+        # and milestones (and those due at a milestone of the window, when one falls in it).
+        ("tracker:calendar", {}, 3),
         # The commitment.
         ("tracker:badge_commitment", {"slug": "focus"}, 1),
         # The owner; its counts.

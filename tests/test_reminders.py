@@ -343,6 +343,25 @@ def test_a_second_plan_the_same_day_reads_the_log_and_inserts_nothing(owner):
     assert Reminder.objects.count() == 6
 
 
+def test_the_log_is_read_by_each_reminders_whole_key(commitment, owner):
+    with at(DUE - datetime.timedelta(days=7)):
+        assert reminders.plan() == 2
+        # The same reminder to a new address, and another lead time to the same addresses, are new.
+        OwnerContact.objects.create(owner=owner, email="new@gpai.example", language="en")
+        assert reminders.plan() == 1
+    with at(DUE - datetime.timedelta(days=1)):
+        assert reminders.plan() == 3
+        assert reminders.plan() == 0
+    assert sorted(Reminder.objects.values_list("occurrence", "email")) == [
+        (f"{DUE}-1d", "desk@gpai.example"),
+        (f"{DUE}-1d", "new@gpai.example"),
+        (f"{DUE}-1d", "rep@gpai.example"),
+        (f"{DUE}-7d", "desk@gpai.example"),
+        (f"{DUE}-7d", "new@gpai.example"),
+        (f"{DUE}-7d", "rep@gpai.example"),
+    ]
+
+
 @pytest.mark.parametrize(
     "backend", ["django.core.mail.backends.locmem.EmailBackend", "tests.test_reminders.FailingBackend"]
 )

@@ -66,6 +66,7 @@ from .models import (
     ReminderOptOut,
 )
 from .models.querysets import in_batches
+from .models.reminders import REMINDER_KEY
 from .workspace.accounts import site_language
 
 logger = logging.getLogger(__name__)
@@ -154,11 +155,13 @@ class Planner:
 
         Reading the batch's keys first spares the insert (and the building of rows) on the sweeps that
         have nothing new, most of them; the unique constraint still settles a race with another worker.
+        The keys are looked up one by one in the index on REMINDER_KEY: a batch costs what its own
+        reminders do, however long the log has grown.
         """
         if not self.rows:
             return 0
-        kinds, subjects, occurrences, _emails = (set(part) for part in zip(*self.rows, strict=True))
-        planned = Reminder.objects.filter(kind__in=kinds, subject__in=subjects, occurrence__in=occurrences)
+        keys = [" ".join(key) for key in self.rows]
+        planned = Reminder.objects.alias(key=REMINDER_KEY).filter(key__in=keys).order_by()
         for key in planned.values_list("kind", "subject", "occurrence", "email"):
             self.rows.pop(key, None)
         now = timezone.now()
@@ -192,8 +195,9 @@ def _plan_deadlines(on: datetime.date, size: int) -> int:
     leads = sorted(settings.TRACKER_REMINDER_LEAD_DAYS)
     repeat = settings.TRACKER_OVERDUE_REPEAT_DAYS
     # Overdue reminders about this due date that went out (or failed) after the commitment's latest
-    # update: the unanswered ones. Found by kind and subject, the leading columns of the unique
-    # constraint's index: a plan that stays cheap even when the table's statistics are out of date.
+    # update: the unanswered ones. Found by the index on kind, subject, due date and creation time: it
+    # reads only those since the update, not every round the deadline was ever reminded of, and its
+    # equalities keep the plan cheap even when the table's statistics are out of date.
     last_answer = (
         ProgressUpdate.objects.filter(commitment=OuterRef(OuterRef("commitment")))
         .order_by("-created_at")

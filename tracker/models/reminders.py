@@ -1,7 +1,7 @@
 """The reminders sent to owners' contacts, and the addresses that asked for none."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import (
@@ -12,6 +12,21 @@ from ..choices import (
 from .commitments import Commitment
 from .deliverables import Deadline
 from .owners import OwnerContact
+
+# A reminder's unique key as one string ("overdue deadline:12 2025-11-30-2 rep@gpai.example"; no part
+# holds a space): a sweep looks the reminders it plans up in the log by it (tracker/reminders.py:
+# Planner.save). Plain `||` rather than Concat(), whose separators would be query parameters, which an
+# index expression cannot match.
+REMINDER_KEY = Func(
+    F("kind"),
+    F("subject"),
+    F("occurrence"),
+    F("email"),
+    # In the order migrations write them: the migration state compares them in order.
+    arg_joiner=" || ' ' || ",
+    template="(%(expressions)s)",
+    output_field=models.CharField(),
+)
 
 
 class Reminder(models.Model):
@@ -56,6 +71,15 @@ class Reminder(models.Model):
                 name="reminder_once",
                 violation_error_message=_("This reminder was already planned."),
             ),
+            # The same rule on REMINDER_KEY: the index a sweep's batch looks its reminders up in, one key
+            # each, where IN lists on the columns above were read as every reminder of the batch's kinds
+            # (the whole log, at each batch). Unique, so that PostgreSQL knows that N keys find at most N
+            # rows and takes the index even before the table has statistics (a first sweep's).
+            models.UniqueConstraint(
+                REMINDER_KEY,
+                name="reminder_key_once",
+                violation_error_message=_("This reminder was already planned."),
+            ),
         ]
         indexes = [
             # The delivery sweep: what is due to go out (tracker/reminders.py: deliver).
@@ -63,6 +87,12 @@ class Reminder(models.Model):
                 fields=["next_attempt_at"],
                 condition=Q(state__in=["pending", "sending"]),
                 name="reminder_delivery_idx",
+            ),
+            # The overdue reminders about a due date since the commitment's latest update: the unanswered
+            # ones that decide an escalation (tracker/reminders.py: _plan_deadlines). By kind and subject
+            # alone, a deadline's lookup read every round it was ever reminded of.
+            models.Index(
+                fields=["kind", "subject", "deadline_due", "created_at"], name="reminder_unanswered_idx"
             ),
             # A commitment's reminder history (editors' pages).
             models.Index(fields=["commitment", "-created_at"], name="reminder_commitment_idx"),

@@ -4,11 +4,17 @@ An iCalendar feed of what is still due: one all-day event per open deadline of a
 one per milestone.
 
 The window runs from `PAST_DAYS` days ago to `AHEAD_DAYS` days ahead: the year a subscriber plans with,
-and the month just gone, where a missed deadline stays in sight. A deliverable leaves the calendar once
-delivered; older and later deadlines, delivered ones included, stay on the commitments' pages, the
-list's filters, the CSV and the API. So the calendar keeps the size of what is due soon, however many
-deadlines were ever recorded (50,000 in the benchmark data: no calendar application wants them all).
-Milestones are few: all of them are in it.
+and the month just gone, where a missed deadline stays in sight. It holds at most `MAX_DEADLINES`
+deadlines: the coming ones first, soonest first, then the month gone's, latest first, in what room is
+left. With many commitments the calendar then reaches less far ahead (and may show nothing missed),
+rather than grow with the data. A deliverable leaves the calendar once delivered; older, later and
+left-out deadlines, delivered ones included, stay on the commitments' pages, the overdue page, the
+list's filters, the CSV and the API. Milestones are few: all of them are in it.
+
+So the answer's size is bounded (deadline events of a few hundred bytes each, at most `MAX_DEADLINES`
+of them) whatever the number of deadlines recorded, and it is written whole rather than streamed: the
+anonymous page cache (AnonymousPageCacheMiddleware) stores only whole answers, and it is what serves
+the calendar, which changes only with the data and the day, to all but the first download of a version.
 
 Calendar applications subscribe to it, so every event keeps the same UID from one download to the next.
 A date the sources give only as a month or a year spans that whole period, and the event's title says
@@ -36,6 +42,9 @@ REFRESH_INTERVAL = "PT12H"
 # The window of deadlines the calendar holds, around today (see the module docstring).
 PAST_DAYS = 30
 AHEAD_DAYS = 365
+# The most deadlines it holds: a size calendar applications take in easily, and the same work for each
+# download at any amount of data (see the module docstring).
+MAX_DEADLINES = 1000
 
 
 @require_safe
@@ -44,12 +53,10 @@ def deadline_calendar(request):
     on = today()
     first, last = on - datetime.timedelta(days=PAST_DAYS), on + datetime.timedelta(days=AHEAD_DAYS)
     milestones = list(Milestone.objects.order_by("date", "slug"))
-    deadlines = (
+    open_deadlines = (
         Deadline.objects.public()
         .open()
-        .due_within(first, last, milestones)
         .with_due_date()
-        .order_by("due", "pk")
         # Plain values: building a model instance per event would cost more than writing the event.
         .values_list(
             "pk",
@@ -64,6 +71,10 @@ def deadline_calendar(request):
             "commitment__summary_fr",
         )
     )
+    coming = _first_due(open_deadlines, on, last, milestones, MAX_DEADLINES)
+    yesterday, room = on - datetime.timedelta(days=1), MAX_DEADLINES - len(coming)
+    missed = _first_due(open_deadlines, first, yesterday, milestones, room, latest=True)
+    deadlines = [*reversed(missed), *coming]
     name = _("Summit Tracker: deadlines and milestones")
     description = _("What the commitments of the Paris AI Action Summit are due to deliver, and when.")
     lines = [
@@ -123,6 +134,25 @@ def deadline_calendar(request):
     response = HttpResponse("\r\n".join(lines), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="summit-tracker.ics"'
     return response
+
+
+def _first_due(deadlines, first, last, milestones, count: int, *, latest=False) -> list[tuple]:
+    """
+    Return the first `count` rows of `deadlines` (values: the key, then the due date) due from `first`
+    to `last`, soonest first, or latest first.
+
+    Read in two parts, each stopped at `count`, as `DeadlineQuerySet.soonest_within()` does: those due
+    by their own date in the order of the index on `due_on`, and those due by a milestone in the window
+    (no query when none is). Ordered by the due date computed from both, PostgreSQL would join and sort
+    every deadline of the window, which grows with the data, to keep `count` of them.
+    """
+    order = ("-due_on", "-pk") if latest else ("due_on", "pk")
+    dated = deadlines.filter(due_on__range=(first, last)).order_by(*order)[:count]
+    in_window = [milestone.pk for milestone in milestones if first <= milestone.date <= last]
+    at_milestone = deadlines.filter(due_on__isnull=True, milestone__in=in_window)
+    at_milestone = at_milestone.order_by(*(("-due", "-pk") if latest else ("due", "pk")))[:count]
+    rows = sorted([*dated, *at_milestone], key=lambda row: (row[1], row[0]), reverse=latest)
+    return rows[:count]
 
 
 def _event(*, uid, first, last, summary, description, url, stamp, location="") -> list[str]:

@@ -96,29 +96,45 @@ WORDS = [
 class Command(BaseCommand):
     help = "Add synthetic commitments, owners, deadlines, updates, readings and their parts (deterministic)."
 
+    # How many rows of each kind by default: the scale the tracker must serve. `--scale 10` asks for ten
+    # times each (100,000 commitments, 2,000,000 updates), the size the benchmark's growth is checked at.
+    COUNTS = {
+        "commitments": 10_000,
+        "owners": 2_000,
+        "deadlines": 50_000,
+        "updates": 200_000,
+        "readings": 100_000,
+    }
+
     def add_arguments(self, parser):
-        parser.add_argument("--commitments", type=int, default=10_000)
-        parser.add_argument("--owners", type=int, default=2_000)
-        parser.add_argument("--deadlines", type=int, default=50_000)
-        parser.add_argument("--updates", type=int, default=200_000)
-        parser.add_argument("--readings", type=int, default=100_000)
+        for name, default in self.COUNTS.items():
+            parser.add_argument(f"--{name}", type=int, help=f"How many (default {default:,} × --scale).")
+        parser.add_argument(
+            "--scale", type=int, default=1, help="Multiply every default count (a count given is kept as is)."
+        )
         parser.add_argument("--seed", type=int, default=2025, help="The same seed gives the same data.")
         parser.add_argument("--replace", action="store_true", help="Delete earlier synthetic data first.")
 
     def handle(self, *args, **options):
         self.random = random.Random(options["seed"])
+        if options["scale"] < 1:
+            raise CommandError("--scale must be 1 or more.")
+        counts = {
+            name: default * options["scale"] if options[name] is None else options[name]
+            for name, default in self.COUNTS.items()
+        }
         started = time.monotonic()
         with transaction.atomic():
             if options["replace"]:
                 self.delete_synthetic()
             elif Commitment.objects.filter(slug__startswith=PREFIX).exists():
                 raise CommandError("Synthetic data is already loaded: add --replace to make it again.")
-            owners = self.owners(options["owners"])
+            owners = self.owners(counts["owners"])
             milestones = self.milestones()
-            commitments = self.commitments(options["commitments"], owners)
-            self.deadlines(options["deadlines"], commitments, milestones)
-            self.updates(options["updates"], commitments)
-            self.readings(options["readings"], commitments)
+            commitments = self.commitments(counts["commitments"], owners)
+            self.deadlines(counts["deadlines"], commitments, milestones)
+            self.updates(counts["updates"], commitments)
+            self.readings(counts["readings"], commitments)
             self.commitment_parts(commitments)
             self.update_parts()
             # What the signals of deadlines and parts keep up to date, for rows inserted without them.
