@@ -3,9 +3,10 @@ Addresses. Every absolute link the site gives (pages, feeds, the calendar, the C
 what commands print) starts with SITE_URL, the address the site is served at, whatever host or
 scheme a request came through (an internal name behind a proxy, plain HTTP to a health check).
 
-Addresses of many objects of one kind are reversed once: a list, a feed or a download names thousands
-of them, and reverse() for each cost more than the rest of a row. The first address is reversed with a
-placeholder for the slug (and number); every other one is that address with its own in place.
+The calendar names up to a thousand commitments: their address is reversed once, with a placeholder for
+the slug, and each is that address with its own slug in place (`absolute_by_slug`). A reverse() each
+(16 µs) cost as much as the rest of the calendar (docs/performance.md); pages and the API, which name a
+few dozen, reverse each one.
 """
 
 from urllib.parse import urlsplit, urlunsplit
@@ -15,7 +16,6 @@ from django.urls import reverse
 from django.utils import translation
 
 PLACEHOLDER = "slug-placeholder"
-NUMBER = 987654321
 
 
 def on_site(path: str) -> str:
@@ -35,25 +35,9 @@ def on_site_in(language: str, view_name: str, *args, **kwargs) -> str:
         return on_site(reverse(view_name, args=args or None, kwargs=kwargs or None))
 
 
-def with_slug(address: str):
-    """Return a function of a slug giving `address` (made with PLACEHOLDER as slug) for that slug."""
+def absolute_by_slug(view_name: str):
+    """Return a function of a slug giving the absolute address of `view_name` for that slug."""
+    address = on_site(reverse(view_name, args=[PLACEHOLDER]))
     # rpartition: the slug is in the path, after a host that might contain the placeholder's text.
     before, _placeholder, after = address.rpartition(PLACEHOLDER)
     return lambda slug: f"{before}{slug}{after}"
-
-
-def absolute_by_slug(view_name: str):
-    """Return a function of a slug giving the absolute address of `view_name` for that slug."""
-    return with_slug(on_site(reverse(view_name, args=[PLACEHOLDER])))
-
-
-def by_slug(view_name: str):
-    """Return a function of a slug giving the address (a path) of `view_name` for that slug."""
-    return with_slug(reverse(view_name, args=[PLACEHOLDER]))
-
-
-def by_slug_and_pk(view_name: str):
-    """Return a function of a slug and a pk giving the path of `view_name` (an update's: commitment, pk)."""
-    up_to_number, _number, end = reverse(view_name, args=[PLACEHOLDER, NUMBER]).rpartition(str(NUMBER))
-    of_slug = with_slug(up_to_number)
-    return lambda slug, pk: f"{of_slug(slug)}{pk}{end}"
