@@ -77,41 +77,44 @@ def environment() -> dict:
     }
 
 
-def manage(*args: str, capture: bool = False) -> str:
+def manage(*args: str, capture: bool = False, url: str = DATABASE_URL) -> str:
+    env = {**environment(), "DATABASE_URL": url}
     result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=environment(), check=True, text=True,
-        capture_output=capture,
-    )  # fmt: skip
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True, capture_output=capture
+    )
     return result.stdout if capture else ""
 
 
-def prepare(options) -> dict:
-    """Create and fill the bench database when needed; return how long each step took."""
+def prepare(options, url: str = DATABASE_URL, scale: int = 1) -> dict:
+    """
+    Create and fill the bench database (`url`, with `scale` times the default synthetic data) when
+    needed; return how long each step took.
+    """
     import psycopg
 
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    server = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    server = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(server, autocommit=True) as db:
         if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             db.execute(f'CREATE DATABASE "{name}"')
     timings = {}
-    manage("migrate", "--no-input", "-v0")
+    manage("migrate", "--no-input", "-v0", url=url)
     manage("collectstatic", "--no-input", "-v0")
-    manage("load_summit", "--if-empty", "-v0")
+    manage("load_summit", "--if-empty", "-v0", url=url)
     count = (
         "from tracker.models import Commitment; "
         "print(Commitment.objects.filter(slug__startswith='syn-').count())"
     )
-    if options.reseed or int(manage("shell", "-v", "0", "-c", count, capture=True).split()[-1]) == 0:
+    if options.reseed or int(manage("shell", "-v", "0", "-c", count, capture=True, url=url).split()[-1]) == 0:
         started = time.monotonic()
-        manage("seed_synthetic", "--replace")
+        manage("seed_synthetic", "--replace", "--scale", str(scale), url=url)
         timings["seed_synthetic_seconds"] = round(time.monotonic() - started, 1)
     # Fresh planner statistics and visibility maps (the machines here run without autovacuum): without
     # them PostgreSQL guesses its plans and cannot use index-only scans. FULL: compact, as a database
     # restored from a dump is. Seeding rewrites every commitment once (its derived fields) and so do some
     # migrations: the dead rows would double the table that every list scans, where autovacuum would
     # have reused the space over time.
-    with psycopg.connect(DATABASE_URL, autocommit=True) as db:
+    with psycopg.connect(url, autocommit=True) as db:
         # The planner's cost of a random read, as recommended when the data sits in memory or on SSD
         # (docs/deployment.md says the same for production): at the default 4, PostgreSQL
         # prefers scanning a whole table to a few index lookups.
@@ -120,7 +123,7 @@ def prepare(options) -> dict:
         db.execute("VACUUM FULL")
         db.execute("VACUUM ANALYZE")  # VACUUM FULL leaves the visibility map empty
         timings["vacuum_full_analyze_seconds"] = round(time.monotonic() - started, 1)
-    manage("shell", "-v", "0", "-c", "from django.core.cache import cache; cache.clear()")
+    manage("shell", "-v", "0", "-c", "from django.core.cache import cache; cache.clear()", url=url)
     return timings
 
 
@@ -260,11 +263,11 @@ def memory() -> dict:
     }
 
 
-def sweep(*args: str) -> dict:
+def sweep(*args: str, **overrides: str) -> dict:
+    env = {**environment(), **overrides}
     output = subprocess.run(
-        [PYTHON, "-c", SWEEP, *args], cwd=ROOT, env=environment(), check=True, capture_output=True,
-        text=True,
-    )  # fmt: skip
+        [PYTHON, "-c", SWEEP, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     line = next(line for line in output.stdout.splitlines() if line.startswith("SWEEP"))
     return {key: float(value) for key, value in re.findall(r"(\w+)=([\d.]+)", line)}
 

@@ -36,6 +36,7 @@ from tracker.models import (
     StatedCount,
     Target,
 )
+from tracker.public.views import OWNER_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -338,6 +339,22 @@ def test_the_owner_page_lists_commitments_by_role_with_a_breakdown(client, gpai)
     html = client.get(url("owner_detail", "malta")).content.decode()
     assert "<h1>Malte</h1>" in html
     assert "As supporter" in html and "Grow GPAI" in html
+
+
+def test_an_owner_page_lists_its_commitments_a_page_at_a_time_and_counts_them_all(client):
+    many = make_owner(slug="many", name="Many")
+    for n in range(OWNER_PAGE_SIZE + 3):
+        make_commitment(slug=f"c-{n:03}", title_en=f"Commitment {n:03}", owner=many)
+    first = client.get(url("owner_detail", "many"))
+    second = client.get(url("owner_detail", "many"), {"page": 2})
+    shown = [c.slug for _role, commitments in first.context["roles"] for c in commitments]
+    assert len(shown) == OWNER_PAGE_SIZE and shown[0] == "c-000"
+    assert [c.slug for _role, commitments in second.context["roles"] for c in commitments] == [
+        "c-050", "c-051", "c-052",
+    ]  # fmt: skip
+    # The breakdown counts every one of them, whatever page is shown.
+    assert first.context["promises"] == second.context["promises"] == OWNER_PAGE_SIZE + 3
+    assert client.get(url("owner_detail", "many"), {"page": 3}).status_code == 404
 
 
 def test_the_milestone_page_shows_what_was_due_and_delivered(client, gpai):
