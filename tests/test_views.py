@@ -357,6 +357,20 @@ def test_an_owner_page_lists_its_commitments_a_page_at_a_time_and_counts_them_al
     assert client.get(url("owner_detail", "many"), {"page": 3}).status_code == 404
 
 
+def test_the_overdue_page_lists_the_most_overdue_and_points_to_the_rest(client, monkeypatch):
+    monkeypatch.setattr("tracker.public.views.OVERDUE_LISTED", 3)
+    for day in range(5):
+        make_deadline(
+            make_commitment(slug=f"late-{day}"), due_on=TODAY.date() - datetime.timedelta(days=10 + day)
+        )
+    response = client.get(url("overdue"))
+    assert [c.slug for c in response.context["commitments"]] == ["late-4", "late-3", "late-2"]
+    html = response.content.decode()
+    assert "Only the 3 most overdue commitments are listed here." in html
+    assert "?overdue=true&amp;ordering=most_overdue" in html
+    assert client.get(url("overdue"), {"page": 2}).status_code == 404
+
+
 def test_the_milestone_page_shows_what_was_due_and_delivered(client, gpai):
     html = client.get(url("milestone_detail", "bratislava")).content.decode()
     assert "About sixty members" in html and "not delivered, overdue" in html

@@ -230,10 +230,10 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
             models.Index(fields=["id"], condition=Q(is_public=True), name="commitment_public_idx"),
             # The overdue page, oldest miss first, a page at a time.
             models.Index(fields=["first_open_due", "id"], name="commitment_first_open_due_idx"),
-            # The home page's counts by axis and status, overdue among them, from this index alone
-            # and already in order (a third of the time of grouping the table's rows).
+            # The home page's counts by axis, nature and status, overdue among them, from this index
+            # alone and already in order: grouping the table's rows read all of it (94 ms at 100,000).
             models.Index(
-                fields=["axis", "status"],
+                fields=["axis", "nature", "status"],
                 include=["first_open_due", "id"],
                 condition=Q(is_public=True),
                 name="commitment_counts_idx",

@@ -49,24 +49,26 @@ PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 # An owner's commitments, a page at a time: a few owners take part in thousands.
 OWNER_PAGE_SIZE = 50
+# The overdue page lists the most overdue this many, 40 pages: a page further on cost as much as
+# reading every row before it. The list's "overdue" filter (and its CSV) gives them all.
+OVERDUE_LISTED = 1000
 UPCOMING_DAYS = 90
 UPCOMING_SHOWN = 10
 # The home page's latest news: updates and public decisions together.
 LATEST_NEWS = 8
 
 
-def page_of(request, queryset, size: int, rows=None):
+def page_of(request, queryset, size: int, rows=None, most: int | None = None):
     """
     Return the page of `queryset` that `?page=` asks for; 404 for a page that does not exist.
 
     With `rows` (a queryset of the same model), the page is chosen by key alone and its rows then read
     from `rows` (models/querysets.py: `in_order`): what a row shows is read for the rows shown, not for
-    every row before them.
+    every row before them. With `most`, only the first `most` rows are paged through.
     """
+    chosen = queryset if rows is None else queryset.values_list("pk", flat=True)
     try:
-        page = Paginator(queryset if rows is None else queryset.values_list("pk", flat=True), size).page(
-            request.GET.get("page") or 1
-        )
+        page = Paginator(chosen if most is None else chosen[:most], size).page(request.GET.get("page") or 1)
     except InvalidPage as error:
         raise Http404(_("There is no such page.")) from error
     if rows is not None:
@@ -180,8 +182,15 @@ def commitment_list(request):
 def overdue(request):
     # Chosen by the commitments' own column (`first_open_due`, indexed); each row read as every list's.
     commitments = Commitment.objects.public().by_overdue_since().order_by("overdue_since", "pk")
-    page = page_of(request, commitments, PAGE_SIZE, rows=Commitment.objects.as_rows().with_latest_update())
-    return render(request, "tracker/overdue.html", {"page": page, "commitments": page.object_list})
+    rows = Commitment.objects.as_rows().with_latest_update()
+    page = page_of(request, commitments, PAGE_SIZE, rows=rows, most=OVERDUE_LISTED)
+    context = {
+        "page": page,
+        "commitments": page.object_list,
+        "capped": page.paginator.count == OVERDUE_LISTED,
+        "all_overdue": urlencode({"overdue": "true", "ordering": "most_overdue"}),
+    }
+    return render(request, "tracker/overdue.html", context)
 
 
 @require_safe
