@@ -100,6 +100,15 @@ def test_unknown_query_parameters_share_the_entry_and_the_page_does_not(
     assert b"utm_source" not in second.content
 
 
+def test_the_apis_updates_are_paged_by_position_under_their_own_entries(client, commitment):
+    for day in (1, 2):
+        make_update(commitment, text=f"News {day}.", reported_on=datetime.date(2025, 6, day))
+    first = client.get("/api/updates/?page_size=1").json()
+    following = client.get(first["next"].removeprefix("https://tracker.example.org")).json()
+    assert first["results"][0]["id"] != following["results"][0]["id"]
+    assert entries() == 2
+
+
 def test_the_order_of_the_parameters_does_not_matter(client, commitment, django_assert_num_queries):
     client.get("/api/commitments/?page_size=5&axis=governance")
     with django_assert_num_queries(0):

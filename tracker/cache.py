@@ -117,7 +117,7 @@ def reads() -> dict[str, frozenset[str]]:
         "api:deadline-detail": api,
         "api:target-list": api_list,
         "api:target-detail": api,
-        "api:update-list": api_list,
+        "api:update-list": api_list | {"cursor"},  # pages by position (api/pagination.py: NewestFirst)
         "api:update-detail": api,
         "api:decision-list": api_list | set(DecisionViewSet.filterset_fields),
         "api:decision-detail": api,

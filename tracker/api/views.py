@@ -33,6 +33,7 @@ from ..models import (
 from ..models.querysets import in_order
 from ..workflow import publish_update, reject_update
 from .etags import ETagMixin
+from .pagination import NewestFirst
 from .permissions import IsEditor, IsRepresentative, ReadOnly
 from .serializers import (
     CommitmentDetailSerializer,
@@ -214,6 +215,7 @@ class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     lookup_value_regex = r"\d+"
     permission_classes = [ReadOnly | IsRepresentative | IsEditor]
     ordering_fields = ["reported_on"]
+    pagination_class = NewestFirst
 
     def get_queryset(self):
         return (
