@@ -333,6 +333,18 @@ def test_a_commitment_costs_the_same_queries_however_much_it_holds(api, gpai, dj
         make_commitment(parent=gpai)
 
 
+def test_deadlines_come_by_position_in_the_order_recorded_or_by_due_date(api):
+    commitment = make_commitment()
+    later = make_deadline(commitment, due_on=datetime.date(2027, 1, 31))
+    sooner = make_deadline(commitment, due_on=datetime.date(2026, 3, 31))
+    first = api.get("/api/deadlines/?page_size=1").json()
+    assert [d["id"] for d in first["results"]] == [later.pk] and "count" not in first
+    following = api.get(first["next"].removeprefix("https://tracker.example.org")).json()
+    assert [d["id"] for d in following["results"]] == [sooner.pk]
+    by_due = api.get("/api/deadlines/?ordering=due").json()
+    assert [d["id"] for d in by_due["results"]] == [sooner.pk, later.pk]
+
+
 def test_a_commitment_without_parts_is_read_without_their_queries(api, django_assert_num_queries):
     # The commitment, its owners, deadlines, targets, sources and latest update (none), the passages
     # its announcement and owners cite: no query for the stated numbers, money, parts, decisions and
@@ -406,7 +418,7 @@ def test_an_editor_curates_a_draft_and_gets_it_back_as_read(api, editor_token):
         "2000",
         True,
     )
-    assert APIClient().get("/api/deadlines/").json()["count"] == 0  # the public sees no draft's deadline
+    assert APIClient().get("/api/deadlines/").json()["results"] == []  # the public sees no draft's deadline
 
 
 # The review workflow through the API: the same rules and the same code path as the web forms.

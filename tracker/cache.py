@@ -113,7 +113,7 @@ def reads() -> dict[str, frozenset[str]]:
         "api:owner-detail": api,
         "api:milestone-list": api_list,
         "api:milestone-detail": api,
-        "api:deadline-list": api_list | set(DeadlineViewSet.filterset_fields),
+        "api:deadline-list": api_list | set(DeadlineViewSet.filterset_fields) | {"cursor"},
         "api:deadline-detail": api,
         "api:target-list": api_list,
         "api:target-detail": api,

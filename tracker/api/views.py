@@ -33,7 +33,7 @@ from ..models import (
 from ..models.querysets import in_order
 from ..workflow import publish_update, reject_update
 from .etags import ETagMixin
-from .pagination import NewestFirst
+from .pagination import InOrderRecorded, NewestFirst
 from .permissions import IsEditor, IsRepresentative, ReadOnly
 from .serializers import (
     CommitmentDetailSerializer,
@@ -175,11 +175,12 @@ class DeadlineViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     filterset_fields = ["is_done"]
     ordering_fields = ["due", "slug"]
+    pagination_class = InOrderRecorded
 
     def get_queryset(self):
         deadlines = Deadline.objects.with_overdue_flag().select_related("commitment", "milestone")
         deadlines = deadlines.prefetch_related(cited())
-        return _public_unless_editor(self.request, deadlines).order_by("due", "pk")
+        return _public_unless_editor(self.request, deadlines)
 
 
 class TargetViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
