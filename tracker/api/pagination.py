@@ -3,18 +3,18 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 from ..addresses import moved_on_site
 
 
-class Pagination(PageNumberPagination):
+class PagesOnSite:
     """
     Pages of 25, as the site's lists, up to 200 on request (?page_size=): a whole list never comes in
-    one answer. (A commitment comes with its owners, deadlines and targets: a page of 25 is some 50 KB
-    of JSON.)
+    one answer (a commitment comes with its owners, deadlines and targets: a page of 25 is some 50 KB of
+    JSON). The next and previous pages' addresses, which DRF builds from the request's host, on
+    SITE_URL.
     """
 
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    # DRF builds the next and previous pages' addresses from the request's host.
     def get_next_link(self):
         address = super().get_next_link()
         return address and moved_on_site(address)
@@ -24,20 +24,12 @@ class Pagination(PageNumberPagination):
         return address and moved_on_site(address)
 
 
-class ByPosition(CursorPagination):
+class Pagination(PagesOnSite, PageNumberPagination):
+    """Pages by number (`?page=`), with the count of the whole list."""
+
+
+class ByPosition(PagesOnSite, CursorPagination):
     """A page at a time by position (`?cursor=`): no count, no OFFSET over the rows before it."""
-
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-    def get_next_link(self):
-        address = super().get_next_link()
-        return address and moved_on_site(address)
-
-    def get_previous_link(self):
-        address = super().get_previous_link()
-        return address and moved_on_site(address)
 
 
 class InOrderRecorded(ByPosition):
