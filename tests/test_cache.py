@@ -109,6 +109,17 @@ def test_the_apis_updates_are_paged_by_position_under_their_own_entries(client, 
     assert entries() == 2
 
 
+def test_an_owners_pages_have_their_own_entries(client, monkeypatch):
+    monkeypatch.setattr("tracker.public.views.OWNER_PAGE_SIZE", 1)
+    owner = make_owner(slug="busy")
+    for title in ("Alpha", "Beta"):
+        make_commitment(title_en=title, owner=owner)
+    first, second = client.get("/en/owners/busy/"), client.get("/en/owners/busy/?page=2")
+    assert b"Alpha" in first.content and b"Beta" not in first.content
+    assert b"Beta" in second.content and b"Alpha" not in second.content
+    assert entries() == 2
+
+
 def test_the_order_of_the_parameters_does_not_matter(client, commitment, django_assert_num_queries):
     client.get("/api/commitments/?page_size=5&axis=governance")
     with django_assert_num_queries(0):

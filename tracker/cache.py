@@ -90,7 +90,7 @@ def reads() -> dict[str, frozenset[str]]:
         "tracker:commitment_detail": set(),
         "tracker:commitment_updates": page,
         "tracker:update_detail": set(),
-        "tracker:owner_detail": set(),
+        "tracker:owner_detail": page,
         "tracker:milestone_detail": set(),
         "tracker:source_list": set(),
         "tracker:source_detail": set(),
