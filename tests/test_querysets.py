@@ -239,7 +239,7 @@ def test_public_leaves_drafts_out():
     assert draft not in Commitment.objects.public()
 
 
-def test_due_within_reads_a_deadline_by_its_own_date_else_its_milestones():
+def test_soonest_within_reads_a_deadline_by_its_own_date_else_its_milestones():
     commitment = make_commitment()
     inside = make_milestone(date=datetime.date(2025, 11, 30))
     outside = make_milestone(date=datetime.date(2026, 6, 30))
@@ -248,8 +248,8 @@ def test_due_within_reads_a_deadline_by_its_own_date_else_its_milestones():
     moved_out = make_deadline(commitment, milestone=inside, due_on=datetime.date(2026, 3, 1))
     moved_in = make_deadline(commitment, milestone=outside, due_on=datetime.date(2025, 12, 1))
     make_deadline(commitment, milestone=outside)
-    window = Deadline.objects.due_within(
-        datetime.date(2025, 11, 1), datetime.date(2025, 12, 31), [inside, outside]
+    window = Deadline.objects.soonest_within(
+        datetime.date(2025, 11, 1), datetime.date(2025, 12, 31), [inside, outside], count=10
     )
     assert set(window) == {by_date, by_milestone, moved_in}
     assert moved_out not in window

@@ -114,21 +114,11 @@ class DeadlineQuerySet(models.QuerySet):
         days = settings.TRACKER_DUE_SOON_DAYS if days is None else days
         return self.open().with_due_date().filter(due__gte=on, due__lte=on + datetime.timedelta(days=days))
 
-    def due_within(self, first: datetime.date, last: datetime.date, milestones):
-        """
-        Return deadlines due from `first` to `last`, both included, by their own date or else their
-        milestone's (of `milestones`, the caller's list of them all).
-
-        Written the way indexes find them, by their own date or by the milestones in the window,
-        rather than by computing every deadline's due date to compare it.
-        """
-        in_window = _milestones_within(first, last, milestones)
-        return self.filter(Q(due_on__range=(first, last)) | Q(due_on__isnull=True, milestone__in=in_window))
-
     def soonest_within(self, first: datetime.date, last: datetime.date, milestones, count: int) -> list:
         """
-        Return the first `count` deadlines due from `first` to `last` (as `due_within()` finds them),
-        by due date, then pk, annotated by `with_due_date()`.
+        Return the first `count` deadlines due from `first` to `last`, both included, by their own
+        date or else their milestone's (of `milestones`, the caller's list of them all), by due date,
+        then pk, annotated by `with_due_date()`.
 
         Read in two parts, each stopped at `count`: those due by their own date in the order of the
         index on `due_on`, and those due by a milestone in the window. Ordered by the due date that
