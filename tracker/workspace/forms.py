@@ -17,10 +17,8 @@ from ..choices import Status
 from ..dates import DatePrecision, today
 from ..fields import current_language
 from ..models import Commitment, Deadline, Decision, Evidence, ProgressUpdate
-from ..workflow import report_problems
+from ..workflow import MAX_EVIDENCE_LINKS, report_problems
 from .accounts import language_of
-
-MAX_EVIDENCE_LINKS = 10
 
 
 class DateInput(forms.DateInput):
