@@ -3,7 +3,7 @@ The tracker's data: who committed to what at the Paris AI Action Summit, by when
 
 Texts the public reads come in French (the source language) and English, as `<field>_fr` and
 `<field>_en`; `Translated` picks the one for the active language. "Overdue", "due soon" and "stale" are
-never stored: they are computed in tracker/models/querysets.py, from deadlines and updates and from one value
+never stored: they are computed in querysets.py, from deadlines and updates and from one value
 the deadlines keep on their commitment, the earliest date an open deliverable is due by.
 """
 

@@ -118,6 +118,3 @@ class ReminderOptOut(models.Model):
 
     def __str__(self):
         return f"{self.email}: {self.get_kind_display()}"
-
-
-# Commitment's derived fields (DERIVED_FIELDS) follow its deadlines and parts. Signals rather than save()

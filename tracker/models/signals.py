@@ -8,6 +8,7 @@ from .deliverables import Deadline, Target
 from .reviews import Decision
 
 
+# Commitment's derived fields (DERIVED_FIELDS) follow its deadlines and parts. Signals rather than save()
 # and delete(), because deleting from a queryset (the admin's bulk delete, a cascade) calls neither.
 @receiver([post_save, post_delete], sender=Deadline, dispatch_uid="deadline-derived")
 def _deadlines_changed(sender, instance, **kwargs):
