@@ -381,9 +381,9 @@ class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     summary = serializers.CharField(read_only=True)
     parent = ParentReference(queryset=Commitment.objects.all(), required=False, allow_null=True)
-    owners = InvolvementSummarySerializer(source="involvements", many=True, read_only=True)
-    deadlines = DeadlineSummarySerializer(many=True, read_only=True)
-    targets = TargetSummarySerializer(many=True, read_only=True)
+    owners = InvolvementSummarySerializer(source="shown_roles", many=True, read_only=True)
+    deadlines = DeadlineSummarySerializer(source="shown_deadlines", many=True, read_only=True)
+    targets = TargetSummarySerializer(source="shown_targets", many=True, read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
     days_overdue = serializers.IntegerField(read_only=True)
     next_due_on = DateAtPrecisionField("next_due_exactness", read_only=True, allow_null=True)
@@ -415,9 +415,9 @@ class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
 
     description = serializers.CharField(read_only=True)
     # The detail's owners, deadlines and targets name the passages they come from.
-    owners = InvolvementSerializer(source="involvements", many=True, read_only=True)
-    deadlines = DeadlineSerializer(many=True, read_only=True)
-    targets = TargetSerializer(many=True, read_only=True)
+    owners = InvolvementSerializer(source="shown_roles", many=True, read_only=True)
+    deadlines = DeadlineSerializer(source="shown_deadlines", many=True, read_only=True)
+    targets = TargetSerializer(source="shown_targets", many=True, read_only=True)
     success = serializers.CharField(
         read_only=True, help_text="What “kept” means for a promise or a programme."
     )

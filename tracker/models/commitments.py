@@ -355,16 +355,16 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         )
         attach_citations(
             (type(self), [self]),
-            (Involvement, self.involvements.all()),
+            (Involvement, self.shown_roles),
             (StatedCount, self.shown_counts),
             (Amount, self.shown_amounts),
-            (Deadline, self.deadlines.all()),
-            (Target, self.targets.all()),
+            (Deadline, self.shown_deadlines),
+            (Target, self.shown_targets),
         )
 
     def lead_owners(self) -> list[Owner]:
         """Return the lead owners, by name, from its roles (read with them by `as_rows()`)."""
-        return [involvement.owner for involvement in self.involvements.all() if involvement.role == Role.LEAD]
+        return [involvement.owner for involvement in self.shown_roles if involvement.role == Role.LEAD]
 
     def latest_published_update(self):
         """Return the latest published update (the API's detail shows it), or None."""

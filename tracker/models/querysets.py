@@ -272,8 +272,12 @@ class CommitmentQuerySet(models.QuerySet):
         """
         Commitments as every list shows them (the list and overdue pages, the workspaces, the CSV, the
         API's list): `is_overdue` and `overdue_since`, `next_due_on` and `next_due_exactness`, and each
-        owner's role (`involvements`, with its owner, by name). The annotations are subqueries a row:
-        read a page's rows by key (`in_order`), not a whole list.
+        owner's role (the list `shown_roles`, with its owner, by name). The annotations are subqueries a
+        row: read a page's rows by key (`in_order`), not a whole list.
+
+        Related rows come as lists (`to_attr`) rather than through the related managers: Django
+        otherwise builds and filters a queryset for each row and relation to hold what it fetched,
+        a tenth of the API list's time (docs/performance.md).
         """
         from . import Involvement
 
@@ -281,14 +285,14 @@ class CommitmentQuerySet(models.QuerySet):
         return (
             self.with_overdue(on)
             .with_next_deadline(on)
-            .prefetch_related(models.Prefetch("involvements", queryset=roles))
+            .prefetch_related(models.Prefetch("involvements", queryset=roles, to_attr="shown_roles"))
         )
 
     def with_parts(self, on: datetime.date | None = None):
         """
-        Add what a commitment owes (the API's list shows it, and every commitment's page): its
-        `deadlines` by due date, with `due`, `due_exactness`, `is_overdue` and their milestone, and its
-        `targets` with their milestone and `readings`, oldest first.
+        Add what a commitment owes (the API's list shows it, and every commitment's page), as lists:
+        `shown_deadlines` by due date, with `due`, `due_exactness`, `is_overdue` and their milestone,
+        and `shown_targets` with their milestone and `readings`, oldest first.
         """
         from . import Deadline, Reading, Target
 
@@ -296,9 +300,9 @@ class CommitmentQuerySet(models.QuerySet):
         readings = Reading.objects.order_by("measured_on", "pk")
         targets = Target.objects.select_related("milestone").order_by("pk")
         return self.prefetch_related(
-            models.Prefetch("deadlines", queryset=deadlines),
-            models.Prefetch("targets", queryset=targets),
-            models.Prefetch("targets__readings", queryset=readings),
+            models.Prefetch("deadlines", queryset=deadlines, to_attr="shown_deadlines"),
+            models.Prefetch("targets", queryset=targets, to_attr="shown_targets"),
+            models.Prefetch("shown_targets__readings", queryset=readings),
         )
 
     def as_shown(self, on: datetime.date | None = None):

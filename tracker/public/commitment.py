@@ -35,12 +35,11 @@ def commitment_detail(request, slug):
     earlier_updates = len(updates) > LATEST_UPDATES
     updates = updates[:LATEST_UPDATES]
     decisions = commitment.shown_decisions
-    deadlines = list(commitment.deadlines.all())
-    targets = list(commitment.targets.all())
+    deadlines, targets = commitment.shown_deadlines, commitment.shown_targets
     _attach_deadlines(decisions, deadlines)
     _attach_update_parts(updates, deadlines, targets)
     roles = {}
-    for involvement in commitment.involvements.all():
+    for involvement in commitment.shown_roles:
         roles.setdefault(involvement.role, []).append(involvement)
     stated_counts, amounts = commitment.shown_counts, commitment.shown_amounts
     # Every fact's passages, numbered in the order the page shows them.
