@@ -687,3 +687,61 @@ def test_a_reference_that_cannot_be_a_slug_is_not_found_not_a_server_error(api, 
     assert response.status_code == 400
     (message,) = response.json()["commitment"]
     assert "slug=gpaigrowth" in message  # named, the NUL left out
+
+
+class _Thing:
+    """An object a serializer reads: an attribute, a method to call, one that raises, none at all."""
+
+    name = "Thing"
+
+    def count(self):
+        return 3
+
+    def shout(self):
+        return self.name.upper()
+
+    @property
+    def broken(self):
+        raise AttributeError("not here")
+
+
+def test_a_planned_serializer_answers_what_drf_answers():
+    from rest_framework import serializers
+
+    from tracker.api.fields import Planned
+
+    class Plain(serializers.Serializer):
+        name = serializers.CharField()
+        count = serializers.IntegerField()
+        upper = serializers.CharField(source="shout", required=False)  # a method, called
+        broken = serializers.CharField(required=False)  # AttributeError on a non-required field: skipped
+        missing = serializers.CharField(allow_null=True, default=None)  # absent: its default
+        whole = serializers.SerializerMethodField()  # reads its own way (source "*")
+
+        def get_whole(self, thing):
+            return sorted(thing) if isinstance(thing, dict) else type(thing).__name__
+
+    class Fast(Planned, Plain):
+        pass
+
+    thing = _Thing()
+    mapping = {"name": "Mapping", "count": 4, "broken": "b"}  # a dict is read by key, as DRF does
+    for instance in (thing, mapping):
+        assert Fast(instance).data == Plain(instance).data
+    assert Fast(thing).data == {
+        "name": "Thing",
+        "count": 3,
+        "upper": "THING",
+        "missing": None,
+        "whole": "_Thing",
+    }
+    assert Fast([thing, thing], many=True).data == Plain([thing, thing], many=True).data
+
+
+def test_a_planned_serializer_builds_its_fields_once_a_class_and_copies_them():
+    from tracker.api.serializers import CommitmentSerializer
+
+    first, second = CommitmentSerializer().fields, CommitmentSerializer().fields
+    assert list(first) == list(second)
+    assert first["owners"] is not second["owners"]  # each serializer binds its own copy
+    assert first["owners"].parent is not second["owners"].parent

@@ -1,14 +1,18 @@
 """
 The API's own kinds of field, each declared once: dates at their precision, objects named by slug,
-addresses on the site's own address, and a model's validation applied to a write.
+addresses on the site's own address, a model's validation applied to a write, and a serializer's
+reading planned once an answer.
 """
 
 import copy
 import re
+from types import FunctionType, MethodType
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import Field, SkipField, is_simple_callable
+from rest_framework.relations import PKOnlyObject
 
 from ..access import is_editor
 from ..addresses import on_site
@@ -17,6 +21,79 @@ from ..dates import DatePrecision, iso_date, parse_fuzzy_date
 REDUCED_DATE = re.compile(r"\d{4}(-\d{2})?")
 # A slug as SlugField allows it: characters that reverse() leaves as they are.
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+class Planned:
+    """
+    A serializer's reading as DRF's `Serializer.to_representation` does it, field by declared field,
+    with what DRF works out again for every object worked out once an answer: which fields are read,
+    which read a plain attribute path (a field that reads its own way, `get_attribute` overridden, is
+    asked as DRF asks it), and whether a method found on that path is one to call. For the API's list,
+    some 4,000 fields an answer, DRF's walk cost more than reading the rows from the database
+    (docs/performance.md, "One read path"). The answer is the same; a value the fast path cannot
+    read (a missing attribute, a dict) is read again through DRF's own `get_attribute`.
+    """
+
+    def get_fields(self):
+        # A copy of the fields DRF builds from the model and the declarations, built once a class: DRF
+        # builds them again for every serializer, nested ones included, every answer (a sixth of the
+        # API list's instructions).
+        cls = type(self)
+        if "_built_fields" not in cls.__dict__:
+            cls._built_fields = super().get_fields()
+        return copy.deepcopy(cls._built_fields)
+
+    def to_representation(self, instance):
+        try:
+            plan = self._plan
+        except AttributeError:
+            plan = self._plan = [
+                (
+                    field.field_name,
+                    field,
+                    field.source_attrs if type(field).get_attribute is Field.get_attribute else None,
+                )
+                for field in self._readable_fields
+            ]
+        answer = {}
+        for name, field, path in plan:
+            if path is None:
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            else:
+                try:
+                    value = instance
+                    for attribute in path:
+                        value = getattr(value, attribute)
+                        if callable(value) and _to_call(value):
+                            value = value()
+                except Exception:  # as DRF decides: None, the default, skipped, or the error
+                    try:
+                        value = field.get_attribute(instance)
+                    except SkipField:
+                        continue
+            if value is None or (isinstance(value, PKOnlyObject) and value.pk is None):
+                answer[name] = None
+            else:
+                answer[name] = field.to_representation(value)
+        return answer
+
+
+# Whether DRF calls a callable found on a field's path (a method without arguments), by function: DRF
+# inspects the signature on every read.
+_CALLED: dict = {}
+
+
+def _to_call(value) -> bool:
+    if not isinstance(value, FunctionType | MethodType):
+        return is_simple_callable(value)
+    function = getattr(value, "__func__", value)
+    called = _CALLED.get(function)
+    if called is None:
+        called = _CALLED[function] = is_simple_callable(value)
+    return called
 
 
 class ModelValidated:

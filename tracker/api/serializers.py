@@ -37,11 +37,16 @@ from .fields import (
     EvidenceField,
     ModelValidated,
     ParentReference,
+    Planned,
     SlugReference,
 )
 
 
-class CitationSerializer(serializers.ModelSerializer):
+class ModelSerializer(Planned, serializers.ModelSerializer):
+    """DRF's, reading as planned once an answer (fields.Planned)."""
+
+
+class CitationSerializer(ModelSerializer):
     """A passage a fact cites: its document's slug (see /api/sources/) and its exact words."""
 
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -67,7 +72,7 @@ class SourcedFields(serializers.Serializer):
     SOURCED = ("citations", "basis", "reasoning")
 
 
-class OwnerSerializer(serializers.ModelSerializer):
+class OwnerSerializer(ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
     original_name = serializers.CharField(source="name", read_only=True)
     short_name = serializers.CharField(
@@ -81,7 +86,7 @@ class OwnerSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "original_name", "short_name", "kind", "country", "website", "url"]
 
 
-class OwnerRefSerializer(serializers.ModelSerializer):
+class OwnerRefSerializer(ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
 
     class Meta:
@@ -89,7 +94,7 @@ class OwnerRefSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "kind"]
 
 
-class InvolvementSummarySerializer(serializers.ModelSerializer):
+class InvolvementSummarySerializer(ModelSerializer):
     """An owner's role as a list of commitments shows it; a commitment's detail adds its sources."""
 
     owner = OwnerRefSerializer(read_only=True)
@@ -105,7 +110,7 @@ class InvolvementSerializer(SourcedFields, InvolvementSummarySerializer):
         fields = [*InvolvementSummarySerializer.Meta.fields, *SourcedFields.SOURCED]
 
 
-class StatedCountSerializer(SourcedFields, serializers.ModelSerializer):
+class StatedCountSerializer(SourcedFields, ModelSerializer):
     noun = serializers.CharField(read_only=True)
 
     class Meta:
@@ -113,7 +118,7 @@ class StatedCountSerializer(SourcedFields, serializers.ModelSerializer):
         fields = ["role", "count", "qualifier", "noun", *SourcedFields.SOURCED]
 
 
-class AmountSerializer(SourcedFields, serializers.ModelSerializer):
+class AmountSerializer(SourcedFields, ModelSerializer):
     label = serializers.CharField(read_only=True)
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
@@ -124,7 +129,7 @@ class AmountSerializer(SourcedFields, serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class MilestoneSerializer(SourcedFields, serializers.ModelSerializer):
+class MilestoneSerializer(SourcedFields, ModelSerializer):
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
     date = DateAtPrecisionField("date_precision", read_only=True)
@@ -141,7 +146,7 @@ class MilestoneSerializer(SourcedFields, serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class DeadlineSummarySerializer(ModelValidated, serializers.ModelSerializer):
+class DeadlineSummarySerializer(ModelValidated, ModelSerializer):
     """
     A deliverable as a list of commitments shows it; `due`, `due_exactness` and `is_overdue` come from
     DeadlineQuerySet.with_overdue_flag(). Its own list and a commitment's detail add its sources.
@@ -169,7 +174,7 @@ class DeadlineSerializer(SourcedFields, DeadlineSummarySerializer):
         fields = [*DeadlineSummarySerializer.Meta.fields, *SourcedFields.SOURCED]
 
 
-class ReadingSerializer(ModelValidated, serializers.ModelSerializer):
+class ReadingSerializer(ModelValidated, ModelSerializer):
     target = serializers.PrimaryKeyRelatedField(queryset=Target.objects.all(), write_only=True)
     measured_on = DateAtPrecisionField("measured_precision")
 
@@ -178,7 +183,7 @@ class ReadingSerializer(ModelValidated, serializers.ModelSerializer):
         fields = ["id", "target", "measured_on", "measured_precision", "value", "note", "source_url"]
 
 
-class TargetSummarySerializer(ModelValidated, serializers.ModelSerializer):
+class TargetSummarySerializer(ModelValidated, ModelSerializer):
     """A target as a list of commitments shows it; its own list and a commitment's detail add sources."""
 
     commitment = SlugReference(queryset=Commitment.objects.all())
@@ -204,13 +209,13 @@ class TargetSerializer(SourcedFields, TargetSummarySerializer):
         fields = [*TargetSummarySerializer.Meta.fields, *SourcedFields.SOURCED]
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(ModelSerializer):
     class Meta:
         model = Evidence
         fields = ["url", "title"]
 
 
-class ReportedReadingSerializer(serializers.ModelSerializer):
+class ReportedReadingSerializer(ModelSerializer):
     """A target's value as an update reports it; it becomes one of the target's readings on publication."""
 
     class Meta:
@@ -218,7 +223,7 @@ class ReportedReadingSerializer(serializers.ModelSerializer):
         fields = ["target", "value"]
 
 
-class UpdateSerializer(ModelValidated, serializers.ModelSerializer):
+class UpdateSerializer(ModelValidated, ModelSerializer):
     """
     A progress update (its text is Markdown). Created as submitted, through the same workflow as the
     web form; only editors publish or reject it, which applies its status, readings and done deliverables.
@@ -273,7 +278,7 @@ class UpdateSerializer(ModelValidated, serializers.ModelSerializer):
         )
 
 
-class DecisionSerializer(ModelValidated, serializers.ModelSerializer):
+class DecisionSerializer(ModelValidated, ModelSerializer):
     """An editor's review decision; recording one applies it (tracker/workflow.py: record_decision)."""
 
     commitment = SlugReference(queryset=Commitment.objects.all())
@@ -299,7 +304,7 @@ class DecisionSerializer(ModelValidated, serializers.ModelSerializer):
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ModelSerializer):
     """A dated verdict: the commitment's status is that of its latest assessment."""
 
     assessed_on = DateAtPrecisionField("assessed_precision", read_only=True)
@@ -326,7 +331,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         return "editors_decision" if assessment.decision_id else "source_documents"
 
 
-class PassageSerializer(serializers.ModelSerializer):
+class PassageSerializer(ModelSerializer):
     """A cited passage: the document's exact words, and the public commitments and milestones citing it."""
 
     commitments = serializers.SerializerMethodField()
@@ -344,7 +349,7 @@ class PassageSerializer(serializers.ModelSerializer):
         return sorted(milestone.slug for milestone in passage.milestones)
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(ModelSerializer):
     """A source document and the passages the tracker cites from it, in the document's order."""
 
     published_on = DateAtPrecisionField("published_precision", read_only=True, allow_null=True)
@@ -372,7 +377,7 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class CommitmentSerializer(ModelValidated, serializers.ModelSerializer):
+class CommitmentSerializer(ModelValidated, ModelSerializer):
     """
     A commitment as lists show it, read by CommitmentQuerySet.as_rows() and with_parts(): its overdue
     flags and next deadline are annotated, its owners, deadlines and targets prefetched.
