@@ -35,18 +35,20 @@ for _ in range(warm + count):
 """
 
 
-def collected(path: str, warm: int, count: int) -> int:
-    """Return the instructions valgrind counted for a process reading `path` warm + count times."""
+def collected_by(command: list[str]) -> int:
+    """Return the instructions valgrind counted for a Python process run as `command`."""
     env = {**environment(), "PAGE_CACHE": "0", "ALLOWED_HOSTS": "testserver"}
     env["DJANGO_SETTINGS_MODULE"] = "summit.settings"  # no query-count header (bench/settings.py)
-    command = [
-        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-        PYTHON, "-c", DRIVE, path, str(warm), str(count),
-    ]  # fmt: skip
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    result = subprocess.run([*valgrind, *command], cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(result.stderr[-2000:])
     return int(re.search(r"Collected : ([\d,]+)", result.stderr)[1].replace(",", ""))
+
+
+def collected(path: str, warm: int, count: int) -> int:
+    """Return the instructions counted for a process reading `path` warm + count times."""
+    return collected_by([PYTHON, "-c", DRIVE, path, str(warm), str(count)])
 
 
 def main():
