@@ -39,6 +39,9 @@ def collected_by(command: list[str]) -> int:
     """Return the instructions valgrind counted for a Python process run as `command`."""
     env = {**environment(), "PAGE_CACHE": "0", "ALLOWED_HOSTS": "testserver"}
     env["DJANGO_SETTINGS_MODULE"] = "summit.settings"  # no query-count header (bench/settings.py)
+    # One hash seed for every run: a random one moves the count of Django's start-up by millions,
+    # more than a small phase's repetitions add (bench/phases.py).
+    env["PYTHONHASHSEED"] = "0"
     valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     result = subprocess.run([*valgrind, *command], cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:

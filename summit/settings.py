@@ -163,6 +163,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # requests made within it, the cache's size (docs/deployment.md, "Redis"). PAGE_CACHE=0 switches the
 # cache off (the benchmark's uncached run); Last-Modified and ETags stay.
 TRACKER_PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600) if envbool("PAGE_CACHE", True) else 0
+# What each process keeps of the page cache in its own memory (the `pages` cache below): the generation
+# for a few seconds, so that another process's change shows within them, and the entries it served, for
+# at most a minute (a shorter life than the shared entries', as it is not shared).
+TRACKER_PAGE_GENERATION_SECONDS = envint("PAGE_GENERATION_SECONDS", 2)
+TRACKER_PAGE_LOCAL_SECONDS = min(TRACKER_PAGE_CACHE_SECONDS, envint("PAGE_LOCAL_SECONDS", 60))
+# Entries a process keeps: pages weigh 2 to 40 KB (the calendar 280 KB), so some 10 MB a process.
+PAGE_LOCAL_ENTRIES = envint("PAGE_LOCAL_ENTRIES", 300)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache's Redis. In production an instance apart from the broker's: the cache's evicts under
@@ -194,6 +201,12 @@ if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# This process's copies of the page cache's generation and entries (tracker/cache.py).
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": PAGE_LOCAL_ENTRIES},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -18,10 +18,14 @@ from summit.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The manifest needs collectstatic; tests render pages without it.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "pages": CACHES["pages"]}  # noqa: F405
 # Tests run inside transactions, whose on-commit hooks (which start the page cache's new generation)
 # never run: nothing is stored in the page cache, except in tests/test_cache.py, which runs them.
 TRACKER_PAGE_CACHE_SECONDS = 0
+# Nor does any process keep copies (tests/test_cache.py turns them on where it tests them): a copy
+# kept in one test's process would be read by the next.
+TRACKER_PAGE_GENERATION_SECONDS = 0
+TRACKER_PAGE_LOCAL_SECONDS = 0
 SECURE_SSL_REDIRECT = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The windows the tests are written for, whatever the shell exports.

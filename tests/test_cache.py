@@ -13,7 +13,7 @@ import datetime
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
@@ -44,8 +44,10 @@ ADDRESS = "/en/commitments/open-data/"
 def page_cache_on(settings):
     settings.TRACKER_PAGE_CACHE_SECONDS = 600
     cache.clear()
+    caches["pages"].clear()
     yield
     cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture
@@ -164,6 +166,50 @@ def test_a_publish_committed_for_real_is_visible_at_the_next_request(client):
     assert "The portal went live" in client.get(ADDRESS).content.decode()
 
 
+@pytest.fixture
+def copies_kept(settings):
+    """Each process keeps the generation and the entries it served, as in production."""
+    settings.TRACKER_PAGE_GENERATION_SECONDS = 2
+    settings.TRACKER_PAGE_LOCAL_SECONDS = 60
+
+
+def test_a_warm_page_is_served_from_the_process_without_the_shared_cache(
+    client, commitment, copies_kept, monkeypatch
+):
+    first = client.get(ADDRESS)
+    shared = []
+    monkeypatch.setattr(cache, "get", lambda *args, **kwargs: shared.append(args))
+    again = client.get(ADDRESS)
+    assert again.content == first.content and again["Last-Modified"] == first["Last-Modified"]
+    assert shared == []
+
+
+def test_another_process_change_shows_once_this_process_copy_is_old(
+    client, commitment, staff, copies_kept, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 10, 0, tzinfo=datetime.UTC), tick=False) as clock:
+        assert "The portal went live" not in client.get(ADDRESS).content.decode()
+        read = caches["pages"].get(page_cache.GENERATION_KEY)
+        update = make_update(commitment, text="The portal went live.", state=PublicationState.SUBMITTED)
+        with django_capture_on_commit_callbacks(execute=True):
+            publish_update(update, by=staff)
+        # As if another process had published: this one still holds the generation it read.
+        caches["pages"].set(page_cache.GENERATION_KEY, read, 2)
+        assert "The portal went live" not in client.get(ADDRESS).content.decode()
+        clock.shift(datetime.timedelta(seconds=3))
+        assert "The portal went live" in client.get(ADDRESS).content.decode()
+
+
+def test_this_process_change_shows_at_once_with_copies_kept(
+    client, commitment, staff, copies_kept, django_capture_on_commit_callbacks
+):
+    assert "The portal went live" not in client.get(ADDRESS).content.decode()
+    update = make_update(commitment, text="The portal went live.", state=PublicationState.SUBMITTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_update(update, by=staff)
+    assert "The portal went live" in client.get(ADDRESS).content.decode()
+
+
 def test_each_language_and_each_api_language_has_its_own_entry(client, commitment):
     assert "Open data" in client.get(ADDRESS).content.decode()
     assert "Données ouvertes" in client.get("/fr/commitments/open-data/").content.decode()
@@ -265,11 +311,12 @@ def test_with_the_cache_switched_off_nothing_is_stored_and_revalidation_stays(cl
 
 def test_without_redis_pages_are_computed_instead_of_failing(client, commitment, settings):
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
             "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1},
-        }
+        },
     }
     response = client.get(ADDRESS)
     assert response.status_code == 200 and b"Open data" in response.content

@@ -16,6 +16,12 @@ Last-Modified, for If-Modified-Since, beside the ETag stored with the page.
 
 Writes that bypass model signals (QuerySet.update(), bulk_create(), SQL by hand) must call `bump()`;
 the entries' lifetime (TRACKER_PAGE_CACHE_SECONDS) bounds what a forgotten call can cost.
+
+Each process also keeps what it last read: the generation, for TRACKER_PAGE_GENERATION_SECONDS, and
+the entries it served, in a cache of its own memory (the `pages` alias, Django's LocMemCache, bounded
+in entries). A warm page then costs no round trip to Redis: two of them halved the warm pages'
+throughput (docs/performance.md). A change made in this process shows at once; one made in another
+process, within those seconds.
 """
 
 import datetime
@@ -25,7 +31,7 @@ import time
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
@@ -131,15 +137,19 @@ def generation() -> int | None:
     """
     Return the current generation: nanoseconds since the epoch of the last public change, or of today's
     midnight when later. Start one when the cache has none; None when the cache does not answer (pages
-    are then computed, and not stored).
+    are then computed, and not stored). Read again from the shared cache once this process's copy is
+    TRACKER_PAGE_GENERATION_SECONDS old.
     """
-    stored = cache.get(GENERATION_KEY)
+    stored = _local().get(GENERATION_KEY)
     if stored is None:
-        # A new or emptied cache: start from now; add() keeps a concurrent process's value if it won.
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
         stored = cache.get(GENERATION_KEY)
-    if stored is None:
-        return None
+        if stored is None:
+            # A new or emptied cache: start from now; add() keeps a concurrent process's value if it won.
+            cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+            stored = cache.get(GENERATION_KEY)
+        if stored is None:
+            return None
+        _remember(GENERATION_KEY, stored, settings.TRACKER_PAGE_GENERATION_SECONDS)
     # Pages also change with the day (days overdue, what is due soon, the calendar's window): each day
     # starts a generation, so no page of yesterday is served, nor answered 304, today.
     midnight = timezone.make_aware(datetime.datetime.combine(today(), datetime.time()))
@@ -151,7 +161,19 @@ def bump() -> None:
     # Later than the one it follows even when this machine's clock is behind the one that stored it:
     # Last-Modified must never go back, or a client could be answered 304 for a changed page.
     stored = cache.get(GENERATION_KEY) or 0
-    cache.set(GENERATION_KEY, max(time.time_ns(), stored + 1), timeout=None)
+    current = max(time.time_ns(), stored + 1)
+    cache.set(GENERATION_KEY, current, timeout=None)
+    _remember(GENERATION_KEY, current, settings.TRACKER_PAGE_GENERATION_SECONDS)
+
+
+def _local():
+    """This process's cache (settings.CACHES["pages"], in its memory)."""
+    return caches["pages"]
+
+
+def _remember(key: str, value, seconds: int, version: int | None = None) -> None:
+    if seconds:
+        _local().set(key, value, seconds, version=version)
 
 
 class AnonymousPageCacheMiddleware:
@@ -184,6 +206,7 @@ class AnonymousPageCacheMiddleware:
             # it rendered, tripling an API entry (docs/deployment.md, "Redis").
             entry = HttpResponse(response.content, status=response.status_code, headers=response.headers)
             cache.set(key, entry, settings.TRACKER_PAGE_CACHE_SECONDS, version=current)
+            _remember(key, entry, settings.TRACKER_PAGE_LOCAL_SECONDS, version=current)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -196,7 +219,10 @@ class AnonymousPageCacheMiddleware:
         key = None
         if settings.TRACKER_PAGE_CACHE_SECONDS:  # else no entry: Last-Modified and ETags still apply
             key = _key(request, _only(request, parameters))
+            if (cached := _local().get(key, version=current)) is not None:
+                return cached
             if (cached := cache.get(key, version=current)) is not None:
+                _remember(key, cached, settings.TRACKER_PAGE_LOCAL_SECONDS, version=current)
                 return cached
         request._page_cache = (current, key)
         return None
