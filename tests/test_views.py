@@ -2,7 +2,9 @@
 
 import csv
 import datetime
+import gc
 import io
+import weakref
 
 import pytest
 import time_machine
@@ -468,6 +470,33 @@ def test_the_csv_streams_in_chunks_in_the_lists_order_with_each_ones_leads(clien
     assert {row["lead"] for row in rows} == {"Alpha EN; Bêta"}
     # The order; then, for each chunk, its commitments and their leads.
     assert len(queries) == 1 + 3 * 2, [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_csv_lets_each_chunk_go_once_written(client, monkeypatch):
+    """Memory stays flat: a chunk's rows are freed by reference counting, not left to the cycle collector."""
+    from tracker.public import downloads
+
+    monkeypatch.setattr(downloads, "CHUNK", 2)
+    for n in range(5):
+        make_commitment(slug=f"c{n}", owner=make_owner(name=f"Owner {n}"))
+    read = []
+
+    def in_order(queryset, pks):
+        rows = original(queryset, pks)
+        read.extend(weakref.ref(row) for row in rows)
+        return rows
+
+    original = downloads.in_order
+    monkeypatch.setattr(downloads, "in_order", in_order)
+    gc.disable()
+    try:
+        response = client.get(url("commitment_csv"))
+        lines = b"".join(response.streaming_content).count(b"\n")
+        alive = [ref() for ref in read if ref() is not None]
+    finally:
+        gc.enable()
+    assert lines == 6 and len(read) == 5
+    assert alive == []
 
 
 def test_each_row_shows_status_axis_leads_next_deadline_and_days_overdue_in_the_page_language(client, gpai):

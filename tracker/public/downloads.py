@@ -48,6 +48,11 @@ def commitment_csv(request):
         for chunk in in_batches(commitments.values_list("pk", flat=True), CHUNK):
             rows = in_order(Commitment.objects.as_rows(on), chunk)
             yield "".join(writer.writerow([text_cell(cell) for cell in _row(c, on)]) for c in rows)
+            # A prefetched role points back to its commitment: a cycle, freed only when Python's cycle
+            # collector runs, which let chunks pile up (25 MB for the 10,085 rows, against 3 MB a
+            # chunk). Without the roles each chunk goes as soon as the next is read.
+            for commitment in rows:
+                del commitment.shown_roles
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="summit-commitments-{language}.csv"'
