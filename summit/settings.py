@@ -168,7 +168,7 @@ TRACKER_PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600) if envbool("PAGE_
 # at most a minute (a shorter life than the shared entries', as it is not shared).
 TRACKER_PAGE_GENERATION_SECONDS = envint("PAGE_GENERATION_SECONDS", 2)
 TRACKER_PAGE_LOCAL_SECONDS = min(TRACKER_PAGE_CACHE_SECONDS, envint("PAGE_LOCAL_SECONDS", 60))
-# Entries a process keeps: pages weigh 2 to 40 KB (the calendar 280 KB), so some 10 MB a process.
+# Entries a process keeps, uncompressed: 2 to 85 KB (the calendar 280 KB), up to about 25 MB a process.
 PAGE_LOCAL_ENTRIES = envint("PAGE_LOCAL_ENTRIES", 300)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
