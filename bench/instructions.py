@@ -49,9 +49,14 @@ def collected_by(command: list[str]) -> int:
     return int(re.search(r"Collected : ([\d,]+)", result.stderr)[1].replace(",", ""))
 
 
-def collected(path: str, warm: int, count: int) -> int:
-    """Return the instructions counted for a process reading `path` warm + count times."""
-    return collected_by([PYTHON, "-c", DRIVE, path, str(warm), str(count)])
+def per_repetition(command, few: int, many: int) -> float:
+    """
+    Return what one repetition costs: the process `command(count)` counted with `few` and with `many`
+    repetitions, the difference divided by the extra ones (start-up and warm-up cancel out).
+    """
+    if not shutil.which("valgrind"):
+        sys.exit(f"{sys.argv[0]} needs valgrind (apt-get install valgrind)")
+    return (collected_by(command(many)) - collected_by(command(few))) / (many - few)
 
 
 def main():
@@ -63,13 +68,14 @@ def main():
     parser.add_argument("--few", type=int, default=5)
     parser.add_argument("--many", type=int, default=20)
     options = parser.parse_args()
-    if not shutil.which("valgrind"):
-        sys.exit("bench/instructions.py needs valgrind (apt-get install valgrind)")
     print(f"{'address':40} {'instructions a request':>24}")
     for path in options.paths:
-        few = collected(path, options.warm, options.few)
-        many = collected(path, options.warm, options.many)
-        print(f"{path:40} {(many - few) / (options.many - options.few):>24,.0f}", flush=True)
+        cost = per_repetition(
+            lambda count, path=path: [PYTHON, "-c", DRIVE, path, str(options.warm), str(count)],
+            options.few,
+            options.many,
+        )
+        print(f"{path:40} {cost:>24,.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,8 @@ phase on this project's machine.
 """
 
 import argparse
-import shutil
-import sys
 
-from instructions import collected_by
+from instructions import per_repetition
 from run import PYTHON
 
 DRIVE = """
@@ -62,13 +60,12 @@ def main():
     parser.add_argument("--few", type=int, default=3)
     parser.add_argument("--many", type=int, default=13)
     options = parser.parse_args()
-    if not shutil.which("valgrind"):
-        sys.exit("bench/phases.py needs valgrind (apt-get install valgrind)")
     print(f"{'phase':12} {'instructions a page':>20}")
     for phase in options.phases:
-        few = collected_by([PYTHON, "-c", DRIVE, phase, str(options.few)])
-        many = collected_by([PYTHON, "-c", DRIVE, phase, str(options.many)])
-        print(f"{phase:12} {(many - few) / (options.many - options.few):>20,.0f}", flush=True)
+        cost = per_repetition(
+            lambda count, phase=phase: [PYTHON, "-c", DRIVE, phase, str(count)], options.few, options.many
+        )
+        print(f"{phase:12} {cost:>20,.0f}", flush=True)
 
 
 if __name__ == "__main__":
