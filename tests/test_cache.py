@@ -184,6 +184,23 @@ def test_a_warm_page_is_served_from_the_process_without_the_shared_cache(
     assert shared == []
 
 
+def test_a_stored_answer_is_served_before_the_session_and_language_middlewares(
+    client, commitment, monkeypatch
+):
+    from django.middleware.locale import LocaleMiddleware
+
+    computed = client.get(ADDRESS)
+    ran = []
+    original = LocaleMiddleware.process_request
+    monkeypatch.setattr(LocaleMiddleware, "process_request", lambda self, request: ran.append(request.path))
+    served = client.get(ADDRESS)
+    assert served.content == computed.content and ran == []
+    # Its headers are those the middlewares added when it was computed.
+    assert served["Content-Language"] == computed["Content-Language"] == "en"
+    monkeypatch.setattr(LocaleMiddleware, "process_request", original)
+    assert client.get("/fr/commitments/open-data/")["Content-Language"] == "fr"
+
+
 def test_another_process_change_shows_once_this_process_copy_is_old(
     client, commitment, staff, copies_kept, django_capture_on_commit_callbacks
 ):

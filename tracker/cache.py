@@ -31,11 +31,13 @@ import time
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.http import HttpResponse, QueryDict
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.http import http_date
@@ -182,18 +184,22 @@ class AnonymousPageCacheMiddleware:
     declared view, from the cache; store the answers to them that are status 200, not streamed, set no
     cookie and are not private.
 
-    Placed after ConditionalGetMiddleware, which answers 304 from the stored ETag and Last-Modified.
-    The cache is read in process_view, once the address is resolved (its view says which parameters
-    count) and LocaleMiddleware has activated the language.
+    Placed after ConditionalGetMiddleware, which answers 304 from the stored ETag and Last-Modified,
+    and before the session, language, CSRF, authentication and message middlewares: a stored answer
+    already carries their headers, and skipping them is a third of a warm page's time
+    (docs/performance.md). So the address is resolved here, in the language LocaleMiddleware will
+    choose, to know which view answers and which parameters it reads.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        computed = _look_up(request)
+        if isinstance(computed, HttpResponse):
+            return computed
         response = self.get_response(request)
-        # Set by process_view for an answer computed here (not for one served from the cache).
-        if (computed := getattr(request, "_page_cache", None)) is None or not _may_store(response):
+        if computed is None or not _may_store(response):
             return response
         current, key = computed
         response["Last-Modified"] = http_date(current / 1e9)
@@ -209,23 +215,47 @@ class AnonymousPageCacheMiddleware:
             _remember(key, entry, settings.TRACKER_PAGE_LOCAL_SECONDS, version=current)
         return response
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        parameters = reads().get(request.resolver_match.view_name)
-        if parameters is None or not _is_anonymous_read(request):
-            return None
-        current = generation()
-        if current is None:
-            return None
-        key = None
-        if settings.TRACKER_PAGE_CACHE_SECONDS:  # else no entry: Last-Modified and ETags still apply
-            key = _key(request, _only(request, parameters))
-            if (cached := _local().get(key, version=current)) is not None:
-                return cached
-            if (cached := cache.get(key, version=current)) is not None:
-                _remember(key, cached, settings.TRACKER_PAGE_LOCAL_SECONDS, version=current)
-                return cached
-        request._page_cache = (current, key)
+
+def _look_up(request) -> HttpResponse | tuple[int, str | None] | None:
+    """
+    Return the stored answer to `request`; else, when its answer may be stored, the generation and the
+    key to store it under (None for the key when entries are switched off); else None.
+    """
+    if not _is_anonymous_read(request):
         return None
+    language = _language(request)
+    try:
+        with translation.override(language):
+            match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    parameters = reads().get(match.view_name)
+    if parameters is None:
+        return None
+    current = generation()
+    if current is None:
+        return None
+    key = None
+    if settings.TRACKER_PAGE_CACHE_SECONDS:  # else no entry: Last-Modified and ETags still apply
+        key = _key(request, match, language, _only(request, parameters))
+        if (cached := _local().get(key, version=current)) is not None:
+            return cached
+        if (cached := cache.get(key, version=current)) is not None:
+            _remember(key, cached, settings.TRACKER_PAGE_LOCAL_SECONDS, version=current)
+            return cached
+    return current, key
+
+
+def _language(request) -> str:
+    """The language LocaleMiddleware will activate for `request` (its process_request, read without it)."""
+    i18n_patterns_used, prefixed_default_language = is_language_prefix_patterns_used(settings.ROOT_URLCONF)
+    if (
+        i18n_patterns_used
+        and not prefixed_default_language
+        and not translation.get_language_from_path(request.path_info)
+    ):
+        return settings.LANGUAGE_CODE
+    return translation.get_language_from_request(request, check_path=i18n_patterns_used)
 
 
 def _is_anonymous_read(request) -> bool:
@@ -252,9 +282,9 @@ def _only(request, parameters: frozenset[str]) -> str:
     return query
 
 
-def _key(request, query: str) -> str:
-    parts = [request.scheme, request.get_host(), request.path, translation.get_language(), query]
-    if request.resolver_match.namespace == "api":
+def _key(request, match, language: str, query: str) -> str:
+    parts = [request.scheme, request.get_host(), request.path, language, query]
+    if match.namespace == "api":
         # DRF answers HTML (the browsable API) to browsers, JSON to the rest.
         parts.append("html" if "text/html" in request.headers.get("Accept", "") else "json")
     # Hashed: the key's length stays the same whatever the query.
