@@ -28,8 +28,8 @@ class Planned:
     A serializer's reading as DRF's `Serializer.to_representation` does it, field by declared field,
     with what DRF works out again for every object worked out once an answer: which fields are read,
     which read a plain attribute path (a field that reads its own way, `get_attribute` overridden, is
-    asked as DRF asks it), and whether a method found on that path is one to call. For the API's list,
-    some 4,000 fields an answer, DRF's walk cost more than reading the rows from the database
+    asked as DRF asks it), and whether a method found on that path is one to call. For a page of the
+    API's list, some 4,000 values, serializing fell from about 42.6 to 26.5 million instructions
     (docs/performance.md, "One read path"). The answer is the same; a value the fast path cannot
     read (a missing attribute, a dict) is read again through DRF's own `get_attribute`.
     """
