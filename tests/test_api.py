@@ -745,3 +745,17 @@ def test_a_planned_serializer_builds_its_fields_once_a_class_and_copies_them():
     assert list(first) == list(second)
     assert first["owners"] is not second["owners"]  # each serializer binds its own copy
     assert first["owners"].parent is not second["owners"].parent
+    # Copies share what DRF never changes; nested fields find their own answer's context.
+    one, two = CommitmentSerializer(context={"answer": 1}), CommitmentSerializer(context={"answer": 2})
+    assert one.fields["owners"].child.fields["owner"].context == {"answer": 1}
+    assert two.fields["owners"].child.fields["owner"].context == {"answer": 2}
+    assert one.fields["targets"].child.fields["readings"].child.root is one
+
+
+def test_copied_relation_fields_are_bound_to_their_own_answer():
+    from tracker.api.serializers import UpdateSerializer
+
+    one, two = UpdateSerializer(context={"answer": 1}), UpdateSerializer(context={"answer": 2})
+    assert one.fields["marks_done"].child_relation.context == {"answer": 1}
+    assert two.fields["marks_done"].child_relation.context == {"answer": 2}
+    assert one.fields["marks_done"].child_relation is not two.fields["marks_done"].child_relation

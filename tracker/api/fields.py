@@ -35,13 +35,14 @@ class Planned:
     """
 
     def get_fields(self):
-        # A copy of the fields DRF builds from the model and the declarations, built once a class: DRF
-        # builds them again for every serializer, nested ones included, every answer (about 15 of the
-        # API list's 109 million instructions; copying them costs 8, bench/phases.py's `fields`).
+        # The fields DRF builds from the model and the declarations, built once a class, then copied
+        # for each serializer. DRF builds them again for every serializer, nested ones included, every
+        # answer (about 15 of the API list's 109 million instructions); copying them as DRF copies
+        # declared fields, by calling each one's constructor again, still cost 8 (docs/performance.md).
         cls = type(self)
         if "_built_fields" not in cls.__dict__:
             cls._built_fields = super().get_fields()
-        return copy.deepcopy(cls._built_fields)
+        return {name: _unbound_copy(field) for name, field in cls._built_fields.items()}
 
     def to_representation(self, instance):
         try:
@@ -79,6 +80,25 @@ class Planned:
             else:
                 answer[name] = field.to_representation(value)
         return answer
+
+
+def _unbound_copy(field: Field) -> Field:
+    """
+    Return a copy of an unbound field that its serializer binds, sharing what DRF never changes once a
+    field is built (its arguments, choices, messages, validators). What binding sets is the copy's own;
+    a field's inner field (a list's `child`, a many relation's `child_relation`) is copied and hung
+    from it, so that every field of an answer finds that answer's serializer, and context, as its root.
+    """
+    copied = copy.copy(field)
+    for cached in ("fields", "_plan"):
+        copied.__dict__.pop(cached, None)
+    for name in ("child", "child_relation"):
+        inner = field.__dict__.get(name)
+        if isinstance(inner, Field):
+            inner = _unbound_copy(inner)
+            setattr(copied, name, inner)
+            inner.parent = copied  # bound already, as its field's constructor binds it
+    return copied
 
 
 # Whether DRF calls a callable found on a field's path (a method without arguments), by function: DRF
@@ -138,8 +158,21 @@ class DateAtPrecisionField(serializers.DateField):
         super().__init__(**kwargs)
 
     def get_attribute(self, instance):
-        value = super().get_attribute(instance)
-        return None if value is None else (value, getattr(instance, self.precision, DatePrecision.DAY))
+        # The precision is read beside the date, on the object that holds it: at the end of a dotted
+        # source ("next_deadline.due"), where no object on the way means no date.
+        *path, name = self.source_attrs
+        if path:
+            holder = instance
+            for attribute in path:
+                holder = getattr(holder, attribute)
+                if callable(holder) and _to_call(holder):
+                    holder = holder()
+                if holder is None:
+                    return None
+            value = getattr(holder, name)
+        else:
+            holder, value = instance, super().get_attribute(instance)
+        return None if value is None else (value, getattr(holder, self.precision, DatePrecision.DAY))
 
     def to_representation(self, value):
         return iso_date(*value)
