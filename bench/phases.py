@@ -4,7 +4,7 @@ runs under valgrind, the difference divided by the extra repetitions), of one pa
 
     .venv/bin/python bench/phases.py read build serialize fields
 
-- `read`: a page of 25 rows as the API's list reads them (`as_rows().with_parts()`, by key);
+- `read`: a page of 25 rows as the API's list reads them (`as_shown()`, by key);
 - `build`: building and compiling that query's SQL, without running it;
 - `serialize`: `CommitmentSerializer` over those rows, already read;
 - `fields`: building the serializer's fields and its nested serializers' (part of `serialize`).
@@ -33,7 +33,7 @@ translation.activate("en")
 phase, count = sys.argv[1], int(sys.argv[2])
 pks = list(Commitment.objects.public().order_by("pk").values_list("pk", flat=True)[:25])
 context = {"request": Request(RequestFactory().get("/api/commitments/"))}
-rows_of = lambda: Commitment.objects.as_rows().with_parts().select_related("parent")
+rows_of = lambda: Commitment.objects.as_shown()
 rows = in_order(rows_of(), pks)
 
 def fields():

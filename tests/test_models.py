@@ -85,6 +85,35 @@ def test_days_overdue_and_next_deadline():
     assert commitment.next_deadline(on).due_date() == datetime.date(2026, 12, 31)
 
 
+def test_the_next_deadline_read_with_the_parts_is_the_one_the_database_finds():
+    from tracker.models import Commitment
+
+    on = datetime.date(2025, 11, 30)
+    november = make_milestone(date=datetime.date(2025, 11, 30), date_precision=DatePrecision.MONTH)
+    cases = {
+        "overdue, done, then by milestone": make_commitment(),
+        "only done or overdue": make_commitment(),
+        "closed": make_commitment(status=Status.ACHIEVED),
+        "none": make_commitment(),
+    }
+    first = cases["overdue, done, then by milestone"]
+    make_deadline(first, due_on=datetime.date(2025, 11, 29))  # a day late
+    make_deadline(first, due_on=datetime.date(2025, 11, 30), is_done=True, done_on=on)
+    make_deadline(first, milestone=november)  # due on `on`: not late yet
+    make_deadline(first, due_on=datetime.date(2025, 12, 1))
+    make_deadline(cases["only done or overdue"], due_on=datetime.date(2025, 1, 1))
+    make_deadline(cases["only done or overdue"], due_on=datetime.date(2026, 1, 1), is_done=True, done_on=on)
+    make_deadline(cases["closed"], due_on=datetime.date(2026, 1, 1))
+    for case, commitment in cases.items():
+        queried = commitment.next_deadline(on)
+        with_parts = Commitment.objects.as_shown(on).get(pk=commitment.pk)
+        row = Commitment.objects.as_rows(on).get(pk=commitment.pk)
+        assert with_parts.next_deadline(on) == queried, case
+        assert row.next_due_on == (queried.due_date() if queried else None), case
+    assert first.next_deadline(on).milestone == november
+    assert Commitment.objects.as_shown(on).get(pk=first.pk).next_deadline(on).due_exactness == "month"
+
+
 def test_a_month_precision_reading_is_checked_for_uniqueness_on_its_stored_date():
     target = Target.objects.create(
         commitment=make_commitment(), slug="t", name_fr="t", name_en="t", target_value=60

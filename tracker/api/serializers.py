@@ -380,8 +380,9 @@ class RejectSerializer(serializers.Serializer):
 
 class CommitmentSerializer(ModelValidated, ModelSerializer):
     """
-    A commitment as lists show it, read by CommitmentQuerySet.as_rows() and with_parts(): its overdue
-    flags and next deadline are annotated, its owners, deadlines and targets prefetched.
+    A commitment as lists show it, read by CommitmentQuerySet.as_shown(): its overdue flags are
+    annotated, its owners, deadlines and targets prefetched, its next deadline the first of those still
+    due (Commitment.next_deadline).
     """
 
     title = serializers.CharField(read_only=True)
@@ -392,7 +393,9 @@ class CommitmentSerializer(ModelValidated, ModelSerializer):
     targets = TargetSummarySerializer(source="shown_targets", many=True, read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
     days_overdue = serializers.IntegerField(read_only=True)
-    next_due_on = DateAtPrecisionField("next_due_exactness", read_only=True, allow_null=True)
+    next_due_on = DateAtPrecisionField(
+        "due_exactness", source="next_deadline.due", read_only=True, allow_null=True
+    )
     announced_on = DateAtPrecisionField("announced_precision")
     assessed_on = DateAtPrecisionField("assessed_precision", read_only=True, allow_null=True)
     url = AddressField(view_name="api:commitment-detail")

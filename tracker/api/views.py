@@ -102,7 +102,7 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
 
     def paginate_queryset(self, queryset):
         pks = super().paginate_queryset(queryset.values_list("pk", flat=True))
-        rows = Commitment.objects.as_rows().with_parts().select_related("parent")
+        rows = Commitment.objects.as_shown()
         return None if pks is None else in_order(rows, pks)
 
     def get_object(self):

@@ -371,8 +371,21 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         return self.updates.published().select_related("on_behalf_of").latest_first().first()
 
     def next_deadline(self, on: datetime.date | None = None) -> "Deadline | None":
-        """Return the earliest open deadline due on `on` or later."""
-        return self.deadlines.upcoming(on).select_related("milestone").first()
+        """
+        Return the earliest open deadline due on `on` or later (DeadlineQuerySet.upcoming).
+
+        Read with its parts (`with_parts()`, for the same day), it is the first of them, by due date,
+        neither done nor overdue, the commitment being open: their `is_overdue` flag already states the
+        rest of the rule, and no query is made. Two correlated subqueries (`with_next_deadline()`) cost
+        the API's list some 8.6 million instructions a page to build and compile (docs/performance.md).
+        """
+        if not hasattr(self, "shown_deadlines"):
+            return self.deadlines.upcoming(on).select_related("milestone").first()
+        if self.is_closed():
+            return None
+        return next(
+            (d for d in self.shown_deadlines if not (d.is_done or d.is_overdue) and d.due is not None), None
+        )
 
 
 class Involvement(Sourced, DatesWithPrecision):

@@ -270,10 +270,16 @@ class CommitmentQuerySet(models.QuerySet):
 
     def as_rows(self, on: datetime.date | None = None):
         """
-        Commitments as every list shows them (the list and overdue pages, the workspaces, the CSV, the
-        API's list): `is_overdue` and `overdue_since`, `next_due_on` and `next_due_exactness`, and each
-        owner's role (the list `shown_roles`, with its owner, by name). The annotations are subqueries a
-        row: read a page's rows by key (`in_order`), not a whole list.
+        Commitments as every list shows them (the list and overdue pages, the workspaces, the CSV):
+        a row (`with_roles`) with `next_due_on` and `next_due_exactness`. The annotations are
+        subqueries a row: read a page's rows by key (`in_order`), not a whole list.
+        """
+        return self.with_roles(on).with_next_deadline(on)
+
+    def with_roles(self, on: datetime.date | None = None):
+        """
+        What every commitment shown in a list or on its own has: `is_overdue` and `overdue_since`, and
+        each owner's role (the list `shown_roles`, with its owner, by name).
 
         Related rows come as lists (`to_attr`) rather than through the related managers: Django
         otherwise builds and filters a queryset for each row and relation to hold what it fetched:
@@ -282,10 +288,8 @@ class CommitmentQuerySet(models.QuerySet):
         from . import Involvement
 
         roles = Involvement.objects.select_related("owner").order_by("owner__name", "pk")
-        return (
-            self.with_overdue(on)
-            .with_next_deadline(on)
-            .prefetch_related(models.Prefetch("involvements", queryset=roles, to_attr="shown_roles"))
+        return self.with_overdue(on).prefetch_related(
+            models.Prefetch("involvements", queryset=roles, to_attr="shown_roles")
         )
 
     def with_parts(self, on: datetime.date | None = None):
@@ -307,10 +311,15 @@ class CommitmentQuerySet(models.QuerySet):
 
     def as_shown(self, on: datetime.date | None = None):
         """
-        A commitment as its page and the API's detail show it: a row (`as_rows`) with its parts
-        (`with_parts`) and its parent. `Commitment.read_parts()` reads the rest once it is found.
+        A commitment as its page and the API show it: its roles (`with_roles`), its parts (`with_parts`)
+        and its parent. Its next deadline is the first of its parts still open and not overdue
+        (`Commitment.next_deadline()`, without a query). `Commitment.read_parts()` reads the rest of
+        the page once it is found.
         """
-        return self.as_rows(on).with_parts(on).select_related("parent")
+        # The parent by a query of its own, as little of it as is shown: joined, its forty columns read
+        # with every row cost the API's list some 6 million instructions a page (docs/performance.md).
+        parents = self.model.objects.only("slug", "is_public", "title_fr", "title_en")
+        return self.with_roles(on).with_parts(on).prefetch_related(models.Prefetch("parent", queryset=parents))
 
     @staticmethod
     def _deadlines():
