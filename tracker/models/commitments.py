@@ -311,6 +311,14 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         self._history_user, self._change_reason = by, cause
         self.save(update_fields=VERDICT_FIELDS)
 
+    @property
+    def axis_label(self) -> str:
+        """
+        Its axis in the visitor's language, as `get_axis_display()` gives it, through the enumeration:
+        Django's rebuilds a dict of the choices on every call, a row of every list.
+        """
+        return Axis(self.axis).label
+
     def is_closed(self) -> bool:
         """Return True when the status means deadlines no longer count (achieved or withdrawn)."""
         return self.status in Status.closed()
