@@ -641,8 +641,11 @@ def test_every_absolute_link_is_on_the_sites_address_whatever_host_served_it(cli
     settings.ALLOWED_HOSTS = ["web-3.internal"]
     served = {"HTTP_HOST": "web-3.internal"}
     site = "https://tracker.example.org"
-    update = make_update(make_commitment(slug="gpai"), reported_on=datetime.date(2025, 6, 1))
-    make_commitment(slug="other")
+    # Titled so that "gpai" comes first in the API's list (by title, in either language), whatever
+    # numbers the factory gives them ("Engagement 10" sorts before "Engagement 9").
+    gpai = make_commitment(slug="gpai", title_en="Partnership", title_fr="Partenariat")
+    update = make_update(gpai, reported_on=datetime.date(2025, 6, 1))
+    make_commitment(slug="other", title_en="Zero", title_fr="Zéro")
     make_deadline(update.commitment, due_on=today())
 
     feed = client.get(url("tracker:feed_updates", language=language), **served)
