@@ -2,8 +2,8 @@
 What the API says about each thing, in the language the client asked for (`Translated` fields).
 
 Only public facts appear: published updates, no contacts, no e-mail addresses, no editors' notes.
-DRF serializers over the querysets' own reads (models/querysets.py: `as_rows`, `with_parts`,
-`as_shown`), which the public pages read too: each field is declared once, here. They answer as DRF
+DRF serializers over the querysets' own reads (models/querysets.py: `as_shown`, `with_parts`),
+which the public pages read too: each field is declared once, here. They answer as DRF
 does, walking the fields by a plan made once an answer (fields.Planned).
 """
 
