@@ -319,7 +319,9 @@ class CommitmentQuerySet(models.QuerySet):
         # The parent by a query of its own, as little of it as is shown: joined, its forty columns read
         # with every row cost the API's list some 6 million instructions a page (docs/performance.md).
         parents = self.model.objects.only("slug", "is_public", "title_fr", "title_en")
-        return self.with_roles(on).with_parts(on).prefetch_related(models.Prefetch("parent", queryset=parents))
+        return (
+            self.with_roles(on).with_parts(on).prefetch_related(models.Prefetch("parent", queryset=parents))
+        )
 
     @staticmethod
     def _deadlines():
