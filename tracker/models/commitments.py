@@ -371,7 +371,7 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         )
 
     def lead_owners(self) -> list[Owner]:
-        """Return the lead owners, by name, from its roles (read with them by `as_rows()`)."""
+        """Return the lead owners, by name, from its roles (read with them by `with_roles()`)."""
         return [involvement.owner for involvement in self.shown_roles if involvement.role == Role.LEAD]
 
     def latest_published_update(self):
