@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.factory import make_commitment, make_owner, make_source
+from tracker.fields import clean_text
 from tracker.models import Commitment
 from tracker.resources import CommitmentResource
 from tracker.spreadsheets import CSV, XLSX, read_cell, text_cell
@@ -86,8 +87,11 @@ ALL_COLUMNS = {f"commitmentresource_{field}": "on" for field in CommitmentResour
 def make_titled(titles):
     owner, source = make_owner(slug="france"), make_source(slug="doc")
     for n, title in enumerate(titles):
-        commitment = make_commitment(slug=f"c{n}", title_en=title, title_fr=title, owner=owner)
+        commitment = make_commitment(slug=f"c{n}", owner=owner)
         commitment.sources.add(source)
+        # Written past the fields' cleaning, which takes a leading tab or CR away: the export escapes
+        # whatever is stored, however it came there.
+        Commitment.objects.filter(pk=commitment.pk).update(title_en=title, title_fr=title)
 
 
 def admin_export(client, file_format) -> bytes:
@@ -139,7 +143,13 @@ def admin_import(client, file_format, content: bytes):
 @pytest.mark.parametrize("file_format", [CSV_FORMAT, XLSX_FORMAT], ids=["csv", "xlsx"])
 def test_an_admin_export_imports_back_with_the_same_titles(admin_client, file_format):
     make_titled([title for title in FORMULAS if "\r" not in title] + LOOKALIKES + ["Plain title"])
-    before = dict(Commitment.objects.values_list("slug", "title_en"))
+    # What an import saves is cleaned like any text (a tab in a title becomes a space); the escaping
+    # of formulas comes back undone exactly.
+    before = {
+        slug: clean_text(title, multiline=False)
+        for slug, title in Commitment.objects.values_list("slug", "title_en")
+    }
+    assert " x" in before.values()  # "\tx", stored past the cleaning by make_titled()
     exported = admin_export(admin_client, file_format)
     Commitment.objects.all().delete()
     admin_import(admin_client, file_format, exported)

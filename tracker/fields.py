@@ -1,4 +1,9 @@
-"""Building blocks the tracker's models share: bilingual texts, web addresses, dates with a precision."""
+"""
+Building blocks the tracker's models share: texts cleaned of control characters, bilingual texts, web
+addresses, dates with a precision.
+"""
+
+import re
 
 from django.conf import settings
 from django.core.validators import RegexValidator, URLValidator
@@ -41,6 +46,103 @@ class Translated:
             or getattr(obj, f"{self.base}_fr", "")
             or (getattr(obj, self.plain, "") if self.plain else "")
         )
+
+
+# What no text here needs and some outputs cannot carry: the C0 controls but tab and newline (XML 1.0
+# refuses them: one vertical tab in an update made every feed showing it fail), DEL, the C1 controls,
+# the bidirectional embeddings, overrides and isolates (they make a text read otherwise than it is
+# stored), and the two noncharacters XML refuses too.
+UNWANTED_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
+)
+LINE_BREAK = re.compile("\r\n?")
+# The longest text a person may write in one field: some 800 words. The longest the summit's
+# documents give is under a thousand characters. A form accepted two million before, and Markdown's
+# reading time grows with a text's length (docs/security.md: 5,000 characters read in under 100 ms).
+LONG_TEXT = 5_000
+
+
+def clean_text(value: str, multiline: bool = True) -> str:
+    """
+    Return `value` without UNWANTED_CHARACTERS, its line breaks as "\n"; on one line (`multiline`
+    false), tabs and line breaks become spaces.
+    """
+    value = UNWANTED_CHARACTERS.sub("", LINE_BREAK.sub("\n", value))
+    return value if multiline else value.replace("\n", " ").replace("\t", " ")
+
+
+def needs_cleaning(multiline: bool = True) -> str:
+    """
+    Return a pattern that finds, in the database (`__regex`, on PostgreSQL as on SQLite), the stored
+    texts `clean_text` would change. NUL is left out: PostgreSQL stores none.
+    """
+    return "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\r" + (
+        "]" if multiline else "\t\n]"
+    )
+
+
+def clean_stored_texts(models_with_texts) -> int:
+    """
+    Clean (`clean_text`) the texts already stored in the CleanedOnSave fields of `models_with_texts`,
+    row by row where one needs it; return how many rows changed. For a migration, and for rows
+    written by SQL or `QuerySet.update()`.
+    """
+    from django.db.models import Q
+
+    changed = 0
+    for model in models_with_texts:
+        fields = [field for field in model._meta.concrete_fields if isinstance(field, CleanedOnSave)]
+        if not fields:
+            continue
+        dirty = Q()
+        for field in fields:
+            dirty |= Q(**{f"{field.attname}__regex": needs_cleaning(field.multiline)})
+        names = [field.attname for field in fields]
+        for row in model._base_manager.filter(dirty).values("pk", *names).iterator():
+            cleaned = {
+                field.attname: clean_text(row[field.attname], field.multiline)
+                for field in fields
+                if isinstance(row[field.attname], str)
+            }
+            model._base_manager.filter(pk=row["pk"]).update(**cleaned)
+            changed += 1
+    return changed
+
+
+class CleanedOnSave:
+    """
+    A text field whose value is cleaned (`clean_text`) as it is saved, whoever saves it: a form, the
+    admin, the API, an import, `bulk_create()` (which calls `pre_save()` too) or the shell. The
+    instance keeps the cleaned value. Only `QuerySet.update()` and SQL bypass it.
+    """
+
+    multiline = True
+
+    def pre_save(self, model_instance, add):
+        value = super().pre_save(model_instance, add)
+        if isinstance(value, str):
+            cleaned = clean_text(value, self.multiline)
+            if cleaned != value:
+                setattr(model_instance, self.attname, cleaned)
+            return cleaned
+        return value
+
+
+class CleanCharField(CleanedOnSave, models.CharField):
+    """One line of text: names, titles, short notes."""
+
+    multiline = False
+
+
+class CleanTextField(CleanedOnSave, models.TextField):
+    """
+    Text over several lines: summaries, reasons, reports. At most LONG_TEXT characters unless told
+    otherwise: forms, the admin and the API refuse more (the database does not count).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", LONG_TEXT)
+        super().__init__(*args, **kwargs)
 
 
 class WebAddressField(models.URLField):

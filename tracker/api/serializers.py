@@ -237,7 +237,6 @@ class UpdateSerializer(ModelValidated, ModelSerializer):
     marks_done = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Deadline.objects.all(), required=False
     )
-    text = serializers.CharField(max_length=10_000)
 
     class Meta:
         model = ProgressUpdate

@@ -22,6 +22,8 @@ from ..choices import (
 )
 from ..dates import DatePrecision, format_fuzzy_date, format_span, today
 from ..fields import (
+    CleanCharField,
+    CleanTextField,
     DatesWithPrecision,
     PrecisionField,
     Timestamped,
@@ -47,8 +49,8 @@ class Milestone(Sourced, DatesWithPrecision):
     """A named, dated event that commitments are due at (e.g. the GPAI summit in Bratislava)."""
 
     slug = models.SlugField(max_length=80, unique=True)
-    name_fr = models.CharField(_("name (French)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_fr = CleanCharField(_("name (French)"), max_length=200)
+    name_en = CleanCharField(_("name (English)"), max_length=200)
     date = models.DateField(_("date"), help_text=_("For a month or a year, its last day."))
     date_precision = PrecisionField(_("precision"))
     starts_on = models.DateField(
@@ -57,9 +59,9 @@ class Milestone(Sourced, DatesWithPrecision):
         blank=True,
         help_text=_("For an event over several days; the date is its last."),
     )
-    place = models.CharField(_("place"), max_length=200, blank=True)
-    description_fr = models.TextField(_("description (French)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    place = CleanCharField(_("place"), max_length=200, blank=True)
+    description_fr = CleanTextField(_("description (French)"), blank=True)
+    description_en = CleanTextField(_("description (English)"), blank=True)
 
     history = HistoricalRecords()
 
@@ -131,22 +133,22 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
     """An action or commitment announced at the summit, the unit the tracker follows."""
 
     slug = models.SlugField(max_length=100, unique=True)
-    title_fr = models.CharField(_("title (French)"), max_length=255)
-    title_en = models.CharField(_("title (English)"), max_length=255)
-    summary_fr = models.TextField(_("summary (French)"))
-    summary_en = models.TextField(_("summary (English)"))
-    description_fr = models.TextField(_("description (French)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    axis = models.CharField(_("axis"), max_length=20, choices=Axis)
-    kind = models.CharField(_("kind"), max_length=20, choices=CommitmentKind)
-    nature = models.CharField(_("nature"), max_length=20, choices=Nature, default=Nature.PROMISE)
-    success_fr = models.TextField(_("what kept means (French)"), blank=True)
-    success_en = models.TextField(_("what kept means (English)"), blank=True)
+    title_fr = CleanCharField(_("title (French)"), max_length=255)
+    title_en = CleanCharField(_("title (English)"), max_length=255)
+    summary_fr = CleanTextField(_("summary (French)"))
+    summary_en = CleanTextField(_("summary (English)"))
+    description_fr = CleanTextField(_("description (French)"), blank=True)
+    description_en = CleanTextField(_("description (English)"), blank=True)
+    axis = CleanCharField(_("axis"), max_length=20, choices=Axis)
+    kind = CleanCharField(_("kind"), max_length=20, choices=CommitmentKind)
+    nature = CleanCharField(_("nature"), max_length=20, choices=Nature, default=Nature.PROMISE)
+    success_fr = CleanTextField(_("what kept means (French)"), blank=True)
+    success_en = CleanTextField(_("what kept means (English)"), blank=True)
     # The latest public assessment's status and date, written only by `refresh_verdict()` (workflow.assess
     # and the loader call it): lists filter and count on the commitment's own row.
     # (Not `editable=False`: the history's comparisons read only editable fields. The admin and the API
     # show them read-only.)
-    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.NOT_ASSESSED)
+    status = CleanCharField(_("status"), max_length=20, choices=Status, default=Status.NOT_ASSESSED)
     assessed_on = models.DateField(_("last assessed"), null=True, blank=True)
     assessed_precision = PrecisionField(_("last assessed precision"))
     announced_on = models.DateField(_("announced"))
@@ -162,7 +164,7 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
     )
     owners = models.ManyToManyField(Owner, through="Involvement", related_name="commitments")
     sources = models.ManyToManyField(SourceDocument, related_name="commitments", verbose_name=_("sources"))
-    notes = models.TextField(
+    notes = CleanTextField(
         _("editors' notes"), blank=True, help_text=_("Corrections, and where the sources disagree.")
     )
     is_public = models.BooleanField(
@@ -174,7 +176,7 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         blank=True,
         help_text=_("No reminder about this commitment is sent until this day; they resume by themselves."),
     )
-    reminders_pause_reason = models.CharField(_("why reminders are on hold"), max_length=300, blank=True)
+    reminders_pause_reason = CleanCharField(_("why reminders are on hold"), max_length=300, blank=True)
     # The earliest date by which a deliverable not yet done is due (its own date, else its milestone's),
     # written only by `refresh_derived()`, which every save and delete of a deadline and every new
     # milestone date calls (`_deadlines_changed`, `_milestone_changed`); a full save of the commitment
@@ -401,12 +403,12 @@ class Involvement(Sourced, DatesWithPrecision):
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="involvements")
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="involvements")
-    role = models.CharField(_("role"), max_length=10, choices=Role)
+    role = CleanCharField(_("role"), max_length=10, choices=Role)
     since = models.DateField(
         _("since"), null=True, blank=True, help_text=_("When the owner joined, if known.")
     )
     since_precision = PrecisionField(_("precision"))
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = CleanCharField(_("note"), max_length=300, blank=True)
 
     history = HistoricalRecords()
     dates_with_precision = (("since", "since_precision"),)
@@ -431,11 +433,11 @@ class StatedCount(RemembersCommitment, Sourced):
     """A number of participants the sources state without naming them all ("26 countries")."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="stated_counts")
-    role = models.CharField(_("role"), max_length=10, choices=Role)
+    role = CleanCharField(_("role"), max_length=10, choices=Role)
     count = models.PositiveIntegerField(_("count"))
-    qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
-    noun_fr = models.CharField(_("what is counted (French)"), max_length=120)
-    noun_en = models.CharField(_("what is counted (English)"), max_length=120)
+    qualifier = CleanCharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
+    noun_fr = CleanCharField(_("what is counted (French)"), max_length=120)
+    noun_en = CleanCharField(_("what is counted (English)"), max_length=120)
 
     history = HistoricalRecords()
 
@@ -468,11 +470,11 @@ class Amount(RemembersCommitment, Sourced):
     amount = models.DecimalField(
         _("amount"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)]
     )
-    currency = models.CharField(_("currency"), max_length=3, validators=[currency_validator])
-    qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
-    period = models.CharField(_("period"), max_length=20, choices=AmountPeriod, default=AmountPeriod.ONE_OFF)
-    label_fr = models.CharField(_("label (French)"), max_length=255)
-    label_en = models.CharField(_("label (English)"), max_length=255)
+    currency = CleanCharField(_("currency"), max_length=3, validators=[currency_validator])
+    qualifier = CleanCharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
+    period = CleanCharField(_("period"), max_length=20, choices=AmountPeriod, default=AmountPeriod.ONE_OFF)
+    label_fr = CleanCharField(_("label (French)"), max_length=255)
+    label_en = CleanCharField(_("label (English)"), max_length=255)
 
     history = HistoricalRecords()
 

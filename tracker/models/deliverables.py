@@ -13,6 +13,8 @@ from ..choices import (
 )
 from ..dates import format_fuzzy_date, today
 from ..fields import (
+    CleanCharField,
+    CleanTextField,
     DatesWithPrecision,
     PrecisionField,
     Translated,
@@ -62,12 +64,12 @@ class Deadline(RemembersCommitment, Sourced, DueAtMilestoneOrDate):
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="deadlines")
     slug = models.SlugField(max_length=80)
-    title_fr = models.CharField(_("deliverable (French)"), max_length=255)
-    title_en = models.CharField(_("deliverable (English)"), max_length=255)
+    title_fr = CleanCharField(_("deliverable (French)"), max_length=255)
+    title_en = CleanCharField(_("deliverable (English)"), max_length=255)
     is_done = models.BooleanField(_("done"), default=False)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     done_precision = PrecisionField(_("done date precision"))
-    note = models.TextField(_("note"), blank=True)
+    note = CleanTextField(_("note"), blank=True)
 
     history = HistoricalRecords()
     objects = DeadlineQuerySet.as_manager()
@@ -140,11 +142,11 @@ class Target(RemembersCommitment, Sourced, DueAtMilestoneOrDate):
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="targets")
     slug = models.SlugField(max_length=80)
-    name_fr = models.CharField(_("name (French)"), max_length=255)
-    name_en = models.CharField(_("name (English)"), max_length=255)
-    unit_fr = models.CharField(_("unit (French)"), max_length=60, blank=True)
-    unit_en = models.CharField(_("unit (English)"), max_length=60, blank=True)
-    currency = models.CharField(
+    name_fr = CleanCharField(_("name (French)"), max_length=255)
+    name_en = CleanCharField(_("name (English)"), max_length=255)
+    unit_fr = CleanCharField(_("unit (French)"), max_length=60, blank=True)
+    unit_en = CleanCharField(_("unit (English)"), max_length=60, blank=True)
+    currency = CleanCharField(
         _("currency"),
         max_length=3,
         blank=True,
@@ -155,7 +157,7 @@ class Target(RemembersCommitment, Sourced, DueAtMilestoneOrDate):
     baseline_on = models.DateField(_("baseline date"), null=True, blank=True)
     baseline_precision = PrecisionField(_("baseline date precision"))
     target_value = models.DecimalField(_("target"), max_digits=18, decimal_places=2)
-    qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
+    qualifier = CleanCharField(_("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT)
 
     history = HistoricalRecords()
     dates_with_precision = (("due_on", "due_precision"), ("baseline_on", "baseline_precision"))
@@ -197,7 +199,7 @@ class Reading(DatesWithPrecision):
     measured_on = models.DateField(_("measured on"))
     measured_precision = PrecisionField(_("precision"))
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = CleanCharField(_("note"), max_length=300, blank=True)
     source_url = WebAddressField(_("source"), blank=True)
     from_update = models.ForeignKey(
         "ProgressUpdate",

@@ -13,6 +13,8 @@ from ..choices import (
     OwnerKind,
 )
 from ..fields import (
+    CleanCharField,
+    CleanTextField,
     Timestamped,
     Translated,
     WebAddressField,
@@ -27,21 +29,21 @@ class Owner(Timestamped):
     """A country, body, organisation or company that leads, signs, funds or supports commitments."""
 
     slug = models.SlugField(max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=200, help_text=_("As the sources write it."))
-    name_en = models.CharField(
+    name = CleanCharField(_("name"), max_length=200, help_text=_("As the sources write it."))
+    name_en = CleanCharField(
         _("English name"), max_length=200, blank=True, help_text=_("Only when it differs from the name.")
     )
-    short_name = models.CharField(_("short name"), max_length=40, blank=True)
-    short_name_en = models.CharField(
+    short_name = CleanCharField(_("short name"), max_length=40, blank=True)
+    short_name_en = CleanCharField(
         _("English short name"),
         max_length=40,
         blank=True,
         help_text=_("Only when it differs: UNEP for PNUE."),
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=OwnerKind)
+    kind = CleanCharField(_("kind"), max_length=20, choices=OwnerKind)
     country = CountryField(_("country"), blank=True)
     website = WebAddressField(_("website"), blank=True)
-    note = models.TextField(_("editors' note"), blank=True)
+    note = CleanTextField(_("editors' note"), blank=True)
 
     history = HistoricalRecords()
 
@@ -75,11 +77,11 @@ class OwnerContact(Timestamped):
         related_name="representations",
         help_text=_("The account that logs progress for this owner, if the contact has one."),
     )
-    name = models.CharField(_("name"), max_length=200, blank=True)
+    name = CleanCharField(_("name"), max_length=200, blank=True)
     email = models.EmailField(
         _("e-mail"), blank=True, help_text=_("Where reminders go when there is no account.")
     )
-    language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.FRENCH)
+    language = CleanCharField(_("language"), max_length=2, choices=Language, default=Language.FRENCH)
     receives_reminders = models.BooleanField(_("receives reminders"), default=True)
 
     history = HistoricalRecords()
@@ -119,7 +121,7 @@ class Account(models.Model):
     """A person's own choices for their account: the language of the mail the tracker sends them."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account")
-    language = models.CharField(
+    language = CleanCharField(
         _("language of e-mails"), max_length=2, choices=Language, default=Language.FRENCH
     )
 

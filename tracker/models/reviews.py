@@ -15,6 +15,8 @@ from ..choices import (
 )
 from ..dates import format_fuzzy_date, today
 from ..fields import (
+    CleanCharField,
+    CleanTextField,
     DatesWithPrecision,
     PrecisionField,
     Timestamped,
@@ -35,7 +37,7 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
     """
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="decisions")
-    kind = models.CharField(_("decision"), max_length=20, choices=DecisionKind)
+    kind = CleanCharField(_("decision"), max_length=20, choices=DecisionKind)
     deadline = models.ForeignKey(
         Deadline,
         on_delete=models.PROTECT,
@@ -49,16 +51,16 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
     previous_precision = PrecisionField(_("previous due date precision"))
     new_due = models.DateField(_("new due date"), null=True, blank=True)
     new_precision = PrecisionField(_("new due date precision"))
-    previous_status = models.CharField(_("status before"), max_length=20, choices=Status, blank=True)
-    new_status = models.CharField(
+    previous_status = CleanCharField(_("status before"), max_length=20, choices=Status, blank=True)
+    new_status = CleanCharField(
         _("status after"),
         max_length=20,
         choices=Status,
         blank=True,
         help_text=_("For a correction: the status the commitment should have had; empty to keep it."),
     )
-    reason = models.TextField(_("reason"), help_text=_("Shown to the public, except for follow-ups."))
-    language = models.CharField(_("written in"), max_length=2, choices=Language, default=Language.FRENCH)
+    reason = CleanTextField(_("reason"), help_text=_("Shown to the public, except for follow-ups."))
+    language = CleanCharField(_("written in"), max_length=2, choices=Language, default=Language.FRENCH)
     evidence_url = WebAddressField(_("evidence"), max_length=500, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -172,11 +174,11 @@ class Assessment(DatesWithPrecision):
     """
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="assessments")
-    status = models.CharField(_("status"), max_length=20, choices=Status)
+    status = CleanCharField(_("status"), max_length=20, choices=Status)
     assessed_on = models.DateField(_("assessed on"), default=today)
     assessed_precision = PrecisionField(_("precision"))
-    rationale_fr = models.TextField(_("rationale (French)"), blank=True)
-    rationale_en = models.TextField(_("rationale (English)"), blank=True)
+    rationale_fr = CleanTextField(_("rationale (French)"), blank=True)
+    rationale_en = CleanTextField(_("rationale (English)"), blank=True)
     from_sources = models.BooleanField(
         _("from the source documents"), default=False, help_text=_("Made when the summit's data was loaded.")
     )

@@ -11,6 +11,8 @@ from ..choices import (
 )
 from ..dates import format_fuzzy_date
 from ..fields import (
+    CleanCharField,
+    CleanTextField,
     DatesWithPrecision,
     PrecisionField,
     Translated,
@@ -22,11 +24,11 @@ class SourceDocument(DatesWithPrecision):
     """A document that commitments are taken from."""
 
     slug = models.SlugField(max_length=80, unique=True)
-    title = models.CharField(_("title"), max_length=300)
-    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    title = CleanCharField(_("title"), max_length=300)
+    publisher = CleanCharField(_("publisher"), max_length=200, blank=True)
     published_on = models.DateField(_("published"), null=True, blank=True)
     published_precision = PrecisionField(_("precision"))
-    file = models.CharField(_("file"), max_length=200, blank=True, help_text=_("Name in fixtures/sources/."))
+    file = CleanCharField(_("file"), max_length=200, blank=True, help_text=_("Name in fixtures/sources/."))
     url = WebAddressField(_("address"), blank=True)
     is_reference = models.BooleanField(
         _("reference"), default=False, help_text=_("Wins where documents disagree.")
@@ -58,7 +60,7 @@ class Passage(models.Model):
     """
 
     source = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="passages")
-    quote = models.TextField(_("quote"))
+    quote = CleanTextField(_("quote"))
     position = models.PositiveIntegerField(_("position in the document"), default=0)
 
     class Meta:
@@ -99,9 +101,9 @@ class Sourced(models.Model):
     citations = models.ManyToManyField(
         Passage, blank=True, related_name="cited_by_%(class)s", verbose_name=_("cited passages")
     )
-    basis = models.CharField(_("basis"), max_length=12, choices=Basis, default=Basis.STATED)
-    reasoning_fr = models.TextField(_("how it follows (French)"), blank=True)
-    reasoning_en = models.TextField(_("how it follows (English)"), blank=True)
+    basis = CleanCharField(_("basis"), max_length=12, choices=Basis, default=Basis.STATED)
+    reasoning_fr = CleanTextField(_("how it follows (French)"), blank=True)
+    reasoning_en = CleanTextField(_("how it follows (English)"), blank=True)
 
     reasoning = Translated()
 

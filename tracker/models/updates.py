@@ -16,9 +16,12 @@ from ..choices import (
 )
 from ..dates import today
 from ..fields import (
+    CleanCharField,
+    CleanTextField,
     Timestamped,
     WebAddressField,
 )
+from ..markup import validate_markdown
 from .commitments import Commitment
 from .deliverables import Target
 from .owners import Owner
@@ -47,18 +50,22 @@ class ProgressUpdate(Timestamped):
         help_text=_("The owner the author reports for; empty for editors' own entries."),
     )
     reported_on = models.DateField(_("date"), default=today)
-    status = models.CharField(
+    status = CleanCharField(
         _("reported status"), max_length=20, choices=Status, blank=True, help_text=_("Empty when unchanged.")
     )
-    reason = models.CharField(
+    reason = CleanCharField(
         _("reason"),
         max_length=20,
         choices=StatusReason,
         blank=True,
         help_text=_("Why the commitment is stalled or not achieved."),
     )
-    text = models.TextField(_("text"), help_text=_("Markdown: paragraphs, lists, emphasis and links."))
-    language = models.CharField(
+    text = CleanTextField(
+        _("text"),
+        help_text=_("Markdown: paragraphs, lists, emphasis and links."),
+        validators=[validate_markdown],
+    )
+    language = CleanCharField(
         _("written in"),
         max_length=2,
         choices=Language,
@@ -72,7 +79,7 @@ class ProgressUpdate(Timestamped):
         verbose_name=_("deliverables it reports done"),
         help_text=_("Marked done when the update is published."),
     )
-    state = models.CharField(
+    state = CleanCharField(
         _("publication"), max_length=10, choices=PublicationState, default=PublicationState.SUBMITTED
     )
     reviewed_by = models.ForeignKey(
@@ -84,7 +91,7 @@ class ProgressUpdate(Timestamped):
         verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    rejection_reason = CleanTextField(_("reason for rejection"), blank=True)
 
     history = HistoricalRecords(m2m_fields=[marks_done])
     objects = ProgressUpdateQuerySet.as_manager()
@@ -152,7 +159,7 @@ class Evidence(models.Model):
 
     update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="evidence")
     url = WebAddressField(_("address"), max_length=500)
-    title = models.CharField(_("title"), max_length=255, blank=True)
+    title = CleanCharField(_("title"), max_length=255, blank=True)
 
     history = HistoricalRecords()
 
