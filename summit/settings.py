@@ -9,6 +9,7 @@ Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, SITE_URL, ALLOWED_HOSTS and
 SECRET_KEY, or without SITE_URL.
 """
 
+import datetime
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -85,6 +86,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # Failed sign-ins, counted by account and by client address (tracker/throttling.py).
+    "axes",
     "tracker",
 ]
 
@@ -105,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records which user made each change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Answers a locked-out sign-in (last, as django-axes asks).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "summit.urls"
@@ -201,6 +206,13 @@ if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate counters (tracker/throttling.py): the same Redis, but an outage raises instead of reading as
+# a miss, so that throttles refuse rather than let everything through.
+CACHES["throttles"] = (
+    {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"}
+)
 # This process's copies of the page cache's generation and entries (tracker/cache.py).
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -221,6 +233,20 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Accounts: representatives and editors sign in on the site (in its language), then land on their
 # workspace; the admin keeps its own sign-in page.
+# Sign-in (the site's and the admin's) is refused for AXES_COOLOFF_TIME after AXES_FAILURE_LIMIT
+# failures for one account, or from one client address, whichever comes first; a success resets the
+# count. Failures are kept in the database, so an outage of Redis does not lift the limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "tracker.throttling.client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tracker:my_commitments"
 LOGOUT_REDIRECT_URL = "tracker:home"
@@ -324,8 +350,16 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.Pagination",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
+    "DEFAULT_THROTTLE_CLASSES": ["tracker.throttling.AnonymousRate"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "120/minute"),
+        # Password-reset mails (tracker/throttling.py): to one address, and from one client.
+        "password_reset_address": os.environ.get("PASSWORD_RESET_ADDRESS_RATE", "3/hour"),
+        "password_reset_client": os.environ.get("PASSWORD_RESET_CLIENT_RATE", "10/hour"),
+    },
+    # Clients are told apart by REMOTE_ADDR; behind NUM_PROXIES proxies of ours, by the address the
+    # nearest one saw (X-Forwarded-For read from the right). Never by what the client writes there.
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

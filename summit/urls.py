@@ -1,13 +1,12 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
 from tracker.health import health
 from tracker.public.sitemaps import SITEMAPS
 from tracker.public.sitemaps import index as sitemap_index
-from tracker.workspace.forms import PasswordResetForm
+from tracker.workspace.views import PasswordResetView
 
 admin.site.site_header = "Summit Tracker"
 admin.site.site_title = "Summit Tracker"
@@ -35,7 +34,7 @@ urlpatterns += i18n_patterns(
     # site's style and language (templates/registration/).
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        PasswordResetView.as_view(),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -109,6 +109,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Start every test with no request counted (tracker/throttling.py keeps counts in this cache)."""
+    from django.core.cache import caches
+
+    caches["throttles"].clear()
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """
     Start every test in the site's default language: a request through LocaleMiddleware leaves its

@@ -18,7 +18,12 @@ from summit.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The manifest needs collectstatic; tests render pages without it.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "pages": CACHES["pages"]}  # noqa: F405
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": CACHES["pages"],  # noqa: F405
+    # Emptied before each test (tests/conftest.py): one test's counts must not throttle the next.
+    "throttles": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"},
+}
 # Tests run inside transactions, whose on-commit hooks (which start the page cache's new generation)
 # never run: nothing is stored in the page cache, except in tests/test_cache.py, which runs them.
 TRACKER_PAGE_CACHE_SECONDS = 0

@@ -45,6 +45,12 @@ def coordinate(value, digits=1) -> str:
 
 
 @register.filter
+def minutes(duration) -> int:
+    """Write a duration (a timedelta) in whole minutes, rounded up: "try again in 15 minutes"."""
+    return -(-int(duration.total_seconds()) // 60)
+
+
+@register.filter
 def figure(value, qualifier: str = "") -> str:
     """Write a number as the sources state it: "about 60", "plus de 1 000", "nearly 600"."""
     if value is None:
