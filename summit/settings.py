@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +94,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy and private caching for signed-in answers, outside
+    # the page cache so that the answers it gives carry them too.
+    "csp.middleware.CSPMiddleware",
+    "tracker.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # An ETag on every page, feed and API answer that has none, and 304 Not Modified when the client
     # already holds it (streamed answers such as the CSV are left alone).
@@ -114,6 +119,23 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "summit.urls"
 WSGI_APPLICATION = "summit.wsgi.application"
+
+# What a page may load and run: its own styles and images, no script but the API docs' (their views
+# widen it), nothing framed elsewhere. The status colours are set in style attributes, which
+# style-src-attr allows without allowing <style> elements. The site itself runs no JavaScript.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Forms render with the project's templates, so that templates/django/forms/ overrides Django's own
 # (a <select> that writes its options itself).

@@ -108,6 +108,13 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core goes into a page as an inline script, which the site's Content-Security-Policy refuses;
+    # the test of that policy (tests/test_browser.py) opens a context of its own that keeps it.
+    return {**browser_context_args, "bypass_csp": True}
+
+
 @pytest.fixture(autouse=True)
 def fresh_throttles():
     """Start every test with no request counted (tracker/throttling.py keeps counts in this cache)."""

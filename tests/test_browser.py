@@ -89,6 +89,41 @@ def test_every_page_type_is_accessible_in_both_languages(site, page, language):
         page.screenshot(path=ARTIFACTS / f"{name}-{language}.png", full_page=True)
 
 
+def test_no_page_breaks_under_the_content_security_policy(site, browser):
+    from django.contrib.auth.models import User
+
+    from tests.conftest import editors_group
+
+    editor = User.objects.create_user("csp-editor", "csp@example.org", "a-long-password", is_staff=True)
+    editor.groups.add(editors_group())
+    context = browser.new_context()  # the policy kept, unlike the `page` fixture's (tests/conftest.py)
+    page = context.new_page()
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    for path in pages().values():
+        page.goto(f"{site}/en/{path}")
+    page.goto(f"{site}/en/accounts/login/")
+    page.fill("#id_username", "csp-editor")
+    page.fill("#id_password", "a-long-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/me/")
+    commitment = Commitment.objects.get(slug=WITH_UPDATES)
+    for path in (
+        "/en/review/",
+        "/admin/",
+        "/admin/tracker/commitment/",
+        f"/admin/tracker/commitment/{commitment.pk}/change/",
+    ):
+        assert page.goto(f"{site}{path}").status == 200, path
+    page.goto(f"{site}/api/docs/")
+    page.wait_for_selector(".swagger-ui .info")  # its script ran: the page drew the API
+    assert refused == []
+    context.close()
+
+
 def test_pages_are_readable_on_a_phone(site, browser):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()

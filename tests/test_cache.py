@@ -82,6 +82,11 @@ def test_a_second_anonymous_read_is_served_from_the_cache_without_queries(
     assert again.content == first.content
     assert again["ETag"] == first["ETag"] and again["Last-Modified"] == first["Last-Modified"]
     assert again["Cache-Control"] == "public, no-cache"  # browsers keep it but ask again each time
+    # Given outside the cache, as on every answer (tracker/headers.py).
+    assert (
+        "default-src 'self'" in again["Content-Security-Policy"]
+        and "camera=()" in again["Permissions-Policy"]
+    )
 
 
 def test_unknown_query_parameters_share_the_entry_and_the_page_does_not(
