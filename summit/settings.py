@@ -372,6 +372,13 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.Pagination",
+    # A body too deep or too large answers a JSON 400 or 413, as other errors do (tracker/api/errors.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "tracker.api.errors.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "tracker.api.errors.handle",
     "DEFAULT_THROTTLE_CLASSES": ["tracker.throttling.AnonymousRate"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_RATE", "120/minute"),

@@ -247,3 +247,36 @@ def test_texts_stored_before_the_fields_cleaned_them_are_cleaned_in_place():
     assert clean_stored_texts([Commitment]) == 1
     commitment.refresh_from_db()
     assert (commitment.title_en, commitment.summary_en) == ("Oldtitle here", "One\ntwo")
+
+
+NUL_ADDRESSES = [
+    "/api/commitments/%00/",
+    "/api/owners/%00/",
+    "/api/milestones/%00/",
+    "/api/sources/%00/",
+    "/api/commitments/?owner=%00",
+    "/api/commitments/?q=%00",
+    "/api/commitments/?milestone=%00",
+    "/en/commitments/?owner=%00",
+    "/en/commitments/?q=a%00",
+    "/en/commitments.csv?owner=%00",
+]
+
+
+@pytest.mark.parametrize("address", NUL_ADDRESSES)
+def test_a_nul_in_an_address_or_a_filter_is_refused_not_a_server_error(client, address):
+    make_commitment(slug="gpai-growth")
+    # PostgreSQL refuses a NUL in a query: the answer must be the visitor's error, not ours.
+    assert client.get(address).status_code in {400, 404}
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [("[" * 100_000 + "]" * 100_000, 400), ('{"text": "' + "x" * 10_000_000 + '"}', 413)],
+    ids=["nested-100000-deep", "ten-megabytes"],
+)
+def test_a_body_too_deep_or_too_large_for_the_api_answers_in_json(scene, body, status):
+    _commitment, representative, _editor = scene
+    answer = api_as(representative).generic("POST", "/api/updates/", body, content_type="application/json")
+    assert answer.status_code == status
+    assert answer["Content-Type"] == "application/json" and answer.json()["detail"]

@@ -33,6 +33,7 @@ from ..models import (
 from ..models.querysets import in_order
 from ..workflow import publish_update, reject_update
 from .etags import ETagMixin
+from .fields import SLUG
 from .pagination import InOrderRecorded, NewestFirst
 from .permissions import IsEditor, IsRepresentative, ReadOnly
 from .serializers import (
@@ -85,6 +86,7 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
     """Commitments: public ones for everyone; editors create and change them (status excepted)."""
 
     lookup_field = "slug"
+    lookup_value_regex = SLUG.pattern  # what else, a NUL included, is no address of ours
     filterset_class = CommitmentFilter
     permission_classes = [ReadOnly | IsEditor]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
@@ -124,6 +126,7 @@ class OwnerViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Owner.objects.all()
     serializer_class = OwnerSerializer
     lookup_field = "slug"
+    lookup_value_regex = SLUG.pattern  # what else, a NUL included, is no address of ours
     search_fields = ["name", "name_en", "short_name", "short_name_en", "slug"]
     ordering_fields = ["name", "slug"]
     filterset_fields = ["kind", "country"]
@@ -134,6 +137,7 @@ class MilestoneViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Milestone.objects.prefetch_related(cited())
     serializer_class = MilestoneSerializer
     lookup_field = "slug"
+    lookup_value_regex = SLUG.pattern  # what else, a NUL included, is no address of ours
     ordering_fields = ["date", "slug"]
 
 
@@ -143,6 +147,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = SourceDocument.objects.order_by("-is_reference", "title")
     serializer_class = SourceSerializer
     lookup_field = "slug"
+    lookup_value_regex = SLUG.pattern  # what else, a NUL included, is no address of ours
     pagination_class = None  # a handful of documents
 
     def list(self, request, *args, **kwargs):
