@@ -204,16 +204,41 @@ def test_two_editors_never_silently_overwrite_each_other(api, gpai, editor_token
 def test_a_write_reads_the_commitment_once_to_check_and_once_to_answer(api, gpai, editor_token):
     api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
     etag = api.get("/api/commitments/gpai-growth/")["ETag"]
-    for if_match in ({"HTTP_IF_MATCH": etag}, {}):
-        with CaptureQueriesContext(connection) as queries:
-            response = api.patch(
-                "/api/commitments/gpai-growth/", {"title_en": "Grown"}, format="json", **if_match
-            )
-        assert response.status_code == 200
-        # Each read of the whole detail reads the sources once (views.CommitmentViewSet._with_parts).
-        assert sum('FROM "tracker_sourcedocument"' in query["sql"] for query in queries) == 2
+    with CaptureQueriesContext(connection) as queries:
+        response = api.patch(
+            "/api/commitments/gpai-growth/", {"title_en": "Grown"}, format="json", HTTP_IF_MATCH=etag
+        )
+    assert response.status_code == 200
+    # Each read of the whole detail reads the sources once (views.CommitmentViewSet._with_parts).
+    assert sum('FROM "tracker_sourcedocument"' in query["sql"] for query in queries) == 2
     assert Commitment.objects.get(slug="gpai-growth").title_en == "Grown"
     assert api.get("/api/commitments/gpai-growth/")["ETag"] == response["ETag"]
+
+
+def test_a_change_without_if_match_is_refused_and_changes_nothing(api, gpai, editor_token):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    deadline = gpai.deadlines.get()
+    for method, address in (
+        ("patch", "/api/commitments/gpai-growth/"),
+        ("put", f"/api/deadlines/{deadline.pk}/"),
+    ):
+        refused = getattr(api, method)(address, {"title_en": "Blind"}, format="json")
+        assert refused.status_code == 428, address
+        assert "If-Match" in refused.json()["detail"]
+    assert "Blind" not in {Commitment.objects.get(slug="gpai-growth").title_en, deadline.title_en}
+
+
+def test_an_edit_of_the_other_languages_text_is_a_new_version(api, gpai, editor_token):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    target = Target.objects.create(
+        commitment=gpai, slug="members", name_fr="Membres", name_en="Members", target_value=60
+    )
+    address = f"/api/targets/{target.pk}/"
+    read_in_english = api.get(address, HTTP_ACCEPT_LANGUAGE="en")["ETag"]
+    Target.objects.filter(pk=target.pk).update(name_fr="Membres du PMIA")  # another editor, in French
+    stale = api.patch(address, {"name_en": "Members"}, format="json", HTTP_IF_MATCH=read_in_english)
+    assert stale.status_code == 412
+    assert Target.objects.get().name_fr == "Membres du PMIA"
 
 
 def test_editors_create_deadlines_and_readings(api, gpai, editor_token):
