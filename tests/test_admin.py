@@ -232,6 +232,24 @@ def test_editors_change_a_commitment_and_its_history_says_who(editor_client, edi
     assert b"First title" in history.content and b"Second title" in history.content
 
 
+def test_two_editors_on_the_same_page_never_lose_the_first_ones_change(editor_client, editor):
+    commitment = make_commitment(title_en="First title", title_fr="Premier titre")
+    commitment.sources.add(make_source())
+    url = reverse("admin:tracker_commitment_change", args=[commitment.pk])
+    mine, theirs = form_data(editor_client.get(url)), form_data(editor_client.get(url))
+    assert editor_client.post(url, {**theirs, "title_fr": "Leur titre"}).status_code == 302
+    refused = editor_client.post(url, {**mine, "title_en": "My title"})
+    assert refused.status_code == 200
+    assert "Someone else saved this" in str(refused.context["adminform"].form.non_field_errors())
+    commitment.refresh_from_db()
+    assert (commitment.title_fr, commitment.title_en) == ("Leur titre", "First title")
+    # Opened again, the page carries the new version, and the change goes through.
+    again = form_data(editor_client.get(url))
+    assert editor_client.post(url, {**again, "title_en": "My title"}).status_code == 302
+    commitment.refresh_from_db()
+    assert (commitment.title_fr, commitment.title_en) == ("Leur titre", "My title")
+
+
 # Spreadsheet import in the admin
 
 

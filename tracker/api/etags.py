@@ -5,15 +5,14 @@ and gets 412 when the object has changed since, instead of silently overwriting 
 change.
 """
 
-import hashlib
-import json
-
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
+
+from ..versions import digest, stored_values
 
 
 class PreconditionFailed(APIException):
@@ -31,8 +30,7 @@ class PreconditionRequired(APIException):
 
 
 def etag_of(data) -> str:
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    return f'W/"{digest}"'
+    return f'W/"{digest(data)}"'
 
 
 def version_of(instance, shown) -> str:
@@ -41,8 +39,7 @@ def version_of(instance, shown) -> str:
     every column, so that an edit of a field the answer does not show (the other language's name)
     is a new version too.
     """
-    stored = {field.attname: field.value_to_string(instance) for field in instance._meta.concrete_fields}
-    return etag_of({"shown": shown, "stored": stored})
+    return etag_of({"shown": shown, "stored": stored_values(instance)})
 
 
 def check_if_match(request, current: str) -> None:
