@@ -436,6 +436,9 @@ TRACKER_OVERDUE_REPEAT_DAYS = envint("TRACKER_OVERDUE_REPEAT_DAYS", 7)
 TRACKER_ESCALATE_AFTER = envint("TRACKER_ESCALATE_AFTER", 3)
 TRACKER_REMINDER_RETRY_SECONDS = envint("TRACKER_REMINDER_RETRY_SECONDS", 60)
 TRACKER_REMINDER_MAX_ATTEMPTS = envint("TRACKER_REMINDER_MAX_ATTEMPTS", 5)
+# A failed reminder gets another round of MAX_ATTEMPTS tries at each sweep (hourly), up to this many
+# rounds in all: an outage of the mail server of an hour or two loses nothing.
+TRACKER_REMINDER_FAILED_ROUNDS = envint("TRACKER_REMINDER_FAILED_ROUNDS", 3)
 # A reminder caught "sending" for longer than this (its worker died mid-send) is tried again.
 TRACKER_REMINDER_LEASE_SECONDS = envint("TRACKER_REMINDER_LEASE_SECONDS", 600)
 # Outcomes are written after this many messages: the most a worker killed outright could send twice.

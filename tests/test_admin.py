@@ -240,7 +240,9 @@ def test_two_editors_on_the_same_page_never_lose_the_first_ones_change(editor_cl
     assert editor_client.post(url, {**theirs, "title_fr": "Leur titre"}).status_code == 302
     refused = editor_client.post(url, {**mine, "title_en": "My title"})
     assert refused.status_code == 200
-    assert "Someone else saved this" in str(refused.context["adminform"].form.non_field_errors())
+    assert [error.code for error in refused.context["adminform"].form.errors.as_data()["__all__"]] == [
+        "stale"
+    ]
     commitment.refresh_from_db()
     assert (commitment.title_fr, commitment.title_en) == ("Leur titre", "First title")
     # Opened again, the page carries the new version, and the change goes through.

@@ -19,6 +19,7 @@ from django.core import mail
 from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -298,9 +299,49 @@ def test_a_refused_mail_is_retried_with_backoff_then_marked_failed(commitment, s
     assert (reminder.state, reminder.attempts) == (ReminderState.FAILED, 3)
     assert "Connection unexpectedly closed" in reminder.last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    with time_machine.travel(start + datetime.timedelta(days=1), tick=False):
+    with time_machine.travel(start + datetime.timedelta(hours=1), tick=False):
         reminders.deliver()
-    assert mail.outbox == []  # failed is final: editors see it and may remind by hand
+    assert mail.outbox == []  # delivering sends what is due; a failed reminder waits for the sweep
+    with time_machine.travel(start + datetime.timedelta(hours=1), tick=False):
+        reminders.sweep()  # the mail server is back: the next round sends it
+    reminder.refresh_from_db()
+    assert (reminder.state, reminder.attempts) == (ReminderState.SENT, 4)
+    assert sorted(message.to[0] for message in mail.outbox) == ["desk@gpai.example", "rep@gpai.example"]
+
+
+def test_a_reminder_that_fails_every_round_stays_failed_until_an_editor_sends_it_again(
+    commitment, settings, editors_team
+):
+    settings.EMAIL_BACKEND = "tests.test_reminders.FailingBackend"
+    settings.TRACKER_REMINDER_MAX_ATTEMPTS = 1  # a round is one try here
+    day = DUE - datetime.timedelta(days=7)
+    for hour in range(9, 9 + settings.TRACKER_REMINDER_FAILED_ROUNDS + 2):
+        with at(day, hour):
+            reminders.sweep()
+    reminder = Reminder.objects.filter(email="desk@gpai.example").get()
+    assert (reminder.state, reminder.attempts) == (
+        ReminderState.FAILED,
+        settings.TRACKER_REMINDER_FAILED_ROUNDS,
+    )
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with at(day, 18):
+        reminders.sweep()
+    assert mail.outbox == []  # the rounds are spent: an address that keeps bouncing is not hammered
+    editors_team.set_password("pw")
+    editors_team.save()
+    client = Client()
+    client.force_login(editors_team)
+    with at(day, 19):
+        answer = client.post(
+            reverse("admin:tracker_reminder_changelist"),
+            {"action": "send_again", "_selected_action": [reminder.pk]},
+            follow=True,
+        )
+    assert answer.status_code == 200
+    assert [message.level_tag for message in answer.context["messages"]] == ["success"]
+    reminder.refresh_from_db()
+    assert reminder.state == ReminderState.SENT
+    assert [message.to for message in mail.outbox] == [["desk@gpai.example"]]  # the one chosen
 
 
 def test_a_reminder_left_sending_by_a_dead_worker_is_sent_after_its_lease(commitment, settings):

@@ -424,9 +424,11 @@ def _send(reminder: Reminder, connection, shared: dict) -> Outcome:
     except Exception as error:  # any failure of the mail server: recorded, retried, never dropped
         logger.warning("Reminder %s failed (attempt %s): %s", reminder.pk, reminder.attempts, error)
         connection.close()  # the next message opens a fresh one
-        if reminder.attempts >= settings.TRACKER_REMINDER_MAX_ATTEMPTS:
+        # A round is MAX_ATTEMPTS tries; `attempts` counts them over every round (`retry_failed`).
+        tried_this_round = (reminder.attempts - 1) % settings.TRACKER_REMINDER_MAX_ATTEMPTS + 1
+        if tried_this_round >= settings.TRACKER_REMINDER_MAX_ATTEMPTS:
             return Outcome(reminder.pk, ReminderState.FAILED, error=str(error)[:2000])
-        delay = settings.TRACKER_REMINDER_RETRY_SECONDS * 2 ** (reminder.attempts - 1)
+        delay = settings.TRACKER_REMINDER_RETRY_SECONDS * 2 ** (tried_this_round - 1)
         return Outcome(
             reminder.pk, ReminderState.PENDING, datetime.timedelta(seconds=delay), str(error)[:2000]
         )
@@ -459,9 +461,31 @@ def _release(reminders: list[Reminder], claim) -> None:
     )
 
 
+def retry_failed() -> int:
+    """
+    Give the reminders that failed a round of tries less than TRACKER_REMINDER_FAILED_ROUNDS times
+    another round, now; return how many. Each sweep does, so that mail which failed during an outage
+    of the mail server goes out once it ends; one that keeps failing (an address that bounces) stays
+    failed after those rounds, for an editor to send again (`send_again`).
+    """
+    most = settings.TRACKER_REMINDER_MAX_ATTEMPTS * settings.TRACKER_REMINDER_FAILED_ROUNDS
+    failed = Reminder.objects.filter(state=ReminderState.FAILED, attempts__lt=most)
+    return failed.update(state=ReminderState.PENDING, next_attempt_at=timezone.now())
+
+
+def send_again(reminders) -> int:
+    """Give failed `reminders` (a queryset) one more round of tries, now (an editor's choice)."""
+    failed = reminders.filter(state=ReminderState.FAILED)
+    return failed.update(state=ReminderState.PENDING, next_attempt_at=timezone.now(), claimed_by=None)
+
+
 def sweep(on: datetime.date | None = None) -> Counter:
-    """Plan the day's reminders and send what is due: what the periodic task and the command run."""
+    """
+    Plan the day's reminders, give those that failed another round, and send what is due: what the
+    periodic task and the command run.
+    """
     planned = plan(on)
+    retried = retry_failed()
     outcome = deliver()
-    logger.info("Reminders: %s planned, %s", planned, dict(outcome))
+    logger.info("Reminders: %s planned, %s failed tried again, %s", planned, retried, dict(outcome))
     return Counter(planned=planned, **outcome)

@@ -6,9 +6,14 @@ or by two workers, sends nothing twice. Without a broker they run eagerly, and
 `manage.py send_reminders` runs the same code from cron.
 """
 
+import logging
+
 from celery import shared_task
+from kombu.exceptions import OperationalError
 
 from . import reminders
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -29,3 +34,17 @@ def deliver_reminders(commitment_id: int | None = None) -> dict:
     """Send what is due now: retries (every minute), or one commitment's after an editor's "remind now"."""
     only = {"commitment_id": commitment_id} if commitment_id else {}
     return dict(reminders.deliver(**only))
+
+
+def deliver_soon(commitment_id: int | None = None) -> bool:
+    """
+    Ask a worker to send what is due now (`deliver_reminders`); return False when the broker cannot
+    be reached. The rows wait in the database meanwhile, and the next sweep sends them: an editor's
+    "remind now" is not lost, and does not fail, while Redis is down.
+    """
+    try:
+        deliver_reminders.delay(commitment_id)
+    except OperationalError as error:
+        logger.warning("Reminders left for the next sweep: the broker cannot be reached (%s).", error)
+        return False
+    return True

@@ -1,8 +1,12 @@
 """The admin of reminders: the log of those sent (read-only) and who asked to receive none."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .. import reminders
 from ..models import Reminder, ReminderOptOut
+from ..tasks import deliver_soon
 
 
 @admin.register(Reminder)
@@ -15,6 +19,7 @@ class ReminderAdmin(admin.ModelAdmin):
     list_select_related = ["commitment"]
     search_fields = ["email", "commitment__title_en", "commitment__title_fr"]
     date_hierarchy = "created_at"
+    actions = ["send_again"]
 
     def has_add_permission(self, request):
         return False
@@ -24,6 +29,18 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Send the failed ones again"))
+    def send_again(self, request, queryset):
+        count = reminders.send_again(queryset)
+        if count:
+            deliver_soon()  # else the next sweep sends them
+        self.message_user(
+            request,
+            ngettext("%(n)d failed reminder goes out again.", "%(n)d failed reminders go out again.", count)
+            % {"n": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
 
 
 @admin.register(ReminderOptOut)

@@ -28,7 +28,7 @@ from ..fields import current_language
 from ..history import commitment_history
 from ..models import Commitment, Deadline, Decision, Involvement, Owner, ProgressUpdate, Reminder
 from ..public.views import page_of
-from ..tasks import deliver_reminders
+from ..tasks import deliver_soon
 from ..throttling import password_reset_allowed
 from ..workflow import publish_update, record_decision, reject_update, submit_update
 from .forms import DecisionForm, HoldForm, PasswordResetForm, RejectForm, UpdateForm, evidence_formset
@@ -306,11 +306,14 @@ def hold(request, slug):
 @editor_required
 def remind(request, slug):
     commitment = get_object_or_404(Commitment, slug=slug)
-    if reminders.plan_now(commitment, by=request.user):
-        deliver_reminders.delay(commitment.pk)  # through the broker when there is one; at once without
+    if not reminders.plan_now(commitment, by=request.user):
+        messages.warning(request, _("Nobody to remind: no lead owner has a contact who receives reminders."))
+    elif deliver_soon(commitment.pk):  # through the broker when there is one; at once without
         messages.success(request, _("Reminder sent to the lead owners’ representatives."))
     else:
-        messages.warning(request, _("Nobody to remind: no lead owner has a contact who receives reminders."))
+        messages.warning(
+            request, _("The reminder is planned and will go out with the next round of reminders.")
+        )
     return redirect("tracker:review_commitment", slug=slug)
 
 
