@@ -474,6 +474,25 @@ def test_the_command_runs_the_same_sweep(commitment):
     assert len(mail.outbox) == 2
 
 
+def test_remind_now_while_the_broker_is_down_leaves_the_reminders_to_the_next_sweep(
+    editor_client, commitment, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from tracker.tasks import deliver_reminders
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(deliver_reminders, "delay", unreachable)  # what Celery raises with Redis down
+    response = editor_client.post(reverse("tracker:remind_now", args=[commitment.slug]), follow=True)
+    assert response.status_code == 200
+    assert [message.level_tag for message in response.context["messages"]] == ["warning"]
+    assert mail.outbox == []
+    reminders.sweep()
+    assert Reminder.objects.filter(kind=ReminderKind.MANUAL, state=ReminderState.SENT).count() == 2
+
+
 def test_editors_remind_now_and_put_a_commitment_on_hold(editor_client, commitment):
     review = reverse("tracker:review_commitment", args=[commitment.slug])
     response = editor_client.post(reverse("tracker:remind_now", args=[commitment.slug]))
