@@ -115,6 +115,9 @@ def worker(inbox, tmp_path):
         "REMINDER_DELIVER_SECONDS": "1",
         "TRACKER_REMINDER_RETRY_SECONDS": "1",
         "TRACKER_REMINDER_MAX_ATTEMPTS": "4",
+        # One round: with a sweep a second, further rounds would follow at once (they are tested in
+        # tests/test_reminders.py, by the hour).
+        "TRACKER_REMINDER_FAILED_ROUNDS": "1",
         "SITE_URL": "https://tracker.example",
     }
     command = [

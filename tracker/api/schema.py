@@ -7,7 +7,7 @@ ERROR = {
 
 
 def document_errors(result, generator, request, public):
-    """Add the error answers DRF gives (400, 401, 403, 404, 412, 429) to each operation that can give them."""
+    """Add the error answers the API gives (400, 401, 403, 404, 412, 413, 428, 429) where they can occur."""
 
     def answer(description):
         return {"description": description, "content": {"application/json": {"schema": ERROR}}}
@@ -21,6 +21,8 @@ def document_errors(result, generator, request, public):
             if method != "get":
                 responses.setdefault("401", answer("Authentication is required."))
                 responses.setdefault("403", answer("You may not do this."))
+                responses.setdefault("413", answer("The request body is too large."))
             if method in ("put", "patch"):
                 responses.setdefault("412", answer("The object changed since the If-Match version."))
+                responses.setdefault("428", answer("If-Match is missing: send the ETag you read."))
     return result
