@@ -146,8 +146,12 @@ def test_the_api_refuses_what_cannot_be_stored_whole_with_the_fields_error(scene
     assert not ProgressUpdate.objects.exists()
 
 
-def form_post(commitment, text):
-    return {
+def log_progress(scene, text):
+    """Post the progress form as the representative, with `text` and a hostile evidence title."""
+    commitment, representative, _editor = scene
+    client = Client()
+    client.force_login(representative)
+    data = {
         "on_behalf_of": commitment.owners.get().pk,
         "reported_on": "2026-01-10",
         "status": "",
@@ -160,18 +164,14 @@ def form_post(commitment, text):
         "evidence-0-url": "https://gpai.example/report",
         "evidence-0-title": HOSTILE,
     }
+    return client.post(reverse("tracker:log_progress", args=[commitment.slug]), data)
 
 
 @pytest.mark.parametrize(
     ("text", "problem"), [(DEEP_LIST, "too_deep"), (HUGE, "max_length")], ids=["deep", "huge"]
 )
 def test_the_progress_form_refuses_too_deep_or_too_long_a_text_and_keeps_the_rest(scene, text, problem):
-    commitment, representative, _editor = scene
-    client = Client()
-    client.force_login(representative)
-    response = client.post(
-        reverse("tracker:log_progress", args=[commitment.slug]), form_post(commitment, text)
-    )
+    response = log_progress(scene, text)
     assert response.status_code == 400
     assert [error.code for error in response.context["form"].errors.as_data()["text"]] == [problem]
     assert "https://gpai.example/report" in response.content.decode()
@@ -179,13 +179,7 @@ def test_the_progress_form_refuses_too_deep_or_too_long_a_text_and_keeps_the_res
 
 
 def test_the_progress_form_stores_a_hostile_text_clean(scene):
-    commitment, representative, _editor = scene
-    client = Client()
-    client.force_login(representative)
-    response = client.post(
-        reverse("tracker:log_progress", args=[commitment.slug]), form_post(commitment, HOSTILE)
-    )
-    assert response.status_code == 302
+    assert log_progress(scene, HOSTILE).status_code == 302
     update = ProgressUpdate.objects.get()
     assert (update.text, update.evidence.get().title) == (HOSTILE_CLEANED, HOSTILE_ON_ONE_LINE)
 
