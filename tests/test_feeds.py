@@ -281,6 +281,24 @@ def test_the_calendar_has_an_all_day_event_per_deadline_and_per_milestone(client
     assert Calendar.from_ical(response.content).walk("VEVENT")[-1]["LOCATION"] == "Bratislava"
 
 
+@pytest.mark.parametrize("precision", ["day", "year"])
+def test_a_milestone_on_the_last_day_a_date_can_hold_does_not_break_the_calendar(
+    client, calendar_day, precision
+):
+    far = make_milestone(date=datetime.date.max, date_precision=precision)
+    response = client.get(url("tracker:calendar"))
+    assert response.status_code == 200
+    # Read as the reference library reads it (its computed end would overflow where ours cannot).
+    (event,) = [
+        e
+        for e in Calendar.from_ical(response.content).walk("VEVENT")
+        if e["UID"] == f"milestone-{far.pk}@summit-tracker"
+    ]
+    assert event.decoded("DTSTART") == (
+        datetime.date.max if precision == "day" else datetime.date(9999, 1, 1)
+    )
+
+
 def test_the_calendar_holds_the_month_gone_and_the_year_to_come(client, calendar_day):
     commitment = make_commitment()
     today = CALENDAR_DAY.date()

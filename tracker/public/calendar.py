@@ -175,12 +175,16 @@ def _event(*, uid, first, last, summary, description, url, stamp, location="") -
 
 # Events share a few hundred days, and strftime() was a tenth of an event's time.
 @functools.lru_cache(maxsize=4096)
-def _days(first: datetime.date, last: datetime.date) -> tuple[str, str]:
-    """Return the DTSTART and DTEND lines of an all-day event from `first` to `last`."""
-    return (
-        f"DTSTART;VALUE=DATE:{first:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{last + datetime.timedelta(days=1):%Y%m%d}",
-    )
+def _days(first: datetime.date, last: datetime.date) -> tuple[str, ...]:
+    """
+    Return the DTSTART and DTEND lines of an all-day event from `first` to `last`. DTEND is the day
+    after; an event on the last day a date can hold (an editor's 9999-12-31) has none, which RFC 5545
+    reads as one day, rather than a day nobody can write.
+    """
+    start = f"DTSTART;VALUE=DATE:{first:%Y%m%d}"
+    if last == datetime.date.max:
+        return (start,)
+    return (start, f"DTEND;VALUE=DATE:{last + datetime.timedelta(days=1):%Y%m%d}")
 
 
 def _text(value: str) -> str:
