@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "simple_history",
     # Failed sign-ins, counted by account and by client address (tracker/throttling.py).
     "axes",
+    # Two-step sign-in's keys (tracker/workspace/second_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "tracker",
 ]
 
@@ -269,6 +272,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "tracker.throttling.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The name an authenticator app shows beside the account (two-step sign-in).
+OTP_TOTP_ISSUER = "Summit Tracker"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tracker:my_commitments"
 LOGOUT_REDIRECT_URL = "tracker:home"

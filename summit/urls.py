@@ -6,9 +6,11 @@ from django.urls import include, path
 from tracker.health import health
 from tracker.public.sitemaps import SITEMAPS
 from tracker.public.sitemaps import index as sitemap_index
+from tracker.workspace.second_factor import AdminSignInForm, SignInView, two_step
 from tracker.workspace.views import PasswordResetView
 
 admin.site.site_header = "Summit Tracker"
+admin.site.login_form = AdminSignInForm  # asks for the code of those with two-step sign-in
 admin.site.site_title = "Summit Tracker"
 admin.site.index_title = "Commitments of the Paris AI Action Summit"
 
@@ -37,6 +39,8 @@ urlpatterns += i18n_patterns(
         PasswordResetView.as_view(),
         name="password_reset",
     ),
+    path("accounts/login/", SignInView.as_view(), name="login"),
+    path("accounts/two-step/", two_step, name="two_step"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("tracker.urls")),
 )
