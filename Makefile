@@ -37,7 +37,8 @@ node_modules/.installed: package.json package-lock.json
 .env: | $(VENV)/.installed
 	echo "# Development settings of this checkout, written by make; production never reads them." > $@
 	$(DOTENV) set DEBUG 1 >/dev/null
-	$(DOTENV) set SECRET_KEY "$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" >/dev/null
+	@# Hexadecimal: a URL-safe key may start with "-", which dotenv's command line reads as an option.
+	$(DOTENV) set SECRET_KEY "$$($(PY) -c 'import secrets; print(secrets.token_hex(32))')" >/dev/null
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev node_modules/.installed
