@@ -52,9 +52,8 @@ class Translated:
 # refuses them: one vertical tab in an update made every feed showing it fail), DEL, the C1 controls,
 # the bidirectional embeddings, overrides and isolates (they make a text read otherwise than it is
 # stored), and the two noncharacters XML refuses too.
-UNWANTED_CHARACTERS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
-)
+_UNWANTED = "\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff"
+UNWANTED_CHARACTERS = re.compile(f"[\x00{_UNWANTED}]")
 LINE_BREAK = re.compile("\r\n?")
 # The longest text a person may write in one field: some 800 words. The longest the summit's
 # documents give is under a thousand characters. A form accepted two million before, and Markdown's
@@ -76,9 +75,7 @@ def needs_cleaning(multiline: bool = True) -> str:
     Return a pattern that finds, in the database (`__regex`, on PostgreSQL as on SQLite), the stored
     texts `clean_text` would change. NUL is left out: PostgreSQL stores none.
     """
-    return "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\r" + (
-        "]" if multiline else "\t\n]"
-    )
+    return f"[{_UNWANTED}\r" + ("]" if multiline else "\t\n]")
 
 
 def clean_stored_texts(models_with_texts) -> int:
