@@ -309,6 +309,18 @@ def test_a_refused_mail_is_retried_with_backoff_then_marked_failed(commitment, s
     assert sorted(message.to[0] for message in mail.outbox) == ["desk@gpai.example", "rep@gpai.example"]
 
 
+def test_a_reminder_that_failed_more_than_a_day_ago_is_not_tried_again_by_the_sweep(commitment, settings):
+    settings.EMAIL_BACKEND = "tests.test_reminders.FailingBackend"
+    settings.TRACKER_REMINDER_MAX_ATTEMPTS = 1
+    day = DUE - datetime.timedelta(days=7)
+    sweep(day)
+    assert set(Reminder.objects.values_list("state", flat=True)) == {ReminderState.FAILED}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sweep(day + datetime.timedelta(days=2))  # "due in 7 days" two days late would mislead
+    assert mail.outbox == []
+    assert set(Reminder.objects.values_list("state", flat=True)) == {ReminderState.FAILED}
+
+
 def test_a_reminder_that_fails_every_round_stays_failed_until_an_editor_sends_it_again(
     commitment, settings, editors_team
 ):

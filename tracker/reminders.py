@@ -469,7 +469,10 @@ def retry_failed() -> int:
     failed after those rounds, for an editor to send again (`send_again`).
     """
     most = settings.TRACKER_REMINDER_MAX_ATTEMPTS * settings.TRACKER_REMINDER_FAILED_ROUNDS
-    failed = Reminder.objects.filter(state=ReminderState.FAILED, attempts__lt=most)
+    # Only those planned in the last day: the rounds fit in it, and a reminder that failed longer ago
+    # ("due in 7 days", days later) is news no longer; an editor may still send it again.
+    recent = timezone.now() - datetime.timedelta(days=1)
+    failed = Reminder.objects.filter(state=ReminderState.FAILED, attempts__lt=most, created_at__gte=recent)
     return failed.update(state=ReminderState.PENDING, next_attempt_at=timezone.now())
 
 
