@@ -83,7 +83,8 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "rest_framework",
-    "rest_framework.authtoken",
+    # The API's tokens, hashed and expiring (tracker/models/tokens.py, tracker/api/tokens.py).
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
@@ -367,7 +368,7 @@ CELERY_BEAT_SCHEDULE = {
 # REST API (tracker/api): public reads, token or session writes, anonymous clients throttled.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tracker.api.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -396,6 +397,14 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": envint("NUM_PROXIES", 0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# API tokens (django-rest-knox): only a digest is stored, and each token ends API_TOKEN_DAYS after it is
+# made, or sooner when its user's password changes or the account is deactivated. Clients still send
+# `Authorization: Token <key>`, as with DRF's tokens before them.
+KNOX_TOKEN_MODEL = "tracker.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=envint("API_TOKEN_DAYS", 90)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Summit Tracker API",

@@ -5,6 +5,7 @@ import itertools
 
 from tracker.choices import Axis, CommitmentKind, OwnerKind, PublicationState, Role, Status
 from tracker.models import (
+    ApiToken,
     Assessment,
     AssessmentEvidence,
     Commitment,
@@ -14,6 +15,7 @@ from tracker.models import (
     Owner,
     ProgressUpdate,
     SourceDocument,
+    TokenScope,
 )
 
 _numbers = itertools.count(1)
@@ -85,3 +87,9 @@ def make_update(commitment: Commitment, **fields) -> ProgressUpdate:
         "reported_on": datetime.date(2025, 6, 1),
     }
     return ProgressUpdate.objects.create(commitment=commitment, **{**defaults, **fields})
+
+
+def api_key(user, scope: str = TokenScope.WRITE, **fields) -> str:
+    """Return the key of a new API token of `user`: what a client sends as `Authorization: Token <key>`."""
+    _token, key = ApiToken.objects.create(user=user, scope=scope, **fields)
+    return key
