@@ -7,11 +7,18 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.conftest import editors_group
-from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
+from tests.factory import (
+    api_key,
+    make_commitment,
+    make_deadline,
+    make_milestone,
+    make_owner,
+    make_source,
+    make_update,
+)
 from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.models import (
     Amount,
@@ -51,7 +58,7 @@ def gpai():
 
 
 def token_for(user) -> str:
-    return Token.objects.create(user=user).key
+    return api_key(user)
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import sys
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
 from tests.conftest import editors_group, need_service
+from tests.factory import api_key
 
 # serialized_rollback: earlier transactional tests flush the database, the Editors group included.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.fuzz]
@@ -73,7 +73,7 @@ WRITE_GROUPS = {
 def test_every_write_endpoint_survives_fuzzing_with_an_editors_token(summit_server, paths):
     editor = User.objects.create_user("fuzz-editor", is_staff=True)
     editor.groups.add(editors_group())
-    token = Token.objects.create(user=editor).key
+    token = api_key(editor)
     result = fuzz(
         f"{summit_server}/api/schema/",
         "--header",
