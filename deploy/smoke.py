@@ -64,10 +64,9 @@ TITLE = "Smoke-test commitment"
 SETUP = f"""
 import datetime, json, os
 from django.contrib.auth.models import Group, User
-from rest_framework.authtoken.models import Token
 from tracker.choices import Axis, CommitmentKind, Language, OwnerKind, Role, Status
 from tracker.dates import today
-from tracker.models import Commitment, Deadline, Involvement, Owner, OwnerContact
+from tracker.models import ApiToken, Commitment, Deadline, Involvement, Owner, OwnerContact
 
 editor = User.objects.create_user("smoke-editor", "editor@smoke.example", is_staff=True)
 editor.groups.add(Group.objects.get(name="Editors"))
@@ -84,7 +83,10 @@ Deadline.objects.create(
     commitment=commitment, slug="pilot", title_fr="Pilote", title_en="Pilot",
     due_on=today() + datetime.timedelta(days=5),
 )
-tokens = {{user.username: Token.objects.create(user=user).key for user in (editor, representative)}}
+# create() returns the token and its key, of which only a digest is stored.
+tokens = {{
+    user.username: ApiToken.objects.create(user, scope="write")[1] for user in (editor, representative)
+}}
 print(json.dumps(tokens))
 """
 

@@ -8,9 +8,8 @@ tests/test_browser.py.
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
-from tests.factory import make_commitment
+from tests.factory import api_key, make_commitment
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +45,6 @@ def test_only_the_api_docs_allow_their_own_inline_styles(client):
 def test_signed_in_pages_and_the_apis_answers_to_a_token_are_private(editor_client, editor):
     for address in [*PUBLIC, reverse("tracker:review_queue")]:
         assert "private" in editor_client.get(address)["Cache-Control"], address
-    token = Token.objects.create(user=editor).key
+    token = api_key(editor)
     answer = Client().get("/api/commitments/", HTTP_AUTHORIZATION=f"Token {token}")
     assert "private" in answer["Cache-Control"] and "public" not in answer["Cache-Control"]

@@ -16,11 +16,10 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.conftest import editors_group
-from tests.factory import make_commitment, make_deadline, make_owner, make_source
+from tests.factory import api_key, make_commitment, make_deadline, make_owner, make_source
 from tracker import reminders
 from tracker.choices import Status
 from tracker.fields import LONG_TEXT, UNWANTED_CHARACTERS, clean_stored_texts, clean_text
@@ -98,7 +97,7 @@ def scene():
 
 def api_as(user) -> APIClient:
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return api
 
 
