@@ -1,16 +1,32 @@
 """
-The base of the tracker's model admins: change pages that refuse to save over a change made since
-they were opened, and history pages that show old versions and restore none.
+The base of the tracker's model admins: change pages, and the rows of their inlines, that refuse to
+save over a change made since they were opened, and history pages that show old versions and restore
+none.
 """
 
+import functools
+
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..versions import stored_version
 
 VERSION_FIELD = "opened_version"
+
+
+class VersionField(forms.CharField):
+    """The version of the row a form was opened on, hidden. Never itself a change to save."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def has_changed(self, initial, data):
+        return False
 
 
 class RefusesStaleSaves(forms.ModelForm):
@@ -21,44 +37,125 @@ class RefusesStaleSaves(forms.ModelForm):
     at once are compared one after the other.
     """
 
-    opened_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    opened_version = VersionField()
+
+    stale_message = _(
+        "Someone else saved this since you opened it. Open it again to see their change, then make yours."
+    )
+    gone_message = _("Someone else deleted this since you opened it.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[VERSION_FIELD].initial = stored_version(self.instance)
+        if self.instance.pk is not None:
+            self.fields[VERSION_FIELD].initial = stored_version(self.instance)
 
     def clean(self):
         cleaned = super().clean()
-        current = type(self.instance)._base_manager.select_for_update().filter(pk=self.instance.pk).first()
-        if current is not None and cleaned.get(VERSION_FIELD) != stored_version(current):
-            raise ValidationError(
-                _(
-                    "Someone else saved this since you opened it. Open it again to see their change, "
-                    "then make yours."
-                ),
-                code="stale",
-            )
+        if self.instance.pk is not None and self.saves_row():
+            model = type(self.instance)
+            current = model._base_manager.select_for_update().filter(pk=self.instance.pk).first()
+            if current is None:
+                raise ValidationError(self.gone_message, code="gone")
+            if cleaned.get(VERSION_FIELD) != stored_version(current):
+                raise ValidationError(self.stale_message, code="stale")
+        elif self.opened_row_is_gone():
+            raise ValidationError(self.gone_message, code="gone")
         return cleaned
+
+    def saves_row(self) -> bool:
+        """Return whether saving the form writes its row: a change page saves its object in any case."""
+        return True
+
+    def opened_row_is_gone(self) -> bool:
+        """Return whether the form was opened on a row that is no longer there."""
+        return False
+
+
+class RefusesStaleRows(RefusesStaleSaves):
+    """A row of an inline: checked when it is changed or deleted, as only then is it written."""
+
+    stale_message = _(
+        "Someone else changed this row since you opened the page. Open the page again to see their "
+        "change, then make yours."
+    )
+    gone_message = _("Someone else deleted this row since you opened the page. Open the page again.")
+
+    def saves_row(self) -> bool:
+        return self.has_changed()
+
+    def opened_row_is_gone(self) -> bool:
+        # The formset found no row for the key the page sent (BaseModelFormSet._existing_object), and
+        # would otherwise answer with an error on a hidden field the page does not show.
+        key = self._meta.model._meta.pk.name
+        return self.instance.pk is None and key in self.fields and bool(self[key].data)
+
+
+class RefusesStaleDeletions(forms.BaseInlineFormSet):
+    """
+    Refuses the deletion of a row changed since the page was opened, too: Django ignores the errors
+    of a row marked for deletion, so its refusal is the formset's.
+    """
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if self._should_delete_form(form) and form.has_error(NON_FIELD_ERRORS, "stale"):
+                raise ValidationError(
+                    _(
+                        "Someone else changed “%(row)s” since you opened the page. Open the page again "
+                        "to see their change before you delete it."
+                    ),
+                    code="stale",
+                    params={"row": form.instance},
+                )
+
+
+@functools.cache
+def _with(mixin: type, base: type) -> type:
+    """Return `base` with `mixin` in front of it (one class a pair, made once)."""
+    return type(base.__name__, (mixin, base), {"__module__": base.__module__})
+
+
+class RefusesStaleInline:
+    """Mixed by HistoryAdmin into each of its inlines: every row refuses a stale save (RefusesStaleRows)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = _with(RefusesStaleRows, kwargs.get("form", self.form))
+        kwargs["formset"] = _with(RefusesStaleDeletions, kwargs.get("formset", self.formset))
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return _with_version_field(super().get_fieldsets(request, obj))
+
+
+def _with_version_field(fieldsets):
+    """Return `fieldsets` with the hidden version field, which a page sends back only if it shows it."""
+    if VERSION_FIELD in flatten_fieldsets(fieldsets):  # a form's own fields (no `fields` declared)
+        return fieldsets
+    return [*fieldsets, (None, {"fields": [VERSION_FIELD], "classes": ["hidden"]})]
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
     """
-    Change pages refuse stale saves (RefusesStaleSaves). History pages show old versions and never
-    restore one: a revert would change statuses and published updates behind tracker/workflow.py's
-    back (SIMPLE_HISTORY_REVERT_DISABLED hides the button; this refuses the POST too).
+    Change pages, and the rows of their inlines, refuse stale saves (RefusesStaleSaves). History
+    pages show old versions and never restore one: a revert would change statuses and published
+    updates behind tracker/workflow.py's back (SIMPLE_HISTORY_REVERT_DISABLED hides the button;
+    this refuses the POST too).
     """
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
-            base = kwargs.get("form", self.form)
-            kwargs["form"] = type(base.__name__, (RefusesStaleSaves, base), {})
+            kwargs["form"] = _with(RefusesStaleSaves, kwargs.get("form", self.form))
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None:
-            return fieldsets
-        return [*fieldsets, (None, {"fields": [VERSION_FIELD], "classes": ["hidden"]})]
+        return fieldsets if obj is None else _with_version_field(fieldsets)
+
+    def get_inlines(self, request, obj):
+        # Each inline as declared in its module, with the check of its rows: declared once, here,
+        # rather than by every inline of every module.
+        return [_with(RefusesStaleInline, inline) for inline in super().get_inlines(request, obj)]
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":

@@ -1,0 +1,194 @@
+"""
+The admin's inlines refuse a save made on a page older than a row's last change, as its change pages
+do (tracker/admin/base.py): each test opens a page, changes or deletes a row behind it, as another
+editor would, then sends the page as it was opened.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.urls import reverse
+
+from tests.factory import make_commitment, make_deadline, make_owner, make_source, make_update
+from tests.test_admin import form_data
+from tracker.models import Commitment, Deadline, Evidence, Involvement, ProgressUpdate, Reading, Target
+
+pytestmark = pytest.mark.django_db
+
+
+def as_opened(client, url) -> dict:
+    """Return what the page at `url` sends back as it was opened: its rows, without their blank new ones."""
+    data = form_data(client.get(url))
+    for name in [name for name in data if name.endswith("-INITIAL_FORMS")]:
+        data[name.replace("-INITIAL_FORMS", "-TOTAL_FORMS")] = data[name]
+    return data
+
+
+def page_of(obj) -> str:
+    return reverse(f"admin:tracker_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def row_errors(response, model) -> list[list[str]]:
+    """Return the codes of the errors on each row of the inline of `model`, in the page's order."""
+    (formset,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.model is model
+    ]
+    return [[error.code for error in form.errors.as_data().get(NON_FIELD_ERRORS, [])] for form in formset]
+
+
+def inline_errors(response, model) -> list[str]:
+    (formset,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.model is model
+    ]
+    return [error.code for error in formset.non_form_errors().as_data()]
+
+
+@pytest.fixture
+def commitment():
+    # A draft: editors may delete its rows (published facts are retracted instead).
+    commitment = make_commitment(title_en="Grow the network", is_public=False)
+    commitment.sources.add(make_source())  # the page requires one
+    make_deadline(commitment, slug="report", title_en="Report", due_on=datetime.date(2026, 6, 30))
+    make_deadline(commitment, slug="summit", title_en="Summit", due_on=datetime.date(2026, 9, 30))
+    return commitment
+
+
+def test_a_deadline_changed_since_the_page_opened_is_not_overwritten(editor_client, commitment):
+    url = page_of(commitment)
+    page = as_opened(editor_client, url)
+    Deadline.objects.filter(slug="report").update(title_en="Their report")  # another editor
+    refused = editor_client.post(url, {**page, "title_en": "My title"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200
+    assert row_errors(refused, Deadline) == [["stale"], []]
+    assert "Someone else changed this row since you opened the page." in refused.content.decode()
+    assert Deadline.objects.get(slug="report").title_en == "Their report"
+    assert Commitment.objects.get().title_en == "Grow the network"  # nothing of the page is saved
+    # Opened again, the page shows their change and saves mine.
+    again = as_opened(editor_client, url)
+    assert editor_client.post(url, {**again, "title_en": "My title"}).status_code == 302
+    assert Deadline.objects.get(slug="report").title_en == "Their report"
+    assert Commitment.objects.get().title_en == "My title"
+
+
+def test_my_edit_of_a_row_someone_changed_since_is_refused(editor_client, commitment):
+    url = page_of(commitment)
+    page = as_opened(editor_client, url)
+    Deadline.objects.filter(slug="summit").update(title_fr="Leur sommet")
+    refused = editor_client.post(url, {**page, "deadlines-1-title_en": "My summit"})
+    assert row_errors(refused, Deadline) == [[], ["stale"]]
+    assert Deadline.objects.filter(slug="summit").values_list("title_fr", "title_en").get() == (
+        "Leur sommet",
+        "Summit",
+    )
+
+
+def test_a_row_changed_since_only_where_the_page_does_not_show_it_does_not_block(editor_client, commitment):
+    # The inline writes what it shows, and its rows are written only when they differ from the rows
+    # as they are now: a change to a field it does not show is neither overwritten nor in the way.
+    make_update(commitment, text="Published")
+    url = page_of(commitment)
+    page = as_opened(editor_client, url)
+    Deadline.objects.filter(slug="report").update(note="Theirs")
+    ProgressUpdate.objects.update(text="Corrected")  # listed read-only on the page
+    assert editor_client.post(url, {**page, "title_en": "My title"}).status_code == 302
+    assert Deadline.objects.get(slug="report").note == "Theirs"
+    assert ProgressUpdate.objects.get().text == "Corrected"
+    assert Commitment.objects.get().title_en == "My title"
+
+
+def test_a_row_deleted_since_the_page_opened_is_named_not_a_server_error(editor_client, commitment):
+    url = page_of(commitment)
+    page = as_opened(editor_client, url)
+    Deadline.objects.filter(slug="report").delete()
+    refused = editor_client.post(url, {**page, "title_en": "My title"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200
+    assert row_errors(refused, Deadline)[0] == ["gone"]
+    assert "Someone else deleted this row since you opened the page." in refused.content.decode()
+    assert Commitment.objects.get().title_en == "Grow the network"
+    assert list(Deadline.objects.values_list("slug", flat=True)) == ["summit"]
+
+
+def test_deleting_a_row_that_is_gone_already_saves_the_rest(editor_client, commitment):
+    target = Target.objects.create(
+        commitment=commitment, slug="members", name_fr="Membres", name_en="Members", target_value=60
+    )
+    for month, value in ((6, 44), (9, 50)):
+        Reading.objects.create(target=target, measured_on=datetime.date(2025, month, 1), value=value)
+    url = page_of(target)
+    page = as_opened(editor_client, url)
+    gone = Reading.objects.get(value=44)
+    (prefix,) = [
+        name.removesuffix("-id") for name, value in page.items() if name.endswith("-id") and value == gone.pk
+    ]
+    gone.delete()
+    response = editor_client.post(url, {**page, f"{prefix}-DELETE": "on", "name_en": "Members of GPAI"})
+    assert response.status_code == 302, response.context["errors"]
+    assert Target.objects.get().name_en == "Members of GPAI"
+    assert Reading.objects.get().value == 50
+
+
+def test_deleting_a_row_changed_since_the_page_opened_is_refused(editor_client, commitment):
+    url = page_of(commitment)
+    page = as_opened(editor_client, url)
+    Deadline.objects.filter(slug="report").update(title_en="Their report")
+    refused = editor_client.post(url, {**page, "deadlines-0-DELETE": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200
+    assert inline_errors(refused, Deadline) == ["stale"]
+    assert "to see their change before you delete it" in refused.content.decode()
+    assert Deadline.objects.get(slug="report").title_en == "Their report"
+
+
+def test_an_owners_role_changed_since_is_not_overwritten(editor_client):
+    owner = make_owner()
+    commitment = make_commitment(owner=owner, role="lead")
+    commitment.sources.add(make_source())
+    url = page_of(commitment)
+    page = as_opened(editor_client, url)
+    Involvement.objects.update(role="partner")
+    refused = editor_client.post(url, {**page, "title_en": "Mine"})
+    assert row_errors(refused, Involvement) == [["stale"]]
+    assert Involvement.objects.get().role == "partner"
+
+
+def test_a_targets_reading_changed_since_is_not_overwritten(editor_client, commitment):
+    target = Target.objects.create(
+        commitment=commitment, slug="members", name_fr="Membres", name_en="Members", target_value=60
+    )
+    reading = Reading.objects.create(target=target, measured_on=datetime.date(2025, 6, 1), value=44)
+    url = page_of(target)
+    # An inline that declares no `fields` carries the version as one of its form's fields.
+    assert 'name="readings-0-opened_version"' in editor_client.get(url).content.decode()
+    page = as_opened(editor_client, url)
+    Reading.objects.filter(pk=reading.pk).update(value=45)
+    refused = editor_client.post(url, {**page, "readings-0-value": "46"})
+    assert refused.status_code == 200
+    assert row_errors(refused, Reading)[0] == ["stale"]
+    assert Reading.objects.get().value == Decimal(45)
+
+
+def test_an_updates_evidence_changed_since_is_not_overwritten(editor_client, commitment):
+    update = make_update(commitment, state="submitted")
+    evidence = Evidence.objects.create(update=update, url="https://example.org/a", title="A")
+    url = page_of(update)
+    page = as_opened(editor_client, url)
+    Evidence.objects.filter(pk=evidence.pk).update(url="https://example.org/b")
+    refused = editor_client.post(url, {**page, "evidence-0-title": "Mine"})
+    assert refused.status_code == 200
+    assert row_errors(refused, Evidence)[0] == ["stale"]
+    assert Evidence.objects.values_list("url", "title").get() == ("https://example.org/b", "A")
+
+
+def test_rows_saved_on_a_fresh_page_go_through(editor_client, commitment):
+    url = page_of(commitment)
+    page = as_opened(editor_client, url)
+    response = editor_client.post(
+        url, {**page, "deadlines-1-title_en": "The summit", "deadlines-0-DELETE": "on"}
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert list(Deadline.objects.values_list("title_en", flat=True)) == ["The summit"]
