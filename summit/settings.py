@@ -187,6 +187,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PREPARE
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options.setdefault("server_side_binding", True)
     options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
+# SQLite takes one writer at a time. A transaction begun as DEFERRED (SQLite's default) that reads,
+# then writes, fails at once with "database is locked" when another wrote meanwhile; IMMEDIATE takes
+# the write lock when the transaction begins, so concurrent writes queue for up to `timeout` seconds
+# (Django 5.1+). What still waits longer answers 409 (tracker/errors.py), not 500. Issue #24.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("transaction_mode", "IMMEDIATE")
+    options.setdefault("timeout", 10)  # seconds, well within gunicorn's 30 (DATABASE_URL: ?timeout=)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # How long an anonymous page stays in the cache (tracker/cache.py). A public change retires every
