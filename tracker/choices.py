@@ -230,6 +230,8 @@ class PublicationState(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
     PUBLISHED = "published", _("published")
     REJECTED = "rejected", _("rejected")
+    # Withdrawn from the public record by an editor's correction, which says why (Decision.retracts).
+    RETRACTED = "retracted", _("retracted")
 
 
 class Language(models.TextChoices):

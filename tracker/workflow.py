@@ -40,7 +40,9 @@ MAX_EVIDENCE_LINKS = 10
 TRANSITIONS = {
     PublicationState.SUBMITTED: {PublicationState.PUBLISHED, PublicationState.REJECTED},
     PublicationState.REJECTED: {PublicationState.PUBLISHED},  # an editor may change their mind
-    PublicationState.PUBLISHED: set(),  # a published fact is corrected by a decision, never withdrawn
+    # A published fact is never deleted: a correction retracts it, saying why (record_decision).
+    PublicationState.PUBLISHED: {PublicationState.RETRACTED},
+    PublicationState.RETRACTED: set(),
 }
 
 
@@ -138,20 +140,44 @@ def submit_update(
     return update
 
 
-@transaction.atomic
-def publish_update(update: ProgressUpdate, by) -> ProgressUpdate:
+def publishing_problem(update: ProgressUpdate, by, *, reconsider: bool = False) -> str:
     """
-    Make a submitted (or earlier rejected) update public and apply what it reports: its readings (dated
-    on the update's date), the deliverables it reports done, and its status, as an assessment dated on
-    the update's date. That is the commitment's status unless a later assessment exists
-    (`update.status_applied` says).
+    Return why `by` may not publish `update` now, or "" (publish_update, and the admin's form before it
+    saves anything). Nobody publishes their own report: another editor reviews it. A rejected update
+    is published only by an editor who saw that it was rejected (`reconsider`), so that a publication
+    and a rejection sent at the same moment cannot both succeed.
+    """
+    if PublicationState.PUBLISHED not in TRANSITIONS[update.state]:
+        return (
+            _("This update is already published.")
+            if update.state == PublicationState.PUBLISHED
+            else (_("This update was retracted: it cannot be published again."))
+        )
+    if update.state == PublicationState.REJECTED and not reconsider:
+        return _(
+            "Another editor rejected this update meanwhile. Read their reason; publish it after all "
+            "from its page if you still think it right."
+        )
+    if by is not None and update.author_id is not None and update.author_id == by.pk:
+        return _("You wrote this update: another editor reviews and publishes it.")
+    return ""
+
+
+@transaction.atomic
+def publish_update(update: ProgressUpdate, by, *, reconsider: bool = False) -> ProgressUpdate:
+    """
+    Make a submitted (or, `reconsider`ed, earlier rejected) update public and apply what it reports: its
+    readings (dated on the update's date), the deliverables it reports done, and its status, as an
+    assessment dated on the update's date. That is the commitment's status unless a later assessment
+    exists (`update.status_applied` says).
     """
     # Locked, so that two editors publishing at once apply it once.
     update = (
         ProgressUpdate.objects.select_for_update(of=("self",)).select_related("commitment").get(pk=update.pk)
     )
-    if PublicationState.PUBLISHED not in TRANSITIONS[update.state]:
-        raise ValidationError(_("This update is already published."))
+    problem = publishing_problem(update, by, reconsider=reconsider)
+    if problem:
+        raise ValidationError(problem)
     commitment = update.commitment
     update.state, update.reviewed_by, update.reviewed_at = PublicationState.PUBLISHED, by, timezone.now()
     update.rejection_reason = ""
@@ -196,7 +222,10 @@ def reject_update(update: ProgressUpdate, by, reason: str) -> ProgressUpdate:
     update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
     if PublicationState.REJECTED not in TRANSITIONS[update.state]:
         raise ValidationError(
-            _("Only a submitted update can be rejected; correct a published one with a decision.")
+            _(
+                "Only a submitted update can be rejected (another editor may have reviewed it "
+                "meanwhile); correct a published one with a decision."
+            )
         )
     if not reason.strip():
         raise ValidationError({"rejection_reason": _("Say why the update is rejected.")})
@@ -210,9 +239,13 @@ def reject_update(update: ProgressUpdate, by, reason: str) -> ProgressUpdate:
 def record_decision(decision: Decision, by) -> Decision:
     """
     Record an editor's review decision and apply it: an extension moves its deadline (the decision
-    keeps the original date), "missed" and "achieved" set the status, a correction may restore one.
+    keeps the original date), "missed" and "achieved" set the status, a correction may restore one,
+    and may retract a published update (`_retract`).
     """
     commitment = Commitment.objects.select_for_update().get(pk=decision.commitment_id)
+    if decision.retracts_id:
+        # Locked and read afresh: the update may have been retracted since the form was opened.
+        decision.retracts = ProgressUpdate.objects.select_for_update().get(pk=decision.retracts_id)
     decision.commitment, decision.decided_by = commitment, by
     decision.previous_status = commitment.status
     verdict = DecisionKind(decision.kind).sets_status if decision.kind in DecisionKind.values else ""
@@ -232,6 +265,8 @@ def record_decision(decision: Decision, by) -> Decision:
     decision.full_clean()
     _save(decision, by)
     cause = f"Review decision {decision.pk}: {decision.kind}"
+    if decision.retracts_id:
+        _retract(decision, by, cause)
     if decision.kind == DecisionKind.EXTENDED:
         deadline.due_on, deadline.due_precision = decision.new_due, decision.new_precision
         deadline._change_reason = cause
@@ -248,6 +283,24 @@ def record_decision(decision: Decision, by) -> Decision:
             cause=cause,
         )
     return decision
+
+
+def _retract(decision: Decision, by, cause: str) -> None:
+    """
+    Withdraw a published update from the public record and undo what publishing it applied: its
+    assessment stays in the history, marked, but no longer gives the status, and the readings it
+    reported leave the charts (the history keeps them). Deliverables it marked done stay done: whether
+    they were is a fact of its own, which an editor corrects on the deadline.
+    """
+    update = decision.retracts
+    update.state = PublicationState.RETRACTED
+    _save(update, by, ["state", "updated_at"])
+    update.assessments.update(retracted_by=decision)
+    for reading in Reading.objects.filter(from_update=update):
+        reading._history_user, reading._change_reason = by, cause
+        reading.delete()
+    if not decision.new_status:
+        decision.commitment.refresh_verdict(by, cause)
 
 
 def assess(

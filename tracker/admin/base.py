@@ -157,6 +157,15 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # rather than by every inline of every module.
         return [_with(RefusesStaleInline, inline) for inline in super().get_inlines(request, obj)]
 
+    def has_delete_permission(self, request, obj=None):
+        # Published facts are retracted with a public reason (a correction), never deleted; only a
+        # superuser cleans up. Asked of every row a deletion would take with it, so a commitment or a
+        # target is deletable by editors only while nothing of it is on record.
+        on_record = obj is not None and getattr(obj, "is_on_record", lambda: False)()
+        if on_record and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied(_("The history is a record: correct the present instead."))

@@ -44,6 +44,11 @@ class ReadingInline(admin.TabularInline):
     model = Reading
     extra = 1
 
+    def has_delete_permission(self, request, obj=None):
+        # A public commitment's readings are on its chart: corrected, not deleted (HistoryAdmin).
+        on_record = obj is not None and obj.commitment.is_public
+        return (request.user.is_superuser or not on_record) and super().has_delete_permission(request, obj)
+
 
 @admin.register(Target)
 class TargetAdmin(DueColumn, HistoryAdmin):

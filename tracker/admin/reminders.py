@@ -28,7 +28,14 @@ class ReminderAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        # So that a superuser can delete a commitment, which takes its reminders with it. The log is
+        # what stops a reminder going out twice: no action deletes rows of it on their own.
+        return request.user.is_superuser
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     @admin.action(description=_("Send the failed ones again"))
     def send_again(self, request, queryset):

@@ -3,13 +3,15 @@ The admin of progress: updates with their evidence and reported readings (publis
 tracker/workflow.py), and editors' review decisions.
 """
 
+from copy import copy
+
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import PublicationState
 from ..models import Decision, Evidence, ProgressUpdate, ReportedReading
-from ..workflow import TRANSITIONS, publish_update, record_decision, reject_update
+from ..workflow import TRANSITIONS, publish_update, publishing_problem, record_decision, reject_update
 from .base import HistoryAdmin
 
 
@@ -70,14 +72,25 @@ class ProgressUpdateAdminForm(forms.ModelForm):
             "rejection_reason",
         ]
 
+    reviewer = None  # the editor at work (ProgressUpdateAdmin.get_form)
+
     def clean_state(self):
-        # The workflow's transitions: a new update starts as submitted.
+        # The workflow's transitions: a new update starts as submitted, and is written by the editor.
         state, before = self.cleaned_data["state"], self.instance.state or PublicationState.SUBMITTED
         if state != before and state not in TRANSITIONS[before]:
             raise forms.ValidationError(
                 _("An update cannot go from “%(before)s” to “%(after)s”.")
                 % {"before": PublicationState(before).label, "after": PublicationState(state).label}
             )
+        if state != before and state == PublicationState.PUBLISHED:
+            # Said here rather than when publishing, after the update is saved. A rejected update is
+            # shown as such on this page, which refuses a stale save (RefusesStaleSaves).
+            update = copy(self.instance)
+            update.state = before
+            update.author_id = update.author_id or getattr(self.reviewer, "pk", None)
+            problem = publishing_problem(update, self.reviewer, reconsider=True)
+            if problem:
+                raise forms.ValidationError(problem)
         return state
 
 
@@ -91,6 +104,11 @@ class ProgressUpdateAdmin(HistoryAdmin):
     autocomplete_fields = ["commitment", "on_behalf_of", "marks_done"]
     readonly_fields = ["author", "reviewed_by", "reviewed_at", "created_at", "updated_at"]
     inlines = [EvidenceInline, ReportedReadingInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.reviewer = request.user
+        return form
 
     def view_on_site(self, obj):
         # Only a published update has a public page ("View on site" would answer 404 before).
@@ -119,23 +137,27 @@ class ProgressUpdateAdmin(HistoryAdmin):
         super().save_related(request, form, formsets, change)
         update = form.instance
         if getattr(update, "_new_state", None) == PublicationState.PUBLISHED:
-            publish_update(update, by=request.user)
+            publish_update(update, by=request.user, reconsider=True)
         elif getattr(update, "_new_state", None) == PublicationState.REJECTED:
             reject_update(update, by=request.user, reason=update.rejection_reason)
 
 
 @admin.register(Decision)
 class DecisionAdmin(HistoryAdmin):
-    """Review decisions are applied as they are recorded and never edited: a new one answers a mistake."""
+    """
+    Review decisions are applied as they are recorded and never edited: a new one answers a mistake.
+    Those the public reads are deleted by superusers only (HistoryAdmin.has_delete_permission).
+    """
 
     list_display = ["commitment", "kind", "decided_on", "decided_by"]
     list_filter = ["kind"]
     list_select_related = ["commitment", "decided_by"]
     search_fields = ["commitment__title_en", "commitment__title_fr", "reason"]
-    autocomplete_fields = ["commitment", "deadline"]
+    autocomplete_fields = ["commitment", "deadline", "retracts"]
     fields = [
         "commitment",
         "kind",
+        "retracts",
         "deadline",
         ("new_due", "new_precision"),
         "new_status",
@@ -146,9 +168,6 @@ class DecisionAdmin(HistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         record_decision(obj, by=request.user)

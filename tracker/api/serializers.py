@@ -287,13 +287,19 @@ class DecisionSerializer(ModelValidated, ModelSerializer):
     )
     previous_due = DateAtPrecisionField("previous_precision", read_only=True, allow_null=True)
     new_due = DateAtPrecisionField("new_precision", required=False, allow_null=True)
+    retracts = serializers.PrimaryKeyRelatedField(
+        queryset=ProgressUpdate.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="For a correction: the id of the published update it retracts.",
+    )
 
     class Meta:
         model = Decision
         fields = [
             "id", "commitment", "kind", "decided_on", "deadline", "previous_due", "previous_precision",
             "new_due", "new_precision", "previous_status", "new_status", "reason", "language",
-            "evidence_url",
+            "evidence_url", "retracts",
         ]  # fmt: skip
         read_only_fields = ["decided_on", "previous_due", "previous_precision", "previous_status"]
 
@@ -371,6 +377,16 @@ class SourceSerializer(ModelSerializer):
 
     def get_page(self, source) -> str:
         return on_site(source.get_absolute_url())
+
+
+class PublishSerializer(serializers.Serializer):
+    reconsider = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "Publish an update that was rejected. Without it, publishing a rejected update is refused, so "
+            "that a publication and a rejection sent at the same moment cannot both succeed."
+        ),
+    )
 
 
 class RejectSerializer(serializers.Serializer):

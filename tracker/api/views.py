@@ -43,6 +43,7 @@ from .serializers import (
     DecisionSerializer,
     MilestoneSerializer,
     OwnerSerializer,
+    PublishSerializer,
     ReadingSerializer,
     RejectSerializer,
     SourceSerializer,
@@ -243,10 +244,13 @@ class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
             )
         serializer.save(author=user)
 
-    @extend_schema(request=None, responses={200: UpdateSerializer})
+    @extend_schema(request=PublishSerializer, responses={200: UpdateSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsEditor])
     def publish(self, request, pk=None):
-        update = _applied(publish_update, get_object_or_404(ProgressUpdate, pk=pk), by=request.user)
+        update = get_object_or_404(ProgressUpdate, pk=pk)
+        serializer = PublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        update = _applied(publish_update, update, by=request.user, **serializer.validated_data)
         return Response(UpdateSerializer(update, context=self.get_serializer_context()).data)
 
     @extend_schema(request=RejectSerializer, responses={200: UpdateSerializer})

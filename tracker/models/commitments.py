@@ -287,13 +287,16 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
 
     def assessment_history(self) -> list["Assessment"]:
         """
-        Return the assessments, newest first, each with the one before it (`previous`): as
-        `read_parts()` read them with their evidence, else read now.
+        Return the assessments, newest first, each with the one before it that still counts
+        (`previous`; retracted ones stay in the history, marked): as `read_parts()` read them with
+        their evidence, else read now.
         """
         read = getattr(self, "shown_assessments", None)
         history = list(self.assessments.all() if read is None else read)
-        for position, assessment in enumerate(history, start=1):
-            assessment.previous = history[position] if position < len(history) else None
+        standing = [assessment for assessment in history if not assessment.retracted_by_id]
+        for assessment in history:
+            older = (a for a in standing if (a.assessed_on, a.pk) < (assessment.assessed_on, assessment.pk))
+            assessment.previous = next(older, None)
         return history
 
     def refresh_verdict(self, by=None, cause: str = "") -> None:
@@ -301,7 +304,7 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         Take the status and date of the latest assessment ("not yet assessed" without one), saved with
         who and what caused it in the history when they change.
         """
-        latest = self.assessments.order_by("-assessed_on", "-pk").first()
+        latest = self.assessments.filter(retracted_by=None).order_by("-assessed_on", "-pk").first()
         verdict = (
             (latest.status, latest.assessed_on, latest.assessed_precision)
             if latest

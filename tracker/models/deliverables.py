@@ -227,3 +227,7 @@ class Reading(DatesWithPrecision):
 
     def __str__(self):
         return f"{self.value:,.0f} on {self.measured_on:%Y-%m-%d}"
+
+    def is_on_record(self) -> bool:
+        """Return True when the public sees it (on a public commitment's chart): then it is not deleted."""
+        return self.target.commitment.is_public

@@ -375,6 +375,10 @@ class ProgressUpdateQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=PublicationState.PUBLISHED)
 
+    def on_record(self):
+        """Return the updates that were made public: published ones, and retracted ones (marked as such)."""
+        return self.filter(state__in=[PublicationState.PUBLISHED, PublicationState.RETRACTED])
+
     def public(self):
         """Return what the public may read: published updates of public commitments."""
         return self.published().filter(commitment__is_public=True)

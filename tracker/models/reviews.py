@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from ..choices import (
     DecisionKind,
     Language,
+    PublicationState,
     Status,
 )
 from ..dates import format_fuzzy_date, today
@@ -40,7 +41,7 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
     kind = CleanCharField(_("decision"), max_length=20, choices=DecisionKind)
     deadline = models.ForeignKey(
         Deadline,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="decisions",
@@ -71,6 +72,18 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
         verbose_name=_("decided by"),
     )
     decided_on = models.DateField(_("date"), default=today)
+    retracts = models.OneToOneField(
+        ProgressUpdate,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="retraction",
+        verbose_name=_("retracts"),
+        help_text=_(
+            "For a correction: the published update it withdraws from the public record. Its status "
+            "then no longer counts and the readings it reported leave the charts."
+        ),
+    )
 
     history = HistoricalRecords()
     objects = DecisionQuerySet.as_manager()
@@ -135,12 +148,27 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
             errors["new_due"] = _("An extension moves the deadline later; correct an earlier date instead.")
         if extension and self.deadline_id and self.deadline.is_done:
             errors["deadline"] = _("This deliverable is done: there is nothing to extend.")
+        if self.retracts_id:
+            errors.update(self._retraction_problems())
         if errors:
             raise ValidationError(errors)
+
+    def _retraction_problems(self) -> dict:
+        if self.kind != DecisionKind.CORRECTION:
+            return {"retracts": _("Only a correction retracts an update.")}
+        if self.commitment_id and self.retracts.commitment_id != self.commitment_id:
+            return {"retracts": _("This update is about another commitment.")}
+        if self._state.adding and self.retracts.state != PublicationState.PUBLISHED:
+            return {"retracts": _("Only a published update can be retracted.")}
+        return {}
 
     def is_public(self) -> bool:
         """Return True when the decision changes what the public sees (follow-ups are the editors' own)."""
         return self.kind in DecisionKind.public()
+
+    def is_on_record(self) -> bool:
+        """Return True for what the public reads: a decision answers a mistake, it is not deleted."""
+        return self.is_public()
 
     def changed_status(self) -> bool:
         """Return True when the decision moved the commitment's status."""
@@ -154,6 +182,8 @@ class Decision(RemembersCommitment, DatesWithPrecision, Timestamped):
                 "old": self.previous_due_label(),
                 "new": self.new_due_label(),
             }
+        if self.retracts_id:
+            return gettext("a progress update retracted")
         if self.changed_status():
             return gettext("status changed to “%(status)s”") % {"status": self.get_new_status_display()}
         return self.get_kind_display()
@@ -190,11 +220,24 @@ class Assessment(DatesWithPrecision):
         related_name="+",
         verbose_name=_("assessed by"),
     )
+    # RESTRICT rather than PROTECT, here and for a decision's deadline and retracted update: what an
+    # assessment rests on is not deleted from under it, yet a superuser deleting the whole commitment
+    # takes them all together.
     update = models.ForeignKey(
-        ProgressUpdate, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
+        ProgressUpdate, on_delete=models.RESTRICT, null=True, blank=True, related_name="assessments"
     )
     decision = models.ForeignKey(
-        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="assessments"
+        Decision, on_delete=models.RESTRICT, null=True, blank=True, related_name="assessments"
+    )
+    # Set when the update it was made from is retracted: kept in the public history, marked, and no
+    # longer the commitment's verdict (Commitment.refresh_verdict).
+    retracted_by = models.ForeignKey(
+        Decision,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="retracted_assessments",
+        verbose_name=_("retracted by"),
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -137,12 +139,24 @@ class ProgressUpdate(Timestamped):
         """The update's own page, which feeds and other pages link to (published updates only)."""
         return reverse("tracker:update_detail", args=[self.commitment.slug, self.pk])
 
+    def choice_label(self) -> str:
+        """How a form's list of a commitment's updates names one: its date and who reported."""
+        who = self.on_behalf_of.display_name if self.on_behalf_of_id else gettext("the editors")
+        return f"{date_format(self.reported_on)} — {who}"
+
     def clean(self):
         # Attached to the fields, where the forms show them (the constraints' messages are form-wide).
         if self.state == PublicationState.REJECTED and not self.rejection_reason:
             raise ValidationError({"rejection_reason": _("Say why the update is rejected.")})
         if self.status in Status.needing_reason() and not self.reason:
             raise ValidationError({"reason": _("Say why the commitment is stalled or not achieved.")})
+
+    def is_on_record(self) -> bool:
+        """
+        Return True once the update was made public: then it is retracted (Decision.retracts), never
+        deleted, except by a superuser (the admins' has_delete_permission).
+        """
+        return self.state in (PublicationState.PUBLISHED, PublicationState.RETRACTED)
 
     @property
     def is_owners_report(self) -> bool:
@@ -170,6 +184,9 @@ class Evidence(models.Model):
     def __str__(self):
         return self.title or self.url
 
+    def is_on_record(self) -> bool:
+        return self.update.is_on_record()
+
 
 class ReportedReading(models.Model):
     """A target's value as a progress update reports it; it becomes a Reading when the update is published."""
@@ -193,3 +210,6 @@ class ReportedReading(models.Model):
 
     def __str__(self):
         return f"{self.target.name_en}: {self.value:,.0f}"
+
+    def is_on_record(self) -> bool:
+        return self.update.is_on_record()

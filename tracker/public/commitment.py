@@ -50,7 +50,7 @@ def commitment_detail(request, slug):
     context = {
         "commitment": commitment,
         "reported": _owners_voice(commitment, updates, complete=not earlier_updates),
-        "assessment": assessments[0] if assessments else None,
+        "assessment": next((a for a in assessments if not a.retracted_by_id), None),
         "assessments": assessments,
         "passages": passages,
         "corrections": [d for d in decisions if d.kind == DecisionKind.CORRECTION],
@@ -161,7 +161,11 @@ def commitment_updates(request, slug):
 
 @require_safe
 def update_detail(request, slug, pk):
-    """One published update on a page of its own: the address that feeds and other pages link to."""
+    """
+    One published update on a page of its own: the address that feeds and other pages link to. A
+    retracted update keeps its page, which says when and why it was withdrawn.
+    """
     commitment = get_object_or_404(Commitment.objects.public(), slug=slug)
-    update = get_object_or_404(commitment.updates.published().for_display(), pk=pk)
+    updates = commitment.updates.on_record().for_display().select_related("retraction")
+    update = get_object_or_404(updates, pk=pk)
     return render(request, "tracker/update_detail.html", {"commitment": commitment, "update": update})

@@ -18,7 +18,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import linebreaks
+from django.utils.formats import date_format
+from django.utils.html import format_html, linebreaks
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ..addresses import moved_on_site
@@ -294,13 +296,19 @@ class CorrectionsFeed(SiteFeed):
         return reverse("tracker:corrections")
 
     def items(self):
-        return Decision.objects.corrections().select_related("commitment")[:MAX_ITEMS]
+        return Decision.objects.corrections().select_related("commitment", "retracts")[:MAX_ITEMS]
 
     def item_title(self, decision):
         return _("Correction: %(commitment)s") % {"commitment": decision.commitment.title}
 
     def item_description(self, decision):
-        return linebreaks(decision.reason, autoescape=True)
+        reason = linebreaks(decision.reason, autoescape=True)
+        if not decision.retracts_id:
+            return reason
+        retracted = _("Retracted the progress update of %(date)s.") % {
+            "date": date_format(decision.retracts.reported_on)
+        }
+        return format_html("<p>{}</p>{}", retracted, mark_safe(reason))
 
     def item_link(self, decision):
         return f"{decision.commitment.get_absolute_url()}#decision-{decision.pk}"

@@ -279,7 +279,8 @@ def source_detail(request, slug):
 
 @require_safe
 def corrections(request):
-    page = page_of(request, Decision.objects.corrections().select_related("commitment"), PAGE_SIZE)
+    corrections = Decision.objects.corrections().select_related("commitment", "retracts")
+    page = page_of(request, corrections, PAGE_SIZE)
     return render(request, "tracker/corrections.html", {"page": page})
 
 

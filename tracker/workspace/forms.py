@@ -149,15 +149,20 @@ class DecisionForm(forms.ModelForm):
 
     class Meta:
         model = Decision
-        fields = ["kind", "deadline", "new_due", "new_precision", "new_status", "reason", "evidence_url"]
+        fields = [
+            "kind", "deadline", "new_due", "new_precision", "new_status", "retracts", "reason",
+            "evidence_url",
+        ]  # fmt: skip
         widgets = {"new_due": DateInput(), "reason": forms.Textarea(attrs={"rows": 3})}
-        labels = {"new_status": _("Corrected status")}
+        labels = {"new_status": _("Corrected status"), "retracts": _("Update to retract")}
         help_texts = {"reason": _("Shown on the public page, except for follow-ups.")}
 
     def __init__(self, *args, commitment: Commitment, **kwargs):
         super().__init__(*args, instance=Decision(commitment=commitment), **kwargs)
         self.fields["deadline"].queryset = commitment.deadlines.select_related("milestone").order_by("pk")
         self.fields["deadline"].label_from_instance = Deadline.choice_label
+        self.fields["retracts"].queryset = commitment.updates.published().select_related("on_behalf_of")
+        self.fields["retracts"].label_from_instance = ProgressUpdate.choice_label
         self.fields["new_precision"].initial = DatePrecision.DAY
         self.fields["new_precision"].required = False  # only an extension has a new date
 

@@ -150,7 +150,9 @@ def review_update(request, pk, reject_form=None):
 def publish(request, pk):
     update = get_object_or_404(ProgressUpdate, pk=pk)
     try:
-        update = publish_update(update, by=request.user)
+        # A rejected update is published only from a page that said so (review_update.html).
+        reconsider = request.POST.get("reconsider") == PublicationState.REJECTED
+        update = publish_update(update, by=request.user, reconsider=reconsider)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("tracker:review_update", pk=pk)
