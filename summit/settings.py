@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A write SQLite could not take in time answers 409, not 500 (tracker/errors.py).
+    "tracker.errors.DatabaseBusyMiddleware",
     # Records which user made each change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Answers a locked-out sign-in (last, as django-axes asks).
