@@ -3,7 +3,6 @@
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS, knox_settings
@@ -17,13 +16,16 @@ LEGACY_TABLE = "authtoken_token"
 def hash_legacy_tokens(apps, schema_editor):
     # A DRF key is 40 hexadecimal characters, which knox finds and checks as it does its own: each one
     # becomes a token with the same key, stored as knox stores them, so that tools keep working. It
-    # keeps the write scope it had in effect, and expires like a token made today. Then every trace of
-    # the keys in clear goes: the table, and the admin's log, which named each token by its key.
+    # keeps the write scope it had in effect, and expires like a token made today. Then the keys in
+    # clear go: the table's rows, and the admin's log entries, which named each token by its key.
+    # The emptied table stays for the old release, which reads it until its processes are restarted
+    # (and answers 401 meanwhile); a later release drops it (docs/deployment.md: Releasing).
     connection = schema_editor.connection
     if LEGACY_TABLE not in connection.introspection.table_names():
         return
+    table = connection.ops.quote_name(LEGACY_TABLE)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT key, user_id FROM {connection.ops.quote_name(LEGACY_TABLE)}")
+        cursor.execute(f"SELECT key, user_id FROM {table}")
         legacy = cursor.fetchall()
     ApiToken = apps.get_model("tracker", "ApiToken")
     expiry = timezone.now() + knox_settings.TOKEN_TTL
@@ -38,10 +40,8 @@ def hash_legacy_tokens(apps, schema_editor):
         )
         for key, user_id in legacy
     )
-    schema_editor.execute(f"DROP TABLE {connection.ops.quote_name(LEGACY_TABLE)}")
+    schema_editor.execute(f"DELETE FROM {table}")
     apps.get_model("admin", "LogEntry").objects.filter(content_type__app_label="authtoken").delete()
-    apps.get_model("contenttypes", "ContentType").objects.filter(app_label="authtoken").delete()
-    MigrationRecorder(connection).migration_qs.filter(app="authtoken").delete()
 
 
 class Migration(migrations.Migration):
