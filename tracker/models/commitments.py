@@ -1,6 +1,7 @@
 """Commitments and what the documents say of each: owners' roles, stated counts, amounts, milestones."""
 
 import datetime
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -127,6 +128,21 @@ class RemembersCommitment(models.Model):
         belongs, read_with = getattr(self, self.belongs_to), getattr(self, "_read_with", None)
         self._read_with = belongs
         return {belongs, read_with} - {None} if always or belongs != read_with else set()
+
+
+def parent_loop(start: Hashable, parent_of: Callable[[Hashable], Hashable | None]) -> list:
+    """
+    Return the commitments met walking up the parents from `start` if the walk comes back to it (it
+    would be part of itself), else []. Commitments are whatever keys `parent_of` takes and returns:
+    pks for a form (`Commitment.clean`), slugs for an import, whose file may change several parents
+    at once (tracker/resources.py). A walk that reaches a loop `start` is not in stops there: the
+    loop is refused on its own rows.
+    """
+    chain, parent = [start], parent_of(start)
+    while parent is not None and parent not in chain:
+        chain.append(parent)
+        parent = parent_of(parent)
+    return chain if parent is not None and parent == start else []
 
 
 class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
@@ -267,13 +283,15 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
             if missing:
                 message = _("Say what “kept” means for this promise, in French and in English.")
                 raise ValidationError(dict.fromkeys(missing, message))
-        # Walk up the parents: a cycle would make "part of" endless on every page.
-        ancestor, seen = self.parent, {self.pk}
-        while ancestor is not None:
-            if ancestor.pk in seen:
-                raise ValidationError({"parent": _("This would make the commitment part of itself.")})
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
+        # A cycle would make "part of" endless on every page.
+        if parent_loop(self.pk, self.parent_id_of):
+            raise ValidationError({"parent": _("This would make the commitment part of itself.")})
+
+    def parent_id_of(self, pk: int | None) -> int | None:
+        """Return the parent of commitment `pk`: this one's as it is now, the others' as stored."""
+        if pk == self.pk:
+            return self.parent_id
+        return Commitment._base_manager.filter(pk=pk).values_list("parent_id", flat=True).first()
 
     def announced_label(self) -> str:
         """Return the announcement date as precisely as it is known."""
