@@ -155,3 +155,78 @@ def test_an_admin_export_imports_back_with_the_same_titles(admin_client, file_fo
     admin_import(admin_client, file_format, exported)
     assert dict(Commitment.objects.values_list("slug", "title_en")) == before
     assert dict(Commitment.objects.values_list("slug", "title_fr")) == before
+
+
+# Imports refused whole (issue #24): the dry run and the confirmation name the rows, and write nothing.
+
+
+def admin_dry_run(client, file_format, content: bytes):
+    name = "commitments.csv" if file_format == CSV_FORMAT else "commitments.xlsx"
+    return client.post(
+        reverse("admin:tracker_commitment_import"),
+        {"resource": "0", "format": file_format, "import_file": SimpleUploadedFile(name, content)},
+        HTTP_ACCEPT_LANGUAGE="en",  # the errors below are compared in English
+    )
+
+
+def refusals(response) -> dict[int, dict[str, str]]:
+    """Return the refused rows a page lists, by number: each column's errors as one text."""
+    return {
+        row.number: {name: " ".join(errors) for name, errors in row.error_dict.items()}
+        for row in response.context["result"].invalid_rows
+    }
+
+
+@pytest.mark.parametrize("file_format", [CSV_FORMAT, XLSX_FORMAT], ids=["csv", "xlsx"])
+def test_an_admin_import_of_a_file_exported_before_a_change_is_refused(editor_client, file_format):
+    make_titled(["Mine", "Theirs"])
+    exported = admin_export(editor_client, file_format)
+    theirs = Commitment.objects.get(slug="c1")
+    theirs.title_en = "Their new title"
+    theirs.save()
+    response = admin_dry_run(editor_client, file_format, exported)
+    assert response.status_code == 200 and "confirm_form" not in response.context
+    (row,) = refusals(response).values()
+    assert row["version"].startswith("c1 has changed since this file was exported")
+    assert b"Export again and make your change in the new file." in response.content
+    assert Commitment.objects.get(slug="c1").title_en == "Their new title"
+
+
+def test_an_owner_deleted_before_the_confirmation_fails_the_whole_import_and_says_so(editor_client):
+    make_owner(slug="france")
+    make_source(slug="doc")
+    gone = make_owner(slug="gone")
+    rest = "T,T,R,S,governance,declaration,delivered_at_summit,2025-02-11,day,doc"
+    upload = (
+        "slug,title_fr,title_en,summary_fr,summary_en,axis,kind,nature,announced_on,announced_precision,"
+        f"sources,owners\nfirst,{rest},lead:france\nsecond,{rest},lead:gone\n"
+    ).encode()
+    preview = admin_dry_run(editor_client, CSV_FORMAT, upload)
+    confirm = preview.context["confirm_form"]
+    gone.delete()
+    response = editor_client.post(
+        reverse("admin:tracker_commitment_process_import"), confirm.initial, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 409
+    assert refusals(response) == {2: {"owners": "unknown owner(s): gone"}}
+    assert b"unknown owner(s): gone" in response.content
+    messages = [str(message) for message in response.context["messages"]]
+    assert len(messages) == 1 and messages[0].startswith("Nothing was imported")
+    assert not Commitment.objects.exists()  # the first row is undone too
+
+
+def test_an_admin_import_that_makes_a_loop_of_parents_names_its_rows(editor_client):
+    make_owner(slug="france")
+    make_source(slug="doc")
+    rest = "T,T,R,S,governance,declaration,delivered_at_summit,2025-02-11,day,doc,lead:france"
+    upload = (
+        "slug,title_fr,title_en,summary_fr,summary_en,axis,kind,nature,announced_on,announced_precision,"
+        f"sources,owners,parent\na,{rest},b\nb,{rest},a\n"
+    ).encode()
+    response = admin_dry_run(editor_client, CSV_FORMAT, upload)
+    assert "confirm_form" not in response.context
+    assert refusals(response) == {
+        1: {"parent": "This would make a commitment part of itself: a → b → a."},
+        2: {"parent": "This would make a commitment part of itself: b → a → b."},
+    }
+    assert not Commitment.objects.exists()

@@ -5,11 +5,12 @@ spreadsheet import and export (tracker/resources.py, in the formats of tracker/s
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Prefetch
+from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -310,6 +311,31 @@ class CommitmentAdmin(ImportExportMixin, HistoryAdmin):
                 "tracker.delete_involvement",
             ]
         )
+
+    def process_result(self, result, request):
+        # import-export reports success after the confirmation even when a row failed there (an owner
+        # deleted since the dry run, a row changed since): the import rolled back (CommitmentResource
+        # imports all or nothing), so say so and list the rows, as the dry run does.
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        messages.error(
+            request,
+            _(
+                "Nothing was imported: the rows below were refused when you confirmed, as something "
+                "changed since the preview. Export again, make your changes in the new file and import it."
+            ),
+        )
+        form_class = self.get_import_form_class(request)
+        context = {
+            **self.admin_site.each_context(request),
+            **self.get_import_context_data(),
+            "title": _("Import"),
+            "opts": self.model._meta,
+            "form": form_class(self.get_import_formats(), self.get_import_resource_classes(request)),
+            "result": result,
+            "import_error_display": self.import_error_display,
+        }
+        return TemplateResponse(request, [self.import_template_name], context, status=409)
 
     @admin.display(description=_("lead"))
     def lead_owners(self, obj):
