@@ -1,7 +1,8 @@
 """
-The admin's inlines refuse a save made on a page older than a row's last change, as its change pages
-do (tracker/admin/base.py): each test opens a page, changes or deletes a row behind it, as another
-editor would, then sends the page as it was opened.
+No silent overwrite. The admin's inlines refuse a save made on a page older than a row's last change,
+as its change pages do (tracker/admin/base.py): each test opens a page, changes or deletes a row
+behind it, as another editor would, then sends the page as it was opened. And the API's ETags change
+with every stored field of what it writes.
 """
 
 import datetime
@@ -9,9 +10,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
 
-from tests.factory import make_commitment, make_deadline, make_owner, make_source, make_update
+from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
 from tests.test_admin import form_data
 from tracker.models import Commitment, Deadline, Evidence, Involvement, ProgressUpdate, Reading, Target
 
@@ -192,3 +196,51 @@ def test_rows_saved_on_a_fresh_page_go_through(editor_client, commitment):
     )
     assert response.status_code == 302, response.context and response.context["errors"]
     assert list(Deadline.objects.values_list("title_en", flat=True)) == ["The summit"]
+
+
+# The API's ETags (tracker/api/etags.py): every stored field of every object the API changes is part
+# of its version, whatever the answer's language shows, so that If-Match refuses a write over it.
+
+
+def another_value(field, value):
+    """Return a value of `field` other than `value`, as another editor could store it."""
+    if field.is_relation:
+        return field.related_model._base_manager.exclude(pk=value).values_list("pk", flat=True).first()
+    if field.choices:
+        return next(choice for choice, _label in field.flatchoices if choice not in (value, ""))
+    if isinstance(field, models.BooleanField):
+        return not value
+    if isinstance(field, models.DateTimeField):
+        return (value or timezone.now()) + datetime.timedelta(days=1)
+    if isinstance(field, models.DateField):
+        return (value or datetime.date(2025, 1, 1)) + datetime.timedelta(days=1)
+    if isinstance(field, models.IntegerField | models.DecimalField):
+        return (value or 0) + 1
+    return (value or "")[: (field.max_length or 1000) - 1] + "x"
+
+
+@pytest.mark.parametrize(
+    ("model", "address"),
+    [
+        (Commitment, lambda obj: f"/api/commitments/{obj.slug}/"),
+        (Deadline, lambda obj: f"/api/deadlines/{obj.pk}/"),
+        (Target, lambda obj: f"/api/targets/{obj.pk}/"),
+    ],
+)
+def test_every_stored_field_of_what_the_api_changes_is_in_its_etag(editor, commitment, model, address):
+    api = APIClient()
+    api.force_authenticate(editor)
+    make_commitment(is_public=False)  # another row for each relation to point to
+    make_milestone()
+    target = Target.objects.create(commitment=commitment, slug="members", name_en="Members", target_value=60)
+    obj = {Commitment: commitment, Deadline: commitment.deadlines.first(), Target: target}[model]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    assert len(fields) > 8
+    for field in fields:
+        before = api.get(address(obj), HTTP_ACCEPT_LANGUAGE="en")
+        assert before.status_code == 200
+        value = another_value(field, getattr(obj, field.attname))
+        model.objects.filter(pk=obj.pk).update(**{field.attname: value})
+        obj.refresh_from_db()
+        after = api.get(address(obj), HTTP_ACCEPT_LANGUAGE="en")
+        assert after["ETag"] != before["ETag"], field.name
