@@ -17,7 +17,16 @@ from rest_framework.test import APIClient
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
 from tests.test_admin import form_data
-from tracker.models import Commitment, Deadline, Evidence, Involvement, ProgressUpdate, Reading, Target
+from tracker.models import (
+    Commitment,
+    Deadline,
+    Evidence,
+    Involvement,
+    Owner,
+    ProgressUpdate,
+    Reading,
+    Target,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +253,47 @@ def test_every_stored_field_of_what_the_api_changes_is_in_its_etag(editor, commi
         obj.refresh_from_db()
         after = api.get(address(obj), HTTP_ACCEPT_LANGUAGE="en")
         assert after["ETag"] != before["ETag"], field.name
+
+
+@pytest.mark.parametrize(
+    ("model", "names"),
+    [
+        (Deadline, {("title_fr", "fr"), ("title_en", "en")}),
+        (Target, {("name_fr", "fr"), ("name_en", "en")}),
+        (Owner, {("name", "fr"), ("name_en", "en")}),
+    ],
+)
+def test_a_commitments_etag_changes_with_what_it_shows_of_its_parts_in_either_language(
+    editor, commitment, model, names
+):
+    # The rows a commitment's answer nests are in its ETag as the answer shows them, in its language:
+    # what the answer in that language shows changes, its ETag changes. (What no answer shows, and the
+    # commitment's own writes never touch, is no part of its version.)
+    api = APIClient()
+    api.force_authenticate(editor)
+    make_commitment(is_public=False)  # another row for each relation to point to
+    make_milestone()
+    make_owner()
+    Target.objects.create(
+        commitment=commitment, slug="members", name_fr="Membres", name_en="Members", target_value=60
+    )
+    part = {
+        Deadline: commitment.deadlines.first(),
+        Target: commitment.targets.first(),
+        Owner: commitment.involvements.first().owner,
+    }[model]
+    address = f"/api/commitments/{commitment.slug}/"
+    shown = set()
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.related_model is Commitment:  # moved away, it would show no more
+            continue
+        before = {language: api.get(address, HTTP_ACCEPT_LANGUAGE=language) for language in ("fr", "en")}
+        value = another_value(field, getattr(part, field.attname))
+        model.objects.filter(pk=part.pk).update(**{field.attname: value})
+        part.refresh_from_db()
+        for language, read in before.items():
+            after = api.get(address, HTTP_ACCEPT_LANGUAGE=language)
+            if after.json() != read.json():
+                shown.add((field.name, language))
+                assert after["ETag"] != read["ETag"], (field.name, language)
+    assert names <= shown and len(shown) >= 6
