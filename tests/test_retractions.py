@@ -171,6 +171,10 @@ def test_the_api_records_a_retraction(published, commitment, editor):
     assert answer.json()["retracts"] == published.pk
     published.refresh_from_db()
     assert published.state == PublicationState.RETRACTED
+    detail = APIClient().get(f"/api/commitments/{commitment.slug}/").json()
+    marked = {a["update"]: a["retracted_by"] for a in detail["assessments"]}
+    assert marked[published.pk] == answer.json()["id"]
+    assert detail["status"] == Status.IN_PROGRESS
 
 
 # Deleting: drafts and superusers.

@@ -320,12 +320,19 @@ class AssessmentSerializer(ModelSerializer):
     rationale_language = serializers.CharField(read_only=True, help_text="The language `rationale` is in.")
     origin = serializers.SerializerMethodField(help_text="What it was made from.")
     evidence = EvidenceField()
+    retracted_by = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        help_text=(
+            "The correction (a decision's id) that retracted the update this verdict was made from; "
+            "null while it counts."
+        ),
+    )
 
     class Meta:
         model = Assessment
         fields = [
             "status", "assessed_on", "assessed_precision", "rationale", "rationale_language", "origin",
-            "update", "decision", "evidence",
+            "update", "decision", "evidence", "retracted_by",
         ]  # fmt: skip
 
     @extend_schema_field(
