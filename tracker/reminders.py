@@ -13,10 +13,11 @@ A sweep has two steps, both in bounded batches with a fixed number of queries ea
    doubling delay; or failed after the last attempt, which editors see in their digest and pages. A
    row left "sending" by a worker that died is tried again once its lease is over.
 
-The one window no database closes: a worker killed outright (not a Celery soft time limit, after
-which the outcomes are still recorded) after the SMTP server accepted mails but before their outcomes
-are written sends those mails again after the lease: at most TRACKER_REMINDER_RECORD_EVERY of them.
-Nothing is ever lost.
+The one window no database closes: a worker process killed outright after the SMTP server accepted
+mails but before their outcomes are written sends those mails again after the lease: at most
+TRACKER_REMINDER_RECORD_EVERY of them for each process that was sending (bench/crash.py measures it).
+A Celery soft time limit records the outcomes on its way out: it can repeat only the message it
+interrupted. Nothing is ever lost.
 
 Who hears what:
 - due soon: before an open deadline, at the smallest lead time (30, 7, 1 days) that has been reached,
