@@ -412,6 +412,10 @@ REST_FRAMEWORK = {
 # made, or sooner when its user's password changes or the account is deactivated. Clients still send
 # `Authorization: Token <key>`, as with DRF's tokens before them.
 KNOX_TOKEN_MODEL = "tracker.ApiToken"
+# knox's migrations make its own token table even when its model is swapped for ours: an unknown table
+# whose foreign key to the users then stops `flush` (a TRUNCATE of the known tables). Nothing of
+# knox's is stored, so its migrations do not run.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_TTL": datetime.timedelta(days=envint("API_TOKEN_DAYS", 90)),
     "AUTH_HEADER_PREFIX": "Token",
@@ -465,7 +469,8 @@ TRACKER_REMINDER_MAX_ATTEMPTS = envint("TRACKER_REMINDER_MAX_ATTEMPTS", 5)
 TRACKER_REMINDER_FAILED_ROUNDS = envint("TRACKER_REMINDER_FAILED_ROUNDS", 3)
 # A reminder caught "sending" for longer than this (its worker died mid-send) is tried again.
 TRACKER_REMINDER_LEASE_SECONDS = envint("TRACKER_REMINDER_LEASE_SECONDS", 600)
-# Outcomes are written after this many messages: the most a worker killed outright could send twice.
+# Outcomes are written after this many messages: the most each worker process killed outright could
+# send twice (docs/reminders.md, "Exactly once").
 TRACKER_REMINDER_RECORD_EVERY = envint("TRACKER_REMINDER_RECORD_EVERY", 20)
 TRACKER_REMINDER_BATCH = envint("TRACKER_REMINDER_BATCH", 200)
 
