@@ -297,3 +297,34 @@ def test_a_commitments_etag_changes_with_what_it_shows_of_its_parts_in_either_la
                 shown.add((field.name, language))
                 assert after["ETag"] != read["ETag"], (field.name, language)
     assert names <= shown and len(shown) >= 6
+
+
+# The workspace's form that changes a row: a commitment's reminder hold.
+
+
+def test_a_stale_hold_is_refused_and_a_publication_meanwhile_is_not_a_change(editor_client):
+    commitment = make_commitment()
+    url = reverse("tracker:review_commitment", args=[commitment.slug])
+    hold = reverse("tracker:hold_reminders", args=[commitment.slug])
+    opened = editor_client.get(url).context["hold_form"]["opened_version"].value()
+    mine = {
+        "opened_version": opened,
+        "reminders_paused_until": "2026-03-01",
+        "reminders_pause_reason": "Mine.",
+    }
+
+    # Something else of the row changes meanwhile (its verdict): the hold is not stale.
+    Commitment.objects.filter(pk=commitment.pk).update(notes="Edited elsewhere.")
+    assert editor_client.post(hold, mine).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.reminders_pause_reason == "Mine."
+
+    # Another editor changes the hold after this page was opened: refused, theirs kept.
+    opened = editor_client.get(url).context["hold_form"]["opened_version"].value()
+    Commitment.objects.filter(pk=commitment.pk).update(reminders_pause_reason="Theirs.")
+    refused = editor_client.post(hold, {**mine, "opened_version": opened, "reminders_pause_reason": "Again."})
+    assert refused.status_code == 400
+    (error,) = refused.context["hold_form"].non_field_errors().as_data()
+    assert error.code == "stale" and str(error.message) in refused.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.reminders_pause_reason == "Theirs."

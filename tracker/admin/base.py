@@ -12,63 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..versions import stored_version
-
-VERSION_FIELD = "opened_version"
-
-
-class VersionField(forms.CharField):
-    """The version of the row a form was opened on, hidden. Never itself a change to save."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs):
-        super().__init__(required=False, **kwargs)
-
-    def has_changed(self, initial, data):
-        return False
-
-
-class RefusesStaleSaves(forms.ModelForm):
-    """
-    A change form that carries, hidden, the version of the row it was opened on, and refuses to save
-    when the row has changed since: two editors on the same page no longer lose the first one's
-    change. The row is locked while it is compared (the admin saves in a transaction), so two saves
-    at once are compared one after the other.
-    """
-
-    opened_version = VersionField()
-
-    stale_message = _(
-        "Someone else saved this since you opened it. Open it again to see their change, then make yours."
-    )
-    gone_message = _("Someone else deleted this since you opened it.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            self.fields[VERSION_FIELD].initial = stored_version(self.instance)
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk is not None and self.saves_row():
-            model = type(self.instance)
-            current = model._base_manager.select_for_update().filter(pk=self.instance.pk).first()
-            if current is None:
-                raise ValidationError(self.gone_message, code="gone")
-            if cleaned.get(VERSION_FIELD) != stored_version(current):
-                raise ValidationError(self.stale_message, code="stale")
-        elif self.opened_row_is_gone():
-            raise ValidationError(self.gone_message, code="gone")
-        return cleaned
-
-    def saves_row(self) -> bool:
-        """Return whether saving the form writes its row: a change page saves its object in any case."""
-        return True
-
-    def opened_row_is_gone(self) -> bool:
-        """Return whether the form was opened on a row that is no longer there."""
-        return False
+from ..versions import VERSION_FIELD, RefusesStaleSaves
 
 
 class RefusesStaleRows(RefusesStaleSaves):

@@ -17,6 +17,7 @@ from ..choices import Status
 from ..dates import DatePrecision, today
 from ..fields import current_language
 from ..models import Commitment, Deadline, Decision, Evidence, ProgressUpdate
+from ..versions import RefusesStaleSaves
 from ..workflow import MAX_EVIDENCE_LINKS, report_problems
 from .accounts import language_of
 
@@ -202,8 +203,13 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         return (user for user in users if getattr(user, email_field).casefold() == email.casefold())
 
 
-class HoldForm(forms.ModelForm):
-    """Put a commitment's reminders on hold until a date (empty: resume now), saying why."""
+class HoldForm(RefusesStaleSaves):
+    """
+    Put a commitment's reminders on hold until a date (empty: resume now), saying why; refused when
+    another editor changed the hold since the page was opened.
+    """
+
+    versioned_fields = ["reminders_paused_until", "reminders_pause_reason"]
 
     class Meta:
         model = Commitment

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -293,13 +294,15 @@ def decide(request, slug):
 @editor_required
 def hold(request, slug):
     commitment = get_object_or_404(Commitment, slug=slug)
-    form = HoldForm(request.POST, instance=commitment)
-    if not form.is_valid():
+    with transaction.atomic():  # the row stays locked from the check (HoldForm) to the write
+        form = HoldForm(request.POST, instance=commitment)
+        if form.is_valid():
+            # Only these fields: a status set meanwhile (a publication) is not written back.
+            form.save(commit=False).save(
+                update_fields=["reminders_paused_until", "reminders_pause_reason", "updated_at"]
+            )
+    if form.errors:
         return review_commitment(request, slug, hold_form=form)
-    # Only these fields: a status set meanwhile (a publication) is not written back.
-    form.save(commit=False).save(
-        update_fields=["reminders_paused_until", "reminders_pause_reason", "updated_at"]
-    )
     messages.success(request, _("Reminders updated."))
     return redirect("tracker:review_commitment", slug=slug)
 
