@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.conftest import editors_group
@@ -21,6 +22,22 @@ from tracker.models import Commitment, Decision, Evidence, ProgressUpdate, Readi
 from tracker.workflow import publish_update, record_decision, reject_update, submit_update
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Read the pages' and the messages' English words: the admin and the API too, asked for them."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+def _api(user=None) -> APIClient:
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
+    return api
+
 
 PROOF = [{"url": "https://example.org/proof"}]
 
@@ -157,8 +174,7 @@ def test_editors_retract_from_the_review_page_and_the_public_sees_why(published,
 
 
 def test_the_api_records_a_retraction(published, commitment, editor):
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(editor)}")
+    api = _api(editor)
     payload = {
         "commitment": commitment.slug,
         "kind": "correction",
@@ -171,7 +187,7 @@ def test_the_api_records_a_retraction(published, commitment, editor):
     assert answer.json()["retracts"] == published.pk
     published.refresh_from_db()
     assert published.state == PublicationState.RETRACTED
-    detail = APIClient().get(f"/api/commitments/{commitment.slug}/").json()
+    detail = _api().get(f"/api/commitments/{commitment.slug}/").json()
     marked = {a["update"]: a["retracted_by"] for a in detail["assessments"]}
     assert marked[published.pk] == answer.json()["id"]
     assert detail["status"] == Status.IN_PROGRESS
@@ -259,8 +275,7 @@ def test_the_admin_refuses_publishing_ones_own_update(commitment, editor, client
 
 def test_the_api_refuses_publishing_ones_own_update(commitment, editor):
     own = submit_update(commitment=commitment, author=editor, text="We did it.")
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(editor)}")
+    api = _api(editor)
     answer = api.post(f"/api/updates/{own.pk}/publish/")
     assert answer.status_code == 400 and "another editor" in str(answer.json())
 
@@ -287,8 +302,7 @@ def test_a_publication_after_an_unseen_rejection_is_refused(
 def test_the_api_publishes_a_rejected_update_only_when_told_so(commitment, reporter, editor, second_editor):
     update = submit_update(commitment=commitment, author=reporter, text="Done.")
     reject_update(update, by=second_editor, reason="No source.")
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key(editor)}")
+    api = _api(editor)
     assert api.post(f"/api/updates/{update.pk}/publish/").status_code == 400
     answer = api.post(f"/api/updates/{update.pk}/publish/", {"reconsider": True}, format="json")
     assert answer.status_code == 200 and answer.json()["state"] == "published"

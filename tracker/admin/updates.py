@@ -87,7 +87,8 @@ class ProgressUpdateAdminForm(forms.ModelForm):
             # shown as such on this page, which refuses a stale save (RefusesStaleSaves).
             update = copy(self.instance)
             update.state = before
-            update.author_id = update.author_id or getattr(self.reviewer, "pk", None)
+            if update.pk is None:  # written here, now, by the editor at work (save_model)
+                update.author_id = getattr(self.reviewer, "pk", None)
             problem = publishing_problem(update, self.reviewer, reconsider=True)
             if problem:
                 raise forms.ValidationError(problem)
