@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from ..addresses import on_site
 from ..choices import Basis
+from ..fields import clean_text
 from ..models import (
     Amount,
     Assessment,
@@ -398,6 +399,14 @@ class PublishSerializer(serializers.Serializer):
 
 class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
+
+    def validate_reason(self, reason: str) -> str:
+        # The reason as it will be stored (a CleanTextField): unwanted characters alone are no reason,
+        # and would be saved empty, against the rejection's constraint (a 500).
+        reason = clean_text(reason).strip()
+        if not reason:
+            self.fields["reason"].fail("blank")
+        return reason
 
 
 class CommitmentSerializer(ModelValidated, ModelSerializer):
