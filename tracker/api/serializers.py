@@ -323,6 +323,7 @@ class AssessmentSerializer(ModelSerializer):
     evidence = EvidenceField()
     retracted_by = serializers.PrimaryKeyRelatedField(
         read_only=True,
+        allow_null=True,
         help_text=(
             "The correction (a decision's id) that retracted the update this verdict was made from; "
             "null while it counts."
