@@ -786,7 +786,7 @@ def test_copied_relation_fields_are_bound_to_their_own_answer():
 # Texts of unwanted characters alone (tracker/fields.py: clean_text), as schemathesis sent them: the
 # model validated the text as written, then saved it cleaned, so empty. Each answered 500 (a constraint)
 # or stored an empty title, text or reason.
-@pytest.mark.parametrize("text", ["\x01", "\x0b\u202e", " \x07 "])
+@pytest.mark.parametrize("text", ["\x01", "\x93\x81", "\x0b\u202e", " \x07 "])
 def test_a_text_of_unwanted_characters_alone_is_refused_as_empty(api, gpai, editor_token, text):
     api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
     decision = api.post(
