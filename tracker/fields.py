@@ -115,12 +115,14 @@ class CleanedOnSave:
 
     multiline = True
 
-    def to_python(self, value):
+    def clean(self, value, model_instance):
         # Validation (full_clean, so forms, the admin and the API) sees the text as it will be stored:
         # one made of unwanted characters alone is empty, which a required field refuses with its
         # message, rather than being saved empty or failing a constraint in the database (a 500).
-        value = super().to_python(value)
-        return clean_text(value, self.multiline) if isinstance(value, str) else value
+        # Here rather than in to_python, which also serves reading stored values back.
+        if isinstance(value, str):
+            value = clean_text(value, self.multiline)
+        return super().clean(value, model_instance)
 
     def pre_save(self, model_instance, add):
         value = super().pre_save(model_instance, add)
