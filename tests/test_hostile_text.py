@@ -273,3 +273,13 @@ def test_a_body_too_deep_or_too_large_for_the_api_answers_in_json(scene, body, s
     answer = api_as(representative).generic("POST", "/api/updates/", body, content_type="application/json")
     assert answer.status_code == status
     assert answer["Content-Type"] == "application/json" and answer.json()["detail"]
+
+
+def test_a_rejection_reason_of_control_characters_alone_is_refused_not_a_server_error(scene, client):
+    commitment, representative, editor = scene
+    update = ProgressUpdate.objects.create(commitment=commitment, author=representative, text="Done.")
+    client.force_login(editor)
+    answer = client.post(reverse("tracker:reject_update", args=[update.pk]), {"reason": "\x01\x0b"})
+    assert answer.status_code in (302, 400)  # the form's refusal or the workflow's message, never a 500
+    update.refresh_from_db()
+    assert (update.state, update.rejection_reason) == ("submitted", "")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from .choices import DecisionKind, PublicationState, Status
 from .dates import DatePrecision, today
-from .fields import current_language
+from .fields import clean_text, current_language
 from .models import (
     Assessment,
     AssessmentEvidence,
@@ -227,6 +227,7 @@ def reject_update(update: ProgressUpdate, by, reason: str) -> ProgressUpdate:
                 "meanwhile); correct a published one with a decision."
             )
         )
+    reason = clean_text(reason)  # as it will be stored: control characters alone are no reason
     if not reason.strip():
         raise ValidationError({"rejection_reason": _("Say why the update is rejected.")})
     update.state, update.reviewed_by, update.reviewed_at = PublicationState.REJECTED, by, timezone.now()
