@@ -68,6 +68,14 @@ def pytest_collection_modifyitems(items):
             )
 
 
+def opened_hold(commitment) -> str:
+    """Return the version a commitment's reminder-hold form carries, as its review page sends it back."""
+    from tracker.versions import stored_version
+    from tracker.workspace.forms import HoldForm
+
+    return stored_version(commitment, HoldForm.versioned_fields)
+
+
 @pytest.fixture
 def editor(db) -> User:
     """A staff member of the Editors group, as the migration sets it up."""

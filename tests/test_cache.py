@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 from django.utils.http import http_date
 
-from tests.conftest import editors_group
+from tests.conftest import editors_group, opened_hold
 from tests.factory import make_commitment, make_deadline, make_owner, make_source, make_update
 from tracker import cache as page_cache
 from tracker.choices import DecisionKind, PublicationState, ReminderKind
@@ -413,7 +413,11 @@ def test_a_hold_on_reminders_changes_nothing_public(
     def hold():
         answer = client.post(
             reverse("tracker:hold_reminders", args=[settled.slug]),
-            {"reminders_paused_until": "2026-01-31", "reminders_pause_reason": "Elections."},
+            {
+                "reminders_paused_until": "2026-01-31",
+                "reminders_pause_reason": "Elections.",
+                "opened_version": opened_hold(settled),
+            },
         )
         assert answer.status_code == 302
 

@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import editors_group
+from tests.conftest import editors_group, opened_hold
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker import reminders
 from tracker.choices import ReminderKind, ReminderState, Role, Status
@@ -513,12 +513,17 @@ def test_editors_remind_now_and_put_a_commitment_on_hold(editor_client, commitme
     page = editor_client.get(review).content.decode()
     assert "desk@gpai.example" in page  # the reminder history
     refused = editor_client.post(
-        reverse("tracker:hold_reminders", args=[commitment.slug]), {"reminders_paused_until": "2026-03-01"}
+        reverse("tracker:hold_reminders", args=[commitment.slug]),
+        {"reminders_paused_until": "2026-03-01", "opened_version": opened_hold(commitment)},
     )
     assert refused.status_code == 400 and "reminders_pause_reason" in refused.context["hold_form"].errors
     editor_client.post(
         reverse("tracker:hold_reminders", args=[commitment.slug]),
-        {"reminders_paused_until": "2026-03-01", "reminders_pause_reason": "Ministerial postponed"},
+        {
+            "reminders_paused_until": "2026-03-01",
+            "reminders_pause_reason": "Ministerial postponed",
+            "opened_version": opened_hold(commitment),
+        },
     )
     commitment.refresh_from_db()
     assert commitment.reminders_paused_until == datetime.date(2026, 3, 1)

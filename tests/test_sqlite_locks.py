@@ -105,7 +105,7 @@ def main():
     seen = {"transaction_mode": connection.transaction_mode}
 
     def api():
-        client = APIClient()
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
         client.force_authenticate(editor)
         return client
 
