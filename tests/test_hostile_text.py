@@ -283,3 +283,19 @@ def test_a_rejection_reason_of_control_characters_alone_is_refused_not_a_server_
     assert answer.status_code in (302, 400)  # the form's refusal or the workflow's message, never a 500
     update.refresh_from_db()
     assert (update.state, update.rejection_reason) == ("submitted", "")
+
+
+def test_a_line_break_in_an_owners_name_does_not_break_the_invitation(client, mailoutbox):
+    owner = make_owner(slug="broken", name="UNESCO\r\nBcc: someone@example.org")
+    contact = OwnerContact.objects.create(owner=owner, email="focal@unesco.example", language="en")
+    editor = User.objects.create_user("ed", "ed@tracker.example", "pw", is_staff=True)
+    editor.groups.add(editors_group())
+    client.force_login(editor)
+    answer = client.post(
+        reverse("admin:tracker_ownercontact_changelist"),
+        {"action": "invite", "_selected_action": [contact.pk]},
+    )
+    assert answer.status_code == 302  # it was a 500: a line break in a mail's subject
+    (message,) = mailoutbox
+    assert "\n" not in message.subject and "UNESCO Bcc" in message.subject
+    assert message.bcc == []
