@@ -218,6 +218,48 @@ def test_editors_delete_drafts_but_not_what_was_published(published, commitment,
     assert _delete(client, published).status_code == 403  # retracted is still on record
 
 
+def test_editors_delete_a_draft_commitment_but_not_a_public_one_nor_its_targets(editor, client):
+    client.force_login(editor)
+    public, draft = make_commitment(), make_commitment(is_public=False)
+    Target.objects.create(commitment=public, slug="t", name_fr="T", name_en="T", target_value=1)
+    answer = _delete(client, public)
+    assert answer.status_code == 403 or answer.context["perms_lacking"]
+    assert Commitment.objects.filter(pk=public.pk).exists()
+    # Nor by ticking "Delete" on its page's targets: an inline asks no other admin.
+    page = client.get(reverse("admin:tracker_commitment_change", args=[public.pk]))
+    (targets,) = [i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Target]
+    assert not targets.can_delete
+    assert _delete(client, draft).status_code == 302
+    assert not Commitment.objects.filter(pk=draft.pk).exists()
+
+
+def test_a_retracted_update_stays_as_it_was_in_the_admin(published, editor, client):
+    _retract(published, editor)
+    client.force_login(editor)
+    page = client.get(reverse("admin:tracker_progressupdate_change", args=[published.pk]))
+    assert "text" not in page.context["adminform"].form.fields  # shown, not editable
+    (evidence,) = [i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Evidence]
+    assert not evidence.can_delete
+
+
+def test_a_retracted_verdict_does_not_hide_that_an_older_report_now_sets_the_status(
+    published, commitment, reporter, editor
+):
+    _retract(published, editor)
+    older = submit_update(
+        commitment=commitment,
+        author=reporter,
+        text="Stalled since the summer.",
+        reported_on=datetime.date(2025, 10, 1),
+        status=Status.STALLED,
+        reason="no_funding",
+        evidence=PROOF,
+    )
+    assert publish_update(older, by=editor).status_applied
+    commitment.refresh_from_db()
+    assert commitment.status == Status.STALLED
+
+
 def test_a_superuser_cleans_up_a_commitment_with_its_whole_record(
     published, commitment, editor, client, superuser
 ):

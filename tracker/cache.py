@@ -309,9 +309,10 @@ def _may_store(response) -> bool:
 # draft again, a correction turned into a follow-up note).
 SHOWN = {
     Commitment: (lambda commitment: commitment.is_public, Q(is_public=True)),
+    # Retracted ones too: their pages stay, saying so.
     ProgressUpdate: (
-        lambda update: update.state == PublicationState.PUBLISHED,
-        Q(state=PublicationState.PUBLISHED),
+        lambda update: update.is_on_record(),
+        Q(state__in=[PublicationState.PUBLISHED, PublicationState.RETRACTED]),
     ),
     Decision: (Decision.is_public, Q(kind__in=DecisionKind.public())),
 }
@@ -331,7 +332,7 @@ def _of_public_commitment(row) -> bool:
 
 
 def _of_published_update(row) -> bool:
-    return ProgressUpdate.objects.filter(pk=row.update_id, state=PublicationState.PUBLISHED).exists()
+    return ProgressUpdate.objects.on_record().filter(pk=row.update_id).exists()
 
 
 def _always(row) -> bool:

@@ -212,7 +212,7 @@ def publish_update(update: ProgressUpdate, by, *, reconsider: bool = False) -> P
             update=update,
             cause=cause,
         )
-        update.status_applied = commitment.assessments.first() == assessment
+        update.status_applied = commitment.assessments.filter(retracted_by=None).first() == assessment
     return update
 
 

@@ -134,6 +134,12 @@ class TargetInline(admin.TabularInline):
     show_change_link = True  # the readings are edited on the target's own page
     extra = 0
 
+    def has_delete_permission(self, request, obj=None):
+        # A public commitment's targets, with their readings, are on its page: Django's inline deletes
+        # ask no other admin, so the rule of HistoryAdmin.has_delete_permission is said here too.
+        on_record = obj is not None and obj.is_on_record()
+        return (request.user.is_superuser or not on_record) and super().has_delete_permission(request, obj)
+
 
 class AssessmentInline(admin.TabularInline):
     """The public history of verdicts: made by publishing updates and recording decisions, never here."""

@@ -29,7 +29,8 @@ class FrozenOncePublished:
 
 
 def _published(update) -> bool:
-    return update is not None and update.state == PublicationState.PUBLISHED
+    # Retracted ones too: their pages show them as they were published.
+    return update is not None and update.is_on_record()
 
 
 class EvidenceFormSet(forms.BaseInlineFormSet):

@@ -293,6 +293,10 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
             return self.parent_id
         return Commitment._base_manager.filter(pk=pk).values_list("parent_id", flat=True).first()
 
+    def is_on_record(self) -> bool:
+        """Return True once the public sees it: then only a superuser deletes it (HistoryAdmin)."""
+        return self.is_public
+
     def announced_label(self) -> str:
         """Return the announcement date as precisely as it is known."""
         return format_fuzzy_date(self.announced_on, self.announced_precision)
