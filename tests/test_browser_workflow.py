@@ -8,6 +8,7 @@ deadline with a reason; the public page shows the move. Every new page passes ax
 
 import pytest
 from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from tests.conftest import editors_group
 from tests.test_browser import ARTIFACTS, site, violations  # noqa: F401 - `site` is a fixture
@@ -43,6 +44,8 @@ def sign_in(browser, site, username):  # noqa: F811
 
 def check(page, name: str):
     """The page is accessible (axe-core) and gets a screenshot."""
+    # A click returns once the next page starts arriving, not once it has been read: wait for it.
+    page.wait_for_load_state()
     assert page.locator("h1").count() == 1, name
     found = violations(page)
     assert found == [], f"{name}: {found}"
@@ -73,12 +76,13 @@ def test_a_reported_reading_reaches_the_public_chart_once_an_editor_publishes_it
     rep.get_by_role("button", name="Submit for review").click()
     assert rep.url.endswith("/en/me/")
     assert "submitted" in rep.locator(".messages").inner_text()
-    assert rep.locator(".state-submitted").count() == 1
+    expect(rep.locator(".state-submitted")).to_have_count(1)
 
     editor = sign_in(browser, site, "editor")
     editor.get_by_role("link", name="Review queue", exact=True).click()
     check(editor, "review-queue")
-    assert editor.locator(".preview strong", has_text="joined").count() == 1  # the Markdown, rendered
+    # The Markdown, rendered.
+    expect(editor.locator(".preview strong", has_text="joined")).to_have_count(1)
     editor.get_by_role("link", name="Publish or reject — Growing GPAI").click()
     check(editor, "review-update")
     editor.get_by_role("button", name="Publish").click()
@@ -92,7 +96,7 @@ def test_a_reported_reading_reaches_the_public_chart_once_an_editor_publishes_it
     check(public, "commitment-after-publication")
 
     rep.reload()
-    assert rep.locator(".state-published").count() == 1
+    expect(rep.locator(".state-published")).to_have_count(1)
 
 
 def test_an_editor_extends_an_overdue_deadline_and_the_public_sees_why(site, people, browser):  # noqa: F811
@@ -113,7 +117,7 @@ def test_an_editor_extends_an_overdue_deadline_and_the_public_sees_why(site, peo
     moved = public.locator(".timeline .moved").inner_text()
     assert "Moved from November 2025 to June 30, 2027, because:" in moved
     assert "GPAI moved the membership goal to its 2027 ministerial." in moved
-    assert public.locator(".timeline li.late").count() == 0  # no longer overdue
+    expect(public.locator(".timeline li.late")).to_have_count(0)  # no longer overdue
     check(public, "commitment-after-extension")
 
     editor.get_by_role("link", name="History of changes").click()
