@@ -3,15 +3,46 @@ Headers every answer carries besides Django's own and the Content-Security-Polic
 CONTENT_SECURITY_POLICY in summit/settings.py): a Permissions-Policy that turns off the browser
 features no page of the tracker uses, and `Cache-Control: private` on what a signed-in person is
 answered, which no shared cache may keep for another.
+
+`@with_licence` names the data's licence on an answer that carries data (feeds, calendar, badges, CSV,
+API) in a `Link: <…>; rel="license"` header (RFC 8288; "license" is the registered relation type), so
+that a script which only downloads a file can still tell how it may reuse it.
 """
 
+import functools
+
 from django.utils.cache import patch_cache_control
+
+# The licence of the data the site publishes (docs/licence.md).
+DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+DATA_LICENCE_LINK = f'<{DATA_LICENCE_URL}>; rel="license"'
 
 # The powerful features a page could ask a visitor for; the tracker asks for none.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in ("camera", "display-capture", "geolocation", "microphone", "payment", "usb")
 )
+
+
+def with_licence(view):
+    """
+    Decorate a view (a function, or a callable instance such as a Feed) so that its answers name the
+    data's licence in a Link header, beside any Link the view set itself.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        return add_licence_link(view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def add_licence_link(response):
+    """Return `response` with the data's licence added to its Link header (once)."""
+    link = response.get("Link", "")
+    if DATA_LICENCE_LINK not in link:
+        response["Link"] = f"{link}, {DATA_LICENCE_LINK}" if link else DATA_LICENCE_LINK
+    return response
 
 
 class SecurityHeadersMiddleware:
