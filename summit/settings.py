@@ -104,6 +104,8 @@ MIDDLEWARE = [
     # the page cache so that the answers it gives carry them too.
     "csp.middleware.CSPMiddleware",
     "tracker.headers.SecurityHeadersMiddleware",
+    # The data's licence in a Link header on every API answer, cached ones included.
+    "tracker.headers.ApiLicenceMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # An ETag on every page, feed and API answer that has none, and 304 Not Modified when the client
     # already holds it (streamed answers such as the CSV are left alone).

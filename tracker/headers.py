@@ -6,7 +6,9 @@ answered, which no shared cache may keep for another.
 
 `@with_licence` names the data's licence on an answer that carries data (feeds, calendar, badges, CSV,
 API) in a `Link: <…>; rel="license"` header (RFC 8288; "license" is the registered relation type), so
-that a script which only downloads a file can still tell how it may reuse it.
+that a script which only downloads a file can still tell how it may reuse it. The API's answers get it
+from `ApiLicenceMiddleware`: its views, its errors and its throttle's refusals have no one place to
+decorate.
 """
 
 import functools
@@ -61,4 +63,17 @@ class SecurityHeadersMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True)
+        return response
+
+
+class ApiLicenceMiddleware:
+    """Name the data's licence on every answer under /api/, as `with_licence` does for a view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            add_licence_link(response)
         return response

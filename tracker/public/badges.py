@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from ..addresses import on_site
 from ..choices import Status
+from ..headers import with_licence
 from ..models import Commitment, Owner
 
 LABEL = "Summit Tracker"  # the name of the site, the same in every language
@@ -28,6 +29,7 @@ PADDING = 6
 
 @require_safe
 @cache_control(max_age=300)
+@with_licence
 def commitment_badge(request, slug):
     commitment = get_object_or_404(Commitment.objects.public(), slug=slug)
     status = Status(commitment.status)
@@ -36,6 +38,7 @@ def commitment_badge(request, slug):
 
 @require_safe
 @cache_control(max_age=300)
+@with_licence
 def owner_badge(request, slug):
     owner = get_object_or_404(Owner, slug=slug)
     # Its promises and programmes, and how many are kept: what was delivered at the summit itself is

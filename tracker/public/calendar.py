@@ -20,6 +20,9 @@ Calendar applications subscribe to it, so every event keeps the same UID from on
 A date the sources give only as a month or a year spans that whole period, and the event's title says
 so rather than pretend to know the day; an event over several days (the summit) spans them.
 
+The data's licence is in the answer's Link header: RFC 5545 and RFC 7986 have no property for one, so
+the calendar's DESCRIPTION says it in words too, for the people who read it in their application.
+
 The text is written here rather than through the `icalendar` package, which spends about 250 µs on each
 event: RFC 5545 needs only escaped text (`_text`) and lines folded at 75 octets (`_fold`).
 """
@@ -35,6 +38,7 @@ from django.views.decorators.http import require_safe
 from ..addresses import absolute_by_slug, on_site
 from ..dates import DatePrecision, end_of_period, format_fuzzy_date, start_of_period, today
 from ..fields import current_language
+from ..headers import DATA_LICENCE_URL, with_licence
 from ..models import Deadline, Milestone
 
 # Calendar applications re-download a subscription at their own pace; this is the pace we suggest.
@@ -48,6 +52,7 @@ MAX_DEADLINES = 1000
 
 
 @require_safe
+@with_licence
 def deadline_calendar(request):
     language = current_language()
     on = today()
@@ -76,7 +81,12 @@ def deadline_calendar(request):
     missed = _first_due(open_deadlines, first, yesterday, milestones, room, latest=True)
     deadlines = [*reversed(missed), *coming]
     name = _("Summit Tracker: deadlines and milestones")
-    description = _("What the commitments of the Paris AI Action Summit are due to deliver, and when.")
+    description = " ".join(
+        [
+            _("What the commitments of the Paris AI Action Summit are due to deliver, and when."),
+            _("Published by Summit Tracker under the CC BY 4.0 licence: %(url)s") % {"url": DATA_LICENCE_URL},
+        ]
+    )
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

@@ -6,6 +6,11 @@ decisions (a deadline extended, a commitment marked missed or achieved, a correc
 Each feed reads its items in two queries (commitment and owner joined), whatever their number, and
 shows only what the public may read, in the language of the URL. An item's text carries the language
 it was written in (`xml:lang`), which may differ from the feed's.
+
+Every feed names "Summit Tracker" its author: RFC 4287 wants an author on each entry or on the feed,
+and an update filed by no owner, or a correction, has none of its own. Every feed also states the
+data's licence, in <rights> for people and in a link rel="license" (RFC 4946) for programs, as well as
+in the answer's Link header.
 """
 
 import datetime
@@ -17,14 +22,16 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.formats import date_format
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from ..addresses import moved_on_site
+from ..addresses import moved_on_site, on_site
 from ..choices import Status
+from ..headers import DATA_LICENCE_URL, with_licence
 from ..markup import render_markdown
 from ..models import Commitment, Decision, Involvement, Owner, ProgressUpdate
 
@@ -144,11 +151,29 @@ class AtomFeed(Atom1Feed):
         finally:
             del handler.addQuickElement
 
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        handler.addQuickElement("link", "", {"rel": "license", "href": DATA_LICENCE_URL})
 
+
+@method_decorator(with_licence, name="__call__")
 class SiteFeed(Feed):
-    """An Atom feed whose addresses are on SITE_URL: Django makes them from the request's host."""
+    """
+    An Atom feed whose addresses are on SITE_URL (Django makes them from the request's host), by the
+    site as a whole, under the data's licence.
+    """
 
     feed_type = AtomFeed
+    author_name = "Summit Tracker"  # the name of the site, the same in every language
+
+    def author_link(self):
+        return on_site(reverse("tracker:home"))
+
+    def feed_copyright(self):
+        return _(
+            "Summit Tracker, published under the Creative Commons Attribution 4.0 International "
+            "licence (CC BY 4.0): %(url)s"
+        ) % {"url": DATA_LICENCE_URL}
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
