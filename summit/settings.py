@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Cross-origin reads of the open data (CORS_* below).
+    "corsheaders",
     # Django's form templates, for the form renderer below.
     "django.forms",
     "django_countries",
@@ -100,6 +102,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cross-origin reads of the open data (CORS_* below). Before every middleware that can answer on its
+    # own (the page cache, ConditionalGet's 304s, WhiteNoise, CommonMiddleware's redirects), so that
+    # those answers carry its headers too; and outside the page cache, whose entries it must not
+    # reach: the `Vary: Origin` it adds would keep them from being stored (tracker/cache.py).
+    "corsheaders.middleware.CorsMiddleware",
     # Content-Security-Policy, Permissions-Policy and private caching for signed-in answers, outside
     # the page cache so that the answers it gives carry them too.
     "csp.middleware.CSPMiddleware",
@@ -301,6 +308,26 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+
+# Cross-origin requests (django-cors-headers): any site's script may read the open data — the API, the
+# CSV, the feeds, the calendar, the badges, the social cards and the data package — without
+# credentials: `Access-Control-Allow-Origin: *`, never with cookies. Only reads: the answer to a
+# preflight lists these methods alone, so a browser refuses another site's script any write.
+# Pages, the workspaces, the admin and the API's documentation pages send no CORS headers.
+# (The data package's files are under data/, the page that lists them is data/ itself.)
+CORS_URLS_REGEX = (
+    r"^/(?:api/(?!docs/|redoc/)"
+    rf"|(?:{'|'.join(code for code, _name in LANGUAGES)})/"
+    r"(?:commitments\.csv$|feeds/|calendar\.ics$|badges/|cards/|data/.))"
+)
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+# What a read may send: content negotiation, and revalidation of a copy it holds.
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-match", "if-modified-since", "if-none-match"]
+# What a script may read besides the safelisted headers: the version to revalidate with, the licence
+# (Link), and how long to wait when throttled.
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link", "Retry-After"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 LICENCE_LINK = f'<{DATA_LICENCE_URL}>; rel="license"'
+ORIGIN = "https://news.example"
 
 
 def url(name: str, language: str = "en", **kwargs) -> str:
@@ -121,3 +122,103 @@ def test_every_entry_of_every_feed_has_an_author(client, commitment, language):
         # The site's own: its name, and its address.
         assert [author.findtext(f"{ATOM}name") for author in feed_authors] == ["Summit Tracker"]
         assert feed_authors[0].findtext(f"{ATOM}uri") == f"https://tracker.example.org/{language}/"
+
+
+# Cross-origin reads
+
+
+def test_the_open_data_may_be_read_from_any_origin_without_credentials(client, commitment):
+    for address in data_addresses():
+        response = client.get(address, headers={"Origin": ORIGIN})
+        assert response["Access-Control-Allow-Origin"] == "*", address
+        assert "Access-Control-Allow-Credentials" not in response, address
+        exposed = {header.strip().lower() for header in response["Access-Control-Expose-Headers"].split(",")}
+        assert {"etag", "link", "last-modified"} <= exposed, address
+
+
+def test_the_csv_may_be_read_from_any_origin(client, commitment):
+    response = client.get(url("tracker:commitment_csv"), headers={"Origin": ORIGIN})
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_preflight_for_a_read_is_allowed_with_revalidation_headers(client, commitment):
+    response = client.options(
+        "/api/commitments/",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response["Access-Control-Allow-Methods"]
+    assert "if-none-match" in response["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_a_preflight_for_a_write_is_not_allowed(client, commitment, method):
+    response = client.options(
+        "/api/updates/",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    # A browser sends the write only when the preflight's answer lists its method and its headers.
+    methods = {part.strip() for part in response.get("Access-Control-Allow-Methods", "").split(",")}
+    headers = {part.strip() for part in response.get("Access-Control-Allow-Headers", "").split(",")}
+    assert method not in methods
+    assert "authorization" not in headers
+
+
+def test_pages_and_the_workspaces_send_no_cors_headers(client, commitment):
+    for address in [
+        "/en/",
+        url("tracker:commitment_detail", slug="fund"),
+        "/en/accounts/login/",
+        "/admin/login/",
+        "/api/docs/",
+        "/health/",
+    ]:
+        response = client.get(address, headers={"Origin": ORIGIN})
+        assert "Access-Control-Allow-Origin" not in response, address
+
+
+def test_the_apis_errors_may_be_read_from_any_origin_too(client, commitment):
+    not_found = client.get("/api/commitments/no-such-commitment/", headers={"Origin": ORIGIN})
+    bad = client.get("/api/commitments/?status=nonsense", headers={"Origin": ORIGIN})
+    assert not_found.status_code == 404 and bad.status_code == 400
+    for response in (not_found, bad):
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert response["Link"] == LICENCE_LINK
+
+
+def test_answers_from_the_page_cache_carry_the_licence_and_cors_headers_too(
+    client, settings, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from django.core.cache import cache, caches
+
+    settings.TRACKER_PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    caches["pages"].clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_commitment(slug="fund", owner=make_owner(slug="france"))
+    try:
+        for address in [
+            "/api/commitments/",
+            url("tracker:feed_updates"),
+            url("tracker:badge_owner", slug="france"),
+        ]:
+            client.get(address, headers={"Origin": ORIGIN})
+            # Stored although asked from another origin (CORS's `Vary: Origin` is added outside the
+            # cache), and served from it with the same headers.
+            with django_assert_num_queries(0):
+                again = client.get(address, headers={"Origin": ORIGIN})
+            assert again["Access-Control-Allow-Origin"] == "*", address
+            assert again["Link"] == LICENCE_LINK, address
+            assert "origin" in again["Vary"].lower(), address
+    finally:
+        cache.clear()
+        caches["pages"].clear()
