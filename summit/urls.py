@@ -4,6 +4,7 @@ from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
 from tracker.health import health
+from tracker.public import root
 from tracker.public.sitemaps import SITEMAPS
 from tracker.public.sitemaps import index as sitemap_index
 from tracker.workspace.second_factor import AdminSignInForm, SignInView, two_step
@@ -16,6 +17,9 @@ admin.site.index_title = "Commitments of the Paris AI Action Summit"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # At the root, in no language, where crawlers and browsers look for them.
+    path("robots.txt", root.robots_txt, name="robots_txt"),
+    path("favicon.ico", root.favicon, name="favicon"),
     # An index of sections, each in pages of TrackerSitemap.limit addresses: a sitemap of every
     # commitment in one answer grows with the data (9 MB, 5 s for 10,000 commitments).
     path(

@@ -5,9 +5,11 @@ the social cards that show a commitment's status.
 """
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import translation
 
@@ -222,3 +224,46 @@ def test_answers_from_the_page_cache_carry_the_licence_and_cors_headers_too(
     finally:
         cache.clear()
         caches["pages"].clear()
+
+
+# robots.txt and the favicon
+
+
+def test_robots_txt_lets_crawlers_read_the_public_site_not_the_accounts_and_names_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "max-age=86400" in response["Cache-Control"]
+    lines = response.content.decode().splitlines()
+    disallowed = {line.removeprefix("Disallow: ") for line in lines if line.startswith("Disallow:")}
+    for language in ("fr", "en"):
+        assert {
+            f"/{language}/accounts/",
+            f"/{language}/me/",
+            f"/{language}/review/",
+            f"/{language}/commitments/*/log/",
+            f"/{language}/reminders/stop/",
+        } <= disallowed
+    assert {"/admin/", "/health/"} <= disallowed
+    # Rules match the start of a path, `*` any characters (RFC 9309): nothing public is kept from crawlers.
+    rules = [re.compile(re.escape(path).replace(r"\*", ".*")) for path in disallowed]
+    for address in [
+        "/fr/",
+        "/en/commitments/fund/",
+        "/fr/commitments/fund/updates/",
+        "/en/feeds/updates.atom",
+        "/api/",
+    ]:
+        assert not any(rule.match(address) for rule in rules), address
+    assert any(rule.match("/en/commitments/fund/log/") for rule in rules)
+    assert "Allow: /" in lines
+    assert "Sitemap: https://tracker.example.org/sitemap.xml" in lines
+
+
+def test_the_favicon_is_linked_from_every_page_and_answers_at_favicon_ico(client):
+    page = client.get("/en/").content.decode()
+    assert '<link rel="icon" href="/static/tracker/favicon.svg" type="image/svg+xml">' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == "/static/tracker/favicon.svg"
+    icon = ET.parse(finders.find("tracker/favicon.svg")).getroot()
+    assert icon.tag == "{http://www.w3.org/2000/svg}svg"
