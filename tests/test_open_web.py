@@ -267,3 +267,17 @@ def test_the_favicon_is_linked_from_every_page_and_answers_at_favicon_ico(client
     assert response.status_code == 302 and response["Location"] == "/static/tracker/favicon.svg"
     icon = ET.parse(finders.find("tracker/favicon.svg")).getroot()
     assert icon.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+# The footer
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_pages_footer_links_to_the_api_documentation(client, commitment, language):
+    for address in [
+        f"/{language}/",
+        url("tracker:commitment_detail", language, slug="fund"),
+        "/en/no-such-page/",
+    ]:
+        footer = client.get(address).content.decode().partition('<footer class="site-footer">')[2]
+        assert f'href="{reverse("api:docs")}"' in footer, address
