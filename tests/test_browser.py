@@ -36,6 +36,7 @@ PAGES = {
     "milestone": "milestones/gpai-bratislava-2025/",
     "overdue": "overdue/",
     "about": "about/",
+    "data": "data/",
 }
 
 

@@ -468,8 +468,8 @@ def test_the_csv_streams_in_chunks_in_the_lists_order_with_each_ones_leads(clien
     rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
     assert [row["slug"] for row in rows] == ["c4", "c3", "c2", "c1", "c0"]
     assert {row["lead"] for row in rows} == {"Alpha EN; Bêta"}
-    # The order; then, for each chunk, its commitments and their leads.
-    assert len(queries) == 1 + 3 * 2, [q["sql"] for q in queries.captured_queries]
+    # The order; then, for each chunk, its amounts and sources, its commitments and their owners' roles.
+    assert len(queries) == 1 + 3 * 4, [q["sql"] for q in queries.captured_queries]
 
 
 def test_the_csv_lets_each_chunk_go_once_written(client, monkeypatch):

@@ -74,6 +74,7 @@ class PageSitemap(TrackerSitemap):
             "tracker:corrections",
             "tracker:source_list",
             "tracker:about",
+            "tracker:data",
         ]
 
     def location(self, name):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("commitments/", views.commitment_list, name="commitment_list"),
     path("commitments.csv", downloads.commitment_csv, name="commitment_csv"),
+    path("commitments-excel.csv", downloads.commitment_csv_excel, name="commitment_csv_excel"),
     path("commitments/<slug:slug>/", commitment.commitment_detail, name="commitment_detail"),
     path("commitments/<slug:slug>/updates/", commitment.commitment_updates, name="commitment_updates"),
     path("commitments/<slug:slug>/updates/<int:pk>/", commitment.update_detail, name="update_detail"),
@@ -18,6 +19,9 @@ urlpatterns = [
     path("overdue/", views.overdue, name="overdue"),
     path("corrections/", views.corrections, name="corrections"),
     path("about/", views.about, name="about"),
+    # The data dictionary, and the whole public data as a data package.
+    path("data/", downloads.data, name="data"),
+    path("data/summit-tracker.zip", downloads.data_package, name="data_package"),
     path("reminders/stop/<str:token>/", views.opt_out, name="opt_out"),
     # Feeds, calendar and badges: the open-data side of the same pages.
     path("feeds/updates.atom", feeds.LatestUpdatesFeed(), name="feed_updates"),
