@@ -35,6 +35,7 @@ from tracker.models import (
     StatedCount,
     Target,
 )
+from tracker.workflow import publish_update, record_decision, reject_update, submit_update
 
 pytestmark = pytest.mark.django_db
 
@@ -811,3 +812,61 @@ def test_a_text_of_unwanted_characters_alone_is_refused_as_empty(api, gpai, edit
     assert draft.state == PublicationState.SUBMITTED
     assert gpai.title_fr == "Élargir le PMIA" and deadline.title_fr
     assert not Decision.objects.exists() and ProgressUpdate.objects.count() == 2
+
+
+# Readings: the public reads those its charts show, as the commitments' pages do (ReadingQuerySet.public).
+
+
+def test_the_public_reads_the_readings_the_charts_show_and_nothing_else(api, gpai, editor, editor_token):
+    members = Target.objects.create(
+        commitment=gpai, slug="members", name_fr="M", name_en="M", target_value=60
+    )
+    recorded = Reading.objects.create(target=members, measured_on=datetime.date(2025, 3, 1), value=20)
+    draft = make_commitment(slug="draft", is_public=False)
+    hidden = Target.objects.create(commitment=draft, slug="t", name_fr="T", name_en="T", target_value=5)
+    drafts_reading = Reading.objects.create(target=hidden, measured_on=datetime.date(2025, 3, 1), value=1)
+    reporter = User.objects.create_user("reporter")
+
+    def report(value, day):
+        return submit_update(
+            commitment=gpai,
+            author=reporter,
+            text="Members joined.",
+            reported_on=datetime.date(2025, 10, day),
+            evidence=[{"url": "https://example.org/communique"}],
+            readings=[(members, Decimal(value))],
+        )
+
+    report(40, 1)  # submitted, waiting for review
+    rejected = reject_update(report(41, 2), by=editor, reason="No source.")
+    published = publish_update(report(52, 3), by=editor)
+    retracted = publish_update(report(55, 4), by=editor)
+    record_decision(
+        Decision(
+            commitment=gpai, kind=DecisionKind.CORRECTION, retracts=retracted, reason="Wrong.", language="en"
+        ),
+        by=editor,
+    )
+
+    def values(client, address="/api/readings/"):
+        answer = client.get(address)
+        assert answer.status_code == 200, answer.content
+        return [(r["target"], r["measured_on"], r["value"]) for r in answer.json()["results"]]
+
+    on_chart = [(members.pk, "2025-03-01", "20.00"), (members.pk, "2025-10-03", "52.00")]
+    assert values(api) == on_chart
+    assert values(api, f"/api/readings/?target={members.pk}") == on_chart
+    assert [
+        (r["measured_on"], r["value"]) for r in api.get(f"/api/targets/{members.pk}/").json()["readings"]
+    ] == [(day, value) for _target, day, value in on_chart]
+    assert api.get(f"/api/readings/{recorded.pk}/").json()["note"] == ""
+    assert api.get(f"/api/readings/{drafts_reading.pk}/").status_code == 404
+    assert rejected.state == PublicationState.REJECTED and published.state == PublicationState.PUBLISHED
+
+    # Editors read drafts' readings too, and record readings; nobody else does.
+    body = {"target": members.pk, "measured_on": "2025-12", "measured_precision": "month", "value": "58"}
+    assert api.post("/api/readings/", body, format="json").status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    assert (hidden.pk, "2025-03-01", "1.00") in values(api)
+    created = api.post("/api/readings/", body, format="json")
+    assert created.status_code == 201 and created.json()["measured_on"] == "2025-12"

@@ -34,10 +34,10 @@ class ByPosition(PagesOnSite, CursorPagination):
 
 class InOrderRecorded(ByPosition):
     """
-    Deadlines in the order they were recorded, by position: half a million at ten times the benchmark's
-    data, which a page number needed counted and a far page skipped by OFFSET; ordered by their due date
-    (`?ordering=due`, computed from their milestone's too, so from no index) each page sorted them all
-    (docs/performance.md).
+    Deadlines and readings in the order they were recorded, by position: half a million deadlines and a
+    million readings at ten times the benchmark's data, which a page number needed counted and a far
+    page skipped by OFFSET. Deadlines ordered by their due date (`?ordering=due`, computed from their
+    milestone's too, so from no index) each page sorted them all (docs/performance.md).
     """
 
     ordering = ("pk",)

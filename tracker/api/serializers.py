@@ -177,7 +177,9 @@ class DeadlineSerializer(SourcedFields, DeadlineSummarySerializer):
 
 
 class ReadingSerializer(ModelValidated, ModelSerializer):
-    target = serializers.PrimaryKeyRelatedField(queryset=Target.objects.all(), write_only=True)
+    """A target's value on a date, from its source: an editor's record or a published progress update."""
+
+    target = serializers.PrimaryKeyRelatedField(queryset=Target.objects.all())
     measured_on = DateAtPrecisionField("measured_precision")
 
     class Meta:

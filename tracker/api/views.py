@@ -204,12 +204,26 @@ class TargetViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
         )
 
 
-class ReadingViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Editors record a target's readings."""
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("target", OpenApiTypes.INT, description="A target's id: its readings.")]
+    )
+)
+class ReadingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """
+    Targets' readings: everyone reads those on public commitments' charts (`?target=` for one
+    target's); editors record them, and read drafts' too.
+    """
 
     serializer_class = ReadingSerializer
-    permission_classes = [IsEditor]
-    queryset = Reading.objects.all()
+    lookup_value_regex = r"\d+"
+    permission_classes = [ReadOnly | IsEditor]
+    filterset_fields = ["target"]
+    ordering_fields = []  # in the order they were recorded
+    pagination_class = InOrderRecorded
+
+    def get_queryset(self):
+        return Reading.objects.all() if is_editor(self.request.user) else Reading.objects.public()
 
 
 class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -22,7 +22,7 @@ from ..fields import (
     currency_validator,
 )
 from .commitments import Commitment, Milestone, RemembersCommitment, days_late
-from .querysets import DeadlineQuerySet
+from .querysets import DeadlineQuerySet, ReadingQuerySet
 from .sources import Sourced
 
 
@@ -211,6 +211,7 @@ class Reading(DatesWithPrecision):
         help_text=_("The published progress update that reported this reading, if any."),
     )
 
+    objects = ReadingQuerySet.as_manager()
     history = HistoricalRecords()
     dates_with_precision = (("measured_on", "measured_precision"),)
 

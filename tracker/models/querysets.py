@@ -136,6 +136,17 @@ class DeadlineQuerySet(models.QuerySet):
         return self.open().with_due_date().filter(due__gte=on or today()).order_by("due", "pk")
 
 
+class ReadingQuerySet(models.QuerySet):
+    def public(self):
+        """
+        Return the readings the public sees, those on the charts of public commitments' targets. A
+        reading an update reports becomes one when the update is published, and goes when it is
+        retracted (workflow.publish_update, workflow._retract): none waiting for review, rejected or
+        retracted is among them.
+        """
+        return self.filter(target__commitment__is_public=True)
+
+
 class CommitmentQuerySet(models.QuerySet):
     def public(self):
         """Return the commitments shown to the public (drafts are left out)."""
