@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.conftest import editors_group
@@ -870,3 +872,45 @@ def test_the_public_reads_the_readings_the_charts_show_and_nothing_else(api, gpa
     assert (hidden.pk, "2025-03-01", "1.00") in values(api)
     created = api.post("/api/readings/", body, format="json")
     assert created.status_code == 201 and created.json()["measured_on"] == "2025-12"
+
+
+# Markdown texts come as written and as the HTML the pages show (tracker/markup.py).
+
+
+def test_update_texts_and_their_verdicts_come_as_the_pages_html_too(api, client, editor):
+    commitment = make_commitment(slug="gpai-growth")
+    text = "**Two** members joined: [the communiqué](https://example.org/c).\n\n<script>alert(1)</script>"
+    reporter = User.objects.create_user("reporter")
+    update = publish_update(
+        submit_update(
+            commitment=commitment,
+            author=reporter,
+            text=text,
+            language="en",
+            reported_on=datetime.date(2025, 10, 1),
+            status=Status.ACHIEVED,
+            evidence=[{"url": "https://example.org/c"}],
+        ),
+        by=editor,
+    )
+    listed = api.get("/api/updates/").json()["results"][0]
+    assert listed["text"] == text
+    html = listed["text_html"]
+    assert html.startswith('<p><strong>Two</strong> members joined: <a href="https://example.org/c"')
+    assert "script" not in html
+    assert api.get(f"/api/updates/{update.pk}/").json()["text_html"] == html
+    # Read in English, the language the update and the factory's verdict are written in.
+    detail = api.get("/api/commitments/gpai-growth/?lang=en").json()
+    assert detail["latest_update"]["text_html"] == html
+    with translation.override("en"):
+        update_page = reverse("tracker:update_detail", args=["gpai-growth", update.pk])
+        commitment_page = reverse("tracker:commitment_detail", args=["gpai-growth"])
+    assert html in client.get(update_page).content.decode()
+
+    # The verdict the update made says the same; one made otherwise is plain text, as on the page.
+    by_origin = {a["origin"]: a for a in detail["assessments"]}
+    assert by_origin["progress_update"]["rationale_html"] == html
+    assert by_origin["source_documents"]["rationale"] == "Checked."
+    assert by_origin["source_documents"]["rationale_html"] == "<p>Checked.</p>"
+    page = client.get(commitment_page).content.decode()
+    assert html in page and "<p>Checked.</p>" in page

@@ -1,7 +1,7 @@
 """
 The API's own kinds of field, each declared once: dates at their precision, objects named by slug,
-addresses on the site's own address, a model's validation applied to a write, and a serializer's
-reading planned once an answer.
+addresses on the site's own address, Markdown as the pages show it, a model's validation applied to a
+write, and a serializer's reading planned once an answer.
 """
 
 import copy
@@ -17,6 +17,7 @@ from rest_framework.relations import PKOnlyObject
 from ..access import is_editor
 from ..addresses import on_site
 from ..dates import DatePrecision, iso_date, parse_fuzzy_date
+from ..markup import render_markdown
 
 REDUCED_DATE = re.compile(r"\d{4}(-\d{2})?")
 # A slug as SlugField allows it: characters that reverse() leaves as they are.
@@ -219,6 +220,16 @@ class AddressField(serializers.HyperlinkedIdentityField):
 
     def get_url(self, obj, view_name, request, format):
         return on_site(self.reverse(view_name, kwargs={"slug": obj.slug}, format=format))
+
+
+class MarkdownAsHTML(serializers.CharField):
+    """A Markdown text as the pages show it: HTML that nh3 has cleaned (tracker/markup.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, text):
+        return render_markdown(text)
 
 
 @extend_schema_field(

@@ -8,12 +8,15 @@ does, walking the fields by a plan made once an answer (fields.Planned).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..addresses import on_site
 from ..choices import Basis
 from ..fields import clean_text
+from ..markup import render_markdown
 from ..models import (
     Amount,
     Assessment,
@@ -37,6 +40,7 @@ from .fields import (
     AddressField,
     DateAtPrecisionField,
     EvidenceField,
+    MarkdownAsHTML,
     ModelValidated,
     ParentReference,
     Planned,
@@ -229,11 +233,15 @@ class ReportedReadingSerializer(ModelSerializer):
 
 class UpdateSerializer(ModelValidated, ModelSerializer):
     """
-    A progress update (its text is Markdown). Created as submitted, through the same workflow as the
-    web form; only editors publish or reject it, which applies its status, readings and done deliverables.
+    A progress update (its text is Markdown, `text_html` as its page shows it). Created as submitted,
+    through the same workflow as the web form; only editors publish or reject it, which applies its
+    status, readings and done deliverables.
     """
 
     commitment = SlugReference(queryset=Commitment.objects.all())
+    text_html = MarkdownAsHTML(
+        source="text", help_text="`text` as HTML, cleaned as the update's page shows it."
+    )
     on_behalf_of = SlugReference(queryset=Owner.objects.all(), required=False, allow_null=True)
     evidence = EvidenceSerializer(many=True, required=False)
     readings = ReportedReadingSerializer(source="reported_readings", many=True, required=False)
@@ -244,8 +252,8 @@ class UpdateSerializer(ModelValidated, ModelSerializer):
     class Meta:
         model = ProgressUpdate
         fields = [
-            "id", "commitment", "on_behalf_of", "reported_on", "status", "reason", "text", "language",
-            "evidence", "readings", "marks_done", "state",
+            "id", "commitment", "on_behalf_of", "reported_on", "status", "reason", "text", "text_html",
+            "language", "evidence", "readings", "marks_done", "state",
         ]  # fmt: skip
         read_only_fields = ["state"]
 
@@ -320,6 +328,9 @@ class AssessmentSerializer(ModelSerializer):
     rationale = serializers.CharField(
         read_only=True, help_text="In the requested language when written in it."
     )
+    rationale_html = serializers.SerializerMethodField(
+        help_text="`rationale` as HTML, as the commitment's page shows it (Markdown when an update wrote it)."
+    )
     rationale_language = serializers.CharField(read_only=True, help_text="The language `rationale` is in.")
     origin = serializers.SerializerMethodField(help_text="What it was made from.")
     evidence = EvidenceField()
@@ -335,9 +346,15 @@ class AssessmentSerializer(ModelSerializer):
     class Meta:
         model = Assessment
         fields = [
-            "status", "assessed_on", "assessed_precision", "rationale", "rationale_language", "origin",
-            "update", "decision", "evidence", "retracted_by",
+            "status", "assessed_on", "assessed_precision", "rationale", "rationale_html",
+            "rationale_language", "origin", "update", "decision", "evidence", "retracted_by",
         ]  # fmt: skip
+
+    def get_rationale_html(self, assessment) -> str:
+        # As includes/_assessment.html shows it: an update's text is Markdown, other rationales plain text.
+        if assessment.update_id:
+            return render_markdown(assessment.rationale)
+        return format_html("<p>{}</p>", linebreaksbr(assessment.rationale, autoescape=True))
 
     @extend_schema_field(
         {"type": "string", "enum": ["source_documents", "progress_update", "editors_decision"]}
