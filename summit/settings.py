@@ -454,8 +454,17 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Summit Tracker API",
     "DESCRIPTION": "Open data on the commitments of the Paris AI Action Summit (February 2025), and progress "
-    "reporting for their owners. Texts come in French or English: send Accept-Language or ?lang=.",
+    "reporting for their owners. Texts come in French or English: send Accept-Language or ?lang=. This "
+    "schema is in English whatever the language asked for.\n\n"
+    "The data is under the Creative Commons Attribution 4.0 International licence (CC BY 4.0): reuse it "
+    'freely, crediting "Summit Tracker, CC BY 4.0" with a link to the page or dataset, and the sources '
+    "it cites. The code that serves it is under the Apache License 2.0; the licence stated here is the "
+    "data's.",
     "VERSION": "1.0.0",
+    # The data's licence, as the site's licence page gives it (docs/licence.md).
+    "LICENSE": {"name": "CC-BY-4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    # In English for every reader: names generated from the schema must not change with the language.
+    "DEFAULT_GENERATOR_CLASS": "tracker.api.schema.SchemaGenerator",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI and Redoc from the installed sidecar package, not from a CDN.
@@ -465,6 +474,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tracker.api.schema.document_errors",
+        "tracker.api.schema.document_open_reads",
+        "tracker.api.schema.untitle_parameters",
     ],
     "ENUM_NAME_OVERRIDES": {
         "OwnerKindEnum": "tracker.choices.OwnerKind",

@@ -79,6 +79,8 @@ class SourcedFields(serializers.Serializer):
 
 
 class OwnerSerializer(ModelSerializer):
+    """A country, body, organisation or company that leads, signs, funds or supports commitments."""
+
     name = serializers.CharField(source="display_name", read_only=True)
     original_name = serializers.CharField(source="name", read_only=True)
     short_name = serializers.CharField(
@@ -93,6 +95,8 @@ class OwnerSerializer(ModelSerializer):
 
 
 class OwnerRefSerializer(ModelSerializer):
+    """An owner as a commitment names it (its slug leads to /api/owners/<slug>/)."""
+
     name = serializers.CharField(source="display_name", read_only=True)
 
     class Meta:
@@ -112,11 +116,15 @@ class InvolvementSummarySerializer(ModelSerializer):
 
 
 class InvolvementSerializer(SourcedFields, InvolvementSummarySerializer):
+    """An owner's role in a commitment, with the passages it comes from."""
+
     class Meta(InvolvementSummarySerializer.Meta):
         fields = [*InvolvementSummarySerializer.Meta.fields, *SourcedFields.SOURCED]
 
 
 class StatedCountSerializer(SourcedFields, ModelSerializer):
+    """A number of participants the sources state without naming them all ("26 countries")."""
+
     noun = serializers.CharField(read_only=True)
 
     class Meta:
@@ -125,6 +133,8 @@ class StatedCountSerializer(SourcedFields, ModelSerializer):
 
 
 class AmountSerializer(SourcedFields, ModelSerializer):
+    """A sum of money a commitment involves (pledged, invested or planned), with its passages."""
+
     label = serializers.CharField(read_only=True)
     owner = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
@@ -136,6 +146,8 @@ class AmountSerializer(SourcedFields, ModelSerializer):
 
 
 class MilestoneSerializer(SourcedFields, ModelSerializer):
+    """A named, dated event commitments are due at, with the passages its date comes from."""
+
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
     date = DateAtPrecisionField("date_precision", read_only=True)
@@ -176,6 +188,8 @@ class DeadlineSummarySerializer(ModelValidated, ModelSerializer):
 
 
 class DeadlineSerializer(SourcedFields, DeadlineSummarySerializer):
+    """A deliverable a commitment owes at a milestone or a date, with the passages it comes from."""
+
     class Meta(DeadlineSummarySerializer.Meta):
         fields = [*DeadlineSummarySerializer.Meta.fields, *SourcedFields.SOURCED]
 
@@ -213,11 +227,15 @@ class TargetSummarySerializer(ModelValidated, ModelSerializer):
 
 
 class TargetSerializer(SourcedFields, TargetSummarySerializer):
+    """A number a commitment aims at, with its readings and the passages it comes from."""
+
     class Meta(TargetSummarySerializer.Meta):
         fields = [*TargetSummarySerializer.Meta.fields, *SourcedFields.SOURCED]
 
 
 class EvidenceSerializer(ModelSerializer):
+    """A public link that backs a progress update."""
+
     class Meta:
         model = Evidence
         fields = ["url", "title"]

@@ -8,11 +8,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import translation
+from django_countries import countries
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from ..access import is_editor, may_report
@@ -54,6 +58,30 @@ from .serializers import (
 LANG = OpenApiParameter(
     "lang", OpenApiTypes.STR, enum=["fr", "en"], description="Language of texts (else Accept-Language)."
 )
+IN_LANGUAGE = extend_schema_view(
+    list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG])
+)
+
+# What CommitmentFilter's owner, milestone and country filters take, which their own schema leaves
+# unsaid (the first two are typed as plain strings, the countries are offered from a callable).
+COMMITMENT_FILTERS = [
+    OpenApiParameter(
+        "owner",
+        OpenApiTypes.STR,
+        description="An owner's slug, or its name, English name or short name in any case.",
+    ),
+    OpenApiParameter(
+        "milestone",
+        OpenApiTypes.STR,
+        description="A milestone's slug: the commitments with a deadline or target due at it.",
+    ),
+    OpenApiParameter(
+        "country",
+        OpenApiTypes.STR,
+        enum=sorted(code for code, _name in countries),
+        description="The country of one of the owners (ISO 3166-1 alpha-2 code).",
+    ),
+]
 
 
 def cited():
@@ -82,13 +110,18 @@ class LanguageMixin:
         return response
 
 
-@extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
+@extend_schema_view(
+    list=extend_schema(parameters=[LANG, *COMMITMENT_FILTERS]), retrieve=extend_schema(parameters=[LANG])
+)
 class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
     """Commitments: public ones for everyone; editors create and change them (status excepted)."""
 
     lookup_field = "slug"
     lookup_value_regex = SLUG.pattern  # what else, a NUL included, is no address of ours
     filterset_class = CommitmentFilter
+    # The FilterSet sorts (`ordering`, as the list page does); DRF's OrderingFilter would read the same
+    # parameter as a field's name, and order by `title`, no column, as a 500.
+    filter_backends = [DjangoFilterBackend, SearchFilter]
     permission_classes = [ReadOnly | IsEditor]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
@@ -122,7 +155,7 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
         return CommitmentSerializer if self.action == "list" else CommitmentDetailSerializer
 
 
-@extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
+@IN_LANGUAGE
 class OwnerViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Owner.objects.all()
     serializer_class = OwnerSerializer
@@ -133,7 +166,7 @@ class OwnerViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["kind", "country"]
 
 
-@extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
+@IN_LANGUAGE
 class MilestoneViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Milestone.objects.prefetch_related(cited())
     serializer_class = MilestoneSerializer
@@ -150,6 +183,7 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG.pattern  # what else, a NUL included, is no address of ours
     pagination_class = None  # a handful of documents
+    ordering_fields = []  # the reference document first, then by title
 
     def list(self, request, *args, **kwargs):
         sources = list(self.get_queryset())
@@ -172,6 +206,17 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
             by_pk[passage.source_id].passages_list.append(passage)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            LANG,
+            OpenApiParameter(
+                "is_done", OpenApiTypes.BOOL, description="Delivered (true) or not yet (false)."
+            ),
+        ]
+    ),
+    retrieve=extend_schema(parameters=[LANG]),
+)
 class DeadlineViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
     """Deadlines of public commitments; editors add and change them."""
 
@@ -189,11 +234,15 @@ class DeadlineViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
         return _public_unless_editor(self.request, deadlines)
 
 
+@IN_LANGUAGE
 class TargetViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
+    """Targets of public commitments, with their readings; editors add and change them."""
+
     serializer_class = TargetSerializer
     lookup_value_regex = r"\d+"
     permission_classes = [ReadOnly | IsEditor]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    ordering_fields = []  # in the order they were recorded
 
     def get_queryset(self):
         return (
@@ -226,6 +275,7 @@ class ReadingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Reading.objects.all() if is_editor(self.request.user) else Reading.objects.public()
 
 
+@IN_LANGUAGE
 class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """
     Progress updates. Everyone reads the published ones. Owners' representatives post updates for the
@@ -287,7 +337,7 @@ def _applied(step, *args, **kwargs):
         raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
 
 
-@extend_schema_view(list=extend_schema(parameters=[LANG]), retrieve=extend_schema(parameters=[LANG]))
+@IN_LANGUAGE
 class DecisionViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """
     Editors' review decisions. Everyone reads those that change public facts (extensions, verdicts,
@@ -306,3 +356,12 @@ class DecisionViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
 
     def perform_create(self, serializer):
         serializer.save(decided_by=self.request.user)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, in English whatever language was asked for (schema.SchemaGenerator)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Language"] = "en"
+        return response
