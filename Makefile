@@ -11,8 +11,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The development settings of this checkout, which manage.py reads (never production's processes).
 DOTENV := $(VENV)/bin/dotenv -f .env
-# What `make test-fast` leaves out: the browser tests and the API fuzzing, the slowest by far.
-FAST := not browser and not fuzz
+# What `make test-fast` leaves out: the browser tests, the API fuzzing and the generated API client,
+# the slowest by far.
+FAST := not browser and not fuzz and not client
 # Test processes (pytest-xdist). More than the two cores: many tests wait on a server or a browser.
 TEST_WORKERS ?= 4
 
@@ -78,7 +79,7 @@ bench: install-dev
 test: install-dev messages
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-## make test-fast: the quick loop, everything but the browser tests and the API fuzzing
+## make test-fast: the quick loop, everything but the browser tests, the API fuzzing and the client
 test-fast: $(VENV)/.installed-dev messages
 	$(PY) -m pytest -n $(TEST_WORKERS) -m "$(FAST)" $(PYTEST_ARGS)
 
