@@ -13,6 +13,7 @@ from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from . import search
 from .choices import Axis, CommitmentKind, Nature, OwnerKind, Status
 from .fields import current_language
 from .models import Commitment, Deadline, Involvement, Milestone, Owner, Target
@@ -82,8 +83,17 @@ ORDERINGS = {
 }
 
 
+def by_title() -> list[str]:
+    """
+    The order by title in the reader's language. The pk breaks ties between equal titles, so that pages
+    neither repeat nor skip a row.
+    """
+    return [f"title_{current_language()}", "pk"]
+
+
 class CommitmentFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
+    # Also read as `search` (__init__); ordered by relevance unless an order is chosen (filter_queryset).
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"), max_length=200)
     axis = django_filters.ChoiceFilter(choices=Axis.choices, label=_("Axis"), empty_label=_("All axes"))
     status = django_filters.ChoiceFilter(
         choices=Status.choices, label=_("Status"), empty_label=_("All statuses")
@@ -144,23 +154,18 @@ class CommitmentFilter(django_filters.FilterSet):
             "q", "axis", "status", "kind", "nature", "owner", "owner_kind", "country", "milestone", "overdue",
         ]  # fmt: skip
 
-    def search(self, queryset, name, value):
-        for word in value.split():
-            owners = Involvement.objects.filter(commitment=OuterRef("pk")).filter(
-                Q(owner__name__icontains=word)
-                | Q(owner__name_en__icontains=word)
-                | Q(owner__short_name__iexact=word)
-                | Q(owner__short_name_en__iexact=word)
-            )
-            queryset = queryset.filter(
-                Q(title_fr__icontains=word)
-                | Q(title_en__icontains=word)
-                | Q(summary_fr__icontains=word)
-                | Q(summary_en__icontains=word)
-                | Q(slug__icontains=word)
-                | Exists(owners)
-            )
-        return queryset
+    def __init__(self, data=None, *args, **kwargs):
+        # `search` is the API's documented name for the text (DRF's SearchFilter, a default backend,
+        # names it, and filters nothing here: the views have no search_fields). One search whichever
+        # the name, on the pages too; with both, every word of both must match. Not a filter of its own:
+        # the list page's form shows every filter, and would show a second search box.
+        if data is not None and data.get("search"):
+            data = data.copy()
+            data["q"] = " ".join(text for text in (data.get("q"), data.get("search")) if text)
+        super().__init__(data, *args, **kwargs)
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
 
     def filter_owner(self, queryset, name, value):
         return queryset.filter(Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner=value)))
@@ -191,8 +196,7 @@ class CommitmentFilter(django_filters.FilterSet):
 
     def order(self, queryset, name, value):
         if value == "title":
-            # The pk breaks ties between equal titles, so that pages neither repeat nor skip a row.
-            return queryset.order_by(f"title_{current_language()}", "pk")
+            return queryset.order_by(*by_title())
         if value == "announced":
             return queryset.order_by("announced_on", "pk")
         if value == "-announced":
@@ -214,5 +218,7 @@ class CommitmentFilter(django_filters.FilterSet):
                 deadlines = deadlines.filter(due__lte=before)
             queryset = queryset.filter(Exists(deadlines))
         if not self.form.cleaned_data.get("ordering"):
-            queryset = self.order(queryset, "ordering", "title")
+            # The most relevant first when searching; then, and otherwise, by title.
+            relevance = search.relevance() if self.form.cleaned_data.get("q") else []
+            queryset = queryset.order_by(*relevance, *by_title())
         return queryset

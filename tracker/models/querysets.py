@@ -259,6 +259,16 @@ class CommitmentQuerySet(models.QuerySet):
         """
         return self.overdue(on).annotate(overdue_since=F("first_open_due"))
 
+    def search(self, text: str):
+        """
+        Return the commitments that have every word of `text` among their own texts, their owners'
+        names, the passages they cite or their published updates, with the alias `search_rank`, the
+        most relevant highest (tracker/search.py).
+        """
+        from ..search import search
+
+        return search(self, text)
+
     def of_owner(self, owner):
         """Return the commitments `owner` takes part in, each once whatever its roles."""
         from . import Involvement
