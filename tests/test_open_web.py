@@ -5,17 +5,23 @@ the social cards that show a commitment's status.
 """
 
 import datetime
+import html
+import io
 import re
 import xml.etree.ElementTree as ET
+from unittest import mock
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
+from PIL import Image, ImageDraw
 
-from tests.factory import make_commitment, make_owner, make_update
-from tracker.choices import DecisionKind
+from tests.factory import make_assessment, make_commitment, make_owner, make_update
+from tracker.choices import DecisionKind, Status
 from tracker.headers import DATA_LICENCE_URL
+from tracker.public import cards
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +65,7 @@ def data_addresses(language: str = "en") -> list[str]:
         url("tracker:calendar", language),
         url("tracker:badge_commitment", language, slug="fund"),
         url("tracker:badge_owner", language, slug="france"),
+        url("tracker:card_commitment", language, slug="fund"),
         "/api/",
         "/api/commitments/",
         "/api/commitments/fund/",
@@ -138,9 +145,12 @@ def test_the_open_data_may_be_read_from_any_origin_without_credentials(client, c
         assert {"etag", "link", "last-modified"} <= exposed, address
 
 
-def test_the_csv_may_be_read_from_any_origin(client, commitment):
-    response = client.get(url("tracker:commitment_csv"), headers={"Origin": ORIGIN})
-    assert response["Access-Control-Allow-Origin"] == "*"
+def test_the_downloads_may_be_read_from_any_origin_and_the_data_page_may_not(client, commitment):
+    # Paths matched by pattern (CORS_URLS_REGEX): the list's CSV files, and every file under data/.
+    for address in ["/fr/commitments.csv", "/en/commitments-excel.csv", "/en/data/summit-tracker.zip"]:
+        response = client.get(address, headers={"Origin": ORIGIN})
+        assert response["Access-Control-Allow-Origin"] == "*", address
+    assert "Access-Control-Allow-Origin" not in client.get("/en/data/", headers={"Origin": ORIGIN})
 
 
 def test_a_preflight_for_a_read_is_allowed_with_revalidation_headers(client, commitment):
@@ -200,7 +210,7 @@ def test_the_apis_errors_may_be_read_from_any_origin_too(client, commitment):
 def test_answers_from_the_page_cache_carry_the_licence_and_cors_headers_too(
     client, settings, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
-    from django.core.cache import cache, caches
+    from django.core.cache import caches
 
     settings.TRACKER_PAGE_CACHE_SECONDS = 600
     cache.clear()
@@ -281,3 +291,93 @@ def test_every_pages_footer_links_to_the_api_documentation(client, commitment, l
     ]:
         footer = client.get(address).content.decode().partition('<footer class="site-footer">')[2]
         assert f'href="{reverse("api:docs")}"' in footer, address
+
+
+# Social cards
+
+
+def png_size(response) -> tuple[int, int]:
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    return Image.open(io.BytesIO(response.content)).size
+
+
+def meta(page: str, name: str) -> str:
+    """The content of the page's <meta property=name> (or name=name)."""
+    match = re.search(rf'<meta (?:property|name)="{re.escape(name)}" content="([^"]*)">', page)
+    assert match, name
+    return html.unescape(match.group(1))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_commitments_page_shares_its_card_with_its_title_and_status(client, commitment, language):
+    page = client.get(url("tracker:commitment_detail", language, slug="fund")).content.decode()
+
+    image = meta(page, "og:image")
+    assert image == f"https://tracker.example.org/{language}/cards/commitments/fund.png"
+    with translation.override(language):
+        title, status = commitment.title, str(Status(commitment.status).label)
+    alt = meta(page, "og:image:alt")
+    assert title in alt and status in alt
+    assert (meta(page, "og:image:width"), meta(page, "og:image:height")) == ("1200", "630")
+    assert meta(page, "twitter:card") == "summary_large_image"
+    assert png_size(client.get(image.removeprefix("https://tracker.example.org"))) == (1200, 630)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_other_pages_share_the_sites_card(client, commitment, language):
+    for address in [
+        f"/{language}/",
+        url("tracker:commitment_list", language),
+        url("tracker:about", language),
+    ]:
+        page = client.get(address).content.decode()
+        image = meta(page, "og:image")
+        assert image == f"https://tracker.example.org/{language}/cards/site.png", address
+        assert meta(page, "og:image:alt") and meta(page, "twitter:card") == "summary_large_image"
+    assert png_size(client.get(url("tracker:card_site", language))) == (1200, 630)
+
+
+def test_a_card_changes_when_the_status_does_and_is_drawn_once_for_what_it_shows(client, commitment):
+    cache.clear()  # another test may have drawn the same card
+    address = url("tracker:card_commitment", "fr", slug="fund")
+    with mock.patch("tracker.public.cards.draw", wraps=cards.draw) as draw:
+        first = client.get(address)
+        again = client.get(address)
+        revalidated = client.get(address, headers={"If-None-Match": first["ETag"]})
+        assert draw.call_count == 1
+        make_assessment(commitment, Status.STALLED, on=datetime.date(2025, 9, 1))
+        changed = client.get(address)
+        assert draw.call_count == 2
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert revalidated.status_code == 304
+    assert changed.content != first.content and changed["ETag"] != first["ETag"]
+    # In the page's language: the French card is not the English one.
+    assert client.get(url("tracker:card_commitment", "en", slug="fund"))["ETag"] != changed["ETag"]
+
+
+def test_a_card_for_an_unknown_or_draft_commitment_is_not_found(client):
+    make_commitment(slug="draft", is_public=False)
+    for slug in ("draft", "nothing"):
+        assert client.get(url("tracker:card_commitment", slug=slug)).status_code == 404
+
+
+def test_the_cards_font_draws_french_letters_and_punctuation():
+    # A character the font lacks is drawn as the same box as any other it lacks (here, private use).
+    font = cards._font(40, bold=True)
+
+    def drawn(character: str) -> bytes:
+        image = Image.new("L", (60, 60))
+        ImageDraw.Draw(image).text((5, 5), character, font=font, fill=255)
+        return image.tobytes()
+
+    missing = drawn("\ue000")
+    assert drawn("\ue001") == missing
+    for character in "éèêëàâçîïôœùûÉÈÇÀ«»’“”…—€":
+        assert drawn(character) != missing, character
+
+
+def test_a_long_title_is_wrapped_and_cut_with_an_ellipsis():
+    size, lines = cards._title_lines("Une très longue déclaration " * 20)
+    assert len(lines) == 4 and lines[-1].endswith("…")
+    assert all(cards._font(size, bold=True).getlength(line) <= cards.TEXT_WIDTH for line in lines)
+    assert cards._title_lines("Current AI") == (64, ["Current AI"])

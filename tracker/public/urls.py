@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import badges, calendar, commitment, downloads, feeds, views
+from . import badges, calendar, cards, commitment, downloads, feeds, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,4 +31,7 @@ urlpatterns = [
     path("calendar.ics", calendar.deadline_calendar, name="calendar"),
     path("badges/commitments/<slug:slug>.svg", badges.commitment_badge, name="badge_commitment"),
     path("badges/owners/<slug:slug>.svg", badges.owner_badge, name="badge_owner"),
+    # The pictures a shared link shows (og:image): a commitment's, and the site's for other pages.
+    path("cards/commitments/<slug:slug>.png", cards.commitment_card, name="card_commitment"),
+    path("cards/site.png", cards.site_card, name="card_site"),
 ]
