@@ -193,6 +193,22 @@ def test_search_and_q_are_the_same_search_on_the_page_and_its_csv(client, two):
     assert "/en/commitments/weapons/" in csv and "/en/commitments/charter/" not in csv
 
 
+def test_search_is_not_dropped_by_the_page_cache(client, two, settings):
+    # The page cache keeps only the parameters a page reads, in its key and in the request.
+    from django.core.cache import cache
+
+    settings.TRACKER_PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    try:
+        for _ in range(2):  # computed, then served from the cache
+            page = client.get("/en/commitments/?search=declaration").content.decode()
+            assert "/en/commitments/weapons/" in page and "/en/commitments/charter/" not in page
+        page = client.get("/en/commitments/?search=charter").content.decode()
+        assert "/en/commitments/charter/" in page and "/en/commitments/weapons/" not in page
+    finally:
+        cache.clear()
+
+
 def test_the_list_page_searches_in_one_query_whatever_it_finds(client, django_assert_num_queries):
     def page_queries() -> int:
         with CaptureQueriesContext(connection) as captured:

@@ -84,7 +84,8 @@ def reads() -> dict[str, frozenset[str]]:
     from .api.views import DeadlineViewSet, DecisionViewSet, OwnerViewSet
     from .filters import CommitmentFilter
 
-    commitment_filters = set(CommitmentFilter.base_filters)
+    # `search` too: the FilterSet reads it as `q` (filters.CommitmentFilter.__init__).
+    commitment_filters = set(CommitmentFilter.base_filters) | {"search"}
     page = {"page"}
     # Every API answer reads ?format= (DRF) and ?lang= (LanguageMixin); a list also its page, its size,
     # ?ordering= (OrderingFilter reads it on every list) and ?search=.
