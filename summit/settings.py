@@ -106,7 +106,7 @@ MIDDLEWARE = [
     # own (the page cache, ConditionalGet's 304s, WhiteNoise, CommonMiddleware's redirects), so that
     # those answers carry its headers too; and outside the page cache, whose entries it must not
     # reach: the `Vary: Origin` it adds would keep them from being stored (tracker/cache.py).
-    "corsheaders.middleware.CorsMiddleware",
+    "tracker.headers.ReadOnlyCorsMiddleware",
     # Content-Security-Policy, Permissions-Policy and private caching for signed-in answers, outside
     # the page cache so that the answers it gives carry them too.
     "csp.middleware.CSPMiddleware",

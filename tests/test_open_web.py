@@ -178,11 +178,21 @@ def test_a_preflight_for_a_write_is_not_allowed(client, commitment, method):
             "Access-Control-Request-Headers": "authorization, content-type",
         },
     )
-    # A browser sends the write only when the preflight's answer lists its method and its headers.
+    # A browser sends the write only when the preflight's answer allows the origin, its method and its
+    # headers: it allows none of them.
+    assert "Access-Control-Allow-Origin" not in response
     methods = {part.strip() for part in response.get("Access-Control-Allow-Methods", "").split(",")}
     headers = {part.strip() for part in response.get("Access-Control-Allow-Headers", "").split(",")}
     assert method not in methods
     assert "authorization" not in headers
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_write_from_another_origin_gets_no_cors_headers(client, commitment, method):
+    # Sent without a preflight (as a form can be), it is refused, and the page cannot read why.
+    response = getattr(client, method)("/api/commitments/fund/", headers={"Origin": ORIGIN})
+    assert response.status_code in (401, 403, 405)
+    assert "Access-Control-Allow-Origin" not in response
 
 
 def test_pages_and_the_workspaces_send_no_cors_headers(client, commitment):

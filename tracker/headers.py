@@ -9,10 +9,15 @@ API) in a `Link: <…>; rel="license"` header (RFC 8288; "license" is the regist
 that a script which only downloads a file can still tell how it may reuse it. The API's answers get it
 from `ApiLicenceMiddleware`: its views, its errors and its throttle's refusals have no one place to
 decorate.
+
+`ReadOnlyCorsMiddleware` lets any origin read the open data (CORS_* in summit/settings.py) and
+gives a write, or a browser's preflight for one, none of the CORS headers: a page on another site can
+neither send nor read a write, whatever its credentials.
 """
 
 import functools
 
+from corsheaders.middleware import CorsMiddleware
 from django.utils.cache import patch_cache_control
 
 # The licence of the data the site publishes (docs/licence.md).
@@ -77,3 +82,14 @@ class ApiLicenceMiddleware:
         if request.path_info.startswith("/api/"):
             add_licence_link(response)
         return response
+
+
+class ReadOnlyCorsMiddleware(CorsMiddleware):
+    """django-cors-headers' middleware, on the data's addresses, for reads alone."""
+
+    READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def is_enabled(self, request) -> bool:
+        # A preflight asks for the method the script means to send next.
+        method = request.headers.get("Access-Control-Request-Method") or request.method
+        return method.upper() in self.READS and super().is_enabled(request)
