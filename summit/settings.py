@@ -311,8 +311,8 @@ USE_TZ = True
 
 # Cross-origin requests (django-cors-headers): any site's script may read the open data — the API, the
 # CSV, the feeds, the calendar, the badges, the social cards and the data package — without
-# credentials: `Access-Control-Allow-Origin: *`, never with cookies. Only reads: the answer to a
-# preflight lists these methods alone, so a browser refuses another site's script any write.
+# credentials: `Access-Control-Allow-Origin: *`, never with cookies. Only reads: a write, or the
+# preflight for one, gets no CORS header at all (tracker.headers.ReadOnlyCorsMiddleware).
 # Pages, the workspaces, the admin and the API's documentation pages send no CORS headers.
 # (The data package's files are under data/, the page that lists them is data/ itself.)
 CORS_URLS_REGEX = (
