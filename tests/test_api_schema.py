@@ -88,10 +88,23 @@ def test_the_commitments_list_documents_its_filters_and_their_values(api):
     assert parameters["overdue"]["schema"]["enum"] == ["false", "true"]
     assert parameters["ordering"]["schema"]["enum"] == sorted(ORDERINGS)
     assert {"FR", "GB", "US"} <= set(parameters["country"]["schema"]["enum"])
-    for name in ("owner", "milestone", "due_after", "due_before", "lang", "q", "page", "page_size"):
+    for name in ("owner", "milestone", "due_after", "due_before", "lang", "q", "search", "page", "page_size"):
         assert name in parameters
     undescribed = [name for name, p in parameters.items() if not p.get("description")]
     assert undescribed == []
+
+
+def test_only_the_lists_that_search_offer_a_search(api):
+    searching = {
+        path
+        for path, method, operation in operations(schema(api))
+        if method == "get" and any(p["name"] == "search" for p in operation.get("parameters", []))
+    }
+    assert searching == {"/api/commitments/", "/api/owners/"}
+    make_commitment(slug="weapons", title_en="Weapons under human control")
+    make_commitment(slug="other", title_en="Something else")
+    found = [c["slug"] for c in api.get("/api/commitments/?search=weapons").json()["results"]]
+    assert found == ["weapons"]
 
 
 def test_every_ordering_the_schema_offers_is_one_the_api_sorts_by(api):

@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from ..access import is_editor, may_report
 from ..citations import citing
@@ -81,6 +82,11 @@ COMMITMENT_FILTERS = [
         enum=sorted(code for code, _name in countries),
         description="The country of one of the owners (ISO 3166-1 alpha-2 code).",
     ),
+    OpenApiParameter(
+        "search",
+        OpenApiTypes.STR,
+        description="The same search as `q` (the two may be combined: every word of both must match).",
+    ),
 ]
 
 
@@ -121,7 +127,8 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
     filterset_class = CommitmentFilter
     # The FilterSet sorts (`ordering`, as the list page does); DRF's OrderingFilter would read the same
     # parameter as a field's name, and order by `title`, no column, as a 500.
-    filter_backends = [DjangoFilterBackend, SearchFilter]
+    # Its search (`q`, or `search`) is the FilterSet's, the list page's.
+    filter_backends = [DjangoFilterBackend]
     permission_classes = [ReadOnly | IsEditor]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
@@ -161,6 +168,8 @@ class OwnerViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = OwnerSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG.pattern  # what else, a NUL included, is no address of ours
+    # The one list besides the commitments' that searches (by name, as `?owner=` on the commitments).
+    filter_backends = [*api_settings.DEFAULT_FILTER_BACKENDS, SearchFilter]
     search_fields = ["name", "name_en", "short_name", "short_name_en", "slug"]
     ordering_fields = ["name", "slug"]
     filterset_fields = ["kind", "country"]
