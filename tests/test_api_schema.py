@@ -11,7 +11,7 @@ import pytest
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from tests.factory import make_commitment, make_deadline, make_milestone, make_source, make_update
+from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
 from tracker.choices import Axis, CommitmentKind, DecisionKind, Nature, OwnerKind, Status
 from tracker.filters import ORDERINGS
 from tracker.models import Decision, Reading, Target
@@ -105,6 +105,9 @@ def test_only_the_lists_that_search_offer_a_search(api):
     make_commitment(slug="other", title_en="Something else")
     found = [c["slug"] for c in api.get("/api/commitments/?search=weapons").json()["results"]]
     assert found == ["weapons"]
+    make_owner(slug="gpai", name="Partenariat mondial sur l'IA", short_name="PMIA", short_name_en="GPAI")
+    found = [o["slug"] for o in api.get("/api/owners/?search=gpai").json()["results"]]
+    assert found == ["gpai"]
 
 
 def test_every_ordering_the_schema_offers_is_one_the_api_sorts_by(api):
