@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from ..addresses import on_site
 from ..dates import iso_date
+from ..headers import DATA_LICENCE_URL
 from ..models import Commitment, Deadline, SourceDocument
 from .tables import TABLES
 
@@ -26,7 +27,7 @@ NAME = "summit-tracker"
 VERSION = "1.0.0"
 LICENCE = {
     "name": "CC-BY-4.0",
-    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "path": DATA_LICENCE_URL,
     "title": "Creative Commons Attribution 4.0 International",
 }
 PUBLISHER = "Summit Tracker"

@@ -38,6 +38,7 @@ from ..datapackage.tables import TABLES
 from ..dates import today
 from ..fields import current_language
 from ..filters import CommitmentFilter
+from ..headers import with_licence
 from ..models import Amount, Commitment
 from ..models.querysets import in_batches, in_order
 from ..spreadsheets import text_cell
@@ -45,7 +46,6 @@ from .views import filtered
 
 CHUNK = 500
 # The licence of every download, as RFC 8288 links it: programs find it without reading the page.
-LICENCE_LINK = f'<{LICENCE["path"]}>; rel="license"'
 
 
 def _names(role: str):
@@ -220,12 +220,14 @@ conditional = condition(etag_func=_etag, last_modified_func=_last_modified)
 
 
 @require_safe
+@with_licence
 @conditional
 def commitment_csv(request):
     return _list_csv(request, "")
 
 
 @require_safe
+@with_licence
 @conditional
 def commitment_csv_excel(request):
     # Excel reads a CSV file in the computer's own encoding unless it starts with a byte order mark.
@@ -266,7 +268,6 @@ def _list_csv(request, mark: str):
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     variant = "-excel" if mark else ""
     response["Content-Disposition"] = f'attachment; filename="summit-commitments-{language}{variant}.csv"'
-    response["Link"] = LICENCE_LINK
     return response
 
 
@@ -297,13 +298,13 @@ def _bad_filters(filterset) -> HttpResponse:
 
 
 @require_safe
+@with_licence
 @conditional
 def data_package(request):
     language, on, now = current_language(), today(), timezone.now()
     package = json.dumps(descriptor(now), ensure_ascii=False, indent=2)
     response = StreamingHttpResponse(_zipped(package, on, now), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{NAME}-{language}.zip"'
-    response["Link"] = LICENCE_LINK
     return response
 
 
