@@ -293,7 +293,7 @@ def test_the_favicon_is_linked_from_every_page_and_answers_at_favicon_ico(client
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_every_pages_footer_links_to_the_api_documentation(client, commitment, language):
+def test_every_pages_footer_links_to_the_api_documentation_and_the_open_data(client, commitment, language):
     for address in [
         f"/{language}/",
         url("tracker:commitment_detail", language, slug="fund"),
@@ -301,6 +301,7 @@ def test_every_pages_footer_links_to_the_api_documentation(client, commitment, l
     ]:
         footer = client.get(address).content.decode().partition('<footer class="site-footer">')[2]
         assert f'href="{reverse("api:docs")}"' in footer, address
+        assert f'href="{url("tracker:data", address.split("/")[1])}"' in footer, address
 
 
 # Social cards

@@ -96,6 +96,8 @@ def reads() -> dict[str, frozenset[str]]:
         "tracker:commitment_list": commitment_filters | {"page", "page_size"},
         # Streamed, so never stored; declared for its Last-Modified.
         "tracker:commitment_csv": commitment_filters,
+        "tracker:commitment_csv_excel": commitment_filters,
+        "tracker:data": set(),
         "tracker:commitment_detail": set(),
         "tracker:commitment_updates": page,
         "tracker:update_detail": set(),
@@ -126,6 +128,8 @@ def reads() -> dict[str, frozenset[str]]:
         "api:deadline-detail": api,
         "api:target-list": api_list,
         "api:target-detail": api,
+        "api:reading-list": api_list | {"cursor", "target"},
+        "api:reading-detail": api,
         "api:update-list": api_list | {"cursor"},  # pages by position (api/pagination.py: NewestFirst)
         "api:update-detail": api,
         "api:decision-list": api_list | set(DecisionViewSet.filterset_fields),
