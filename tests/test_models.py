@@ -29,6 +29,10 @@ def test_texts_follow_the_active_language_and_fall_back_to_french():
     commitment.description_fr, commitment.description_en = "Texte source.", ""
     with translation.override("en"):
         assert commitment.description == "Texte source."
+    # Written in English alone, a text is shown in English on French pages rather than not at all.
+    commitment.description_fr, commitment.description_en = "", "Written in English."
+    with translation.override("fr"):
+        assert commitment.description == "Written in English."
 
 
 def test_owner_display_name_uses_the_english_name_only_when_there_is_one():

@@ -24,7 +24,8 @@ class Translated:
     Read `<base>_<language>` for the active language.
 
     Falls back to `<base>_fr` (French is the source language), then to a plain `<base>` field, as an
-    owner's `name` with its optional `name_en`.
+    owner's `name` with its optional `name_en`, and last to `<base>_en`: a text written in English
+    alone (an assessment made from an English update) is shown in French pages rather than nothing.
     """
 
     def __init__(self, base: str | None = None):
@@ -45,6 +46,7 @@ class Translated:
             getattr(obj, f"{self.base}_{language}", "")
             or getattr(obj, f"{self.base}_fr", "")
             or (getattr(obj, self.plain, "") if self.plain else "")
+            or getattr(obj, f"{self.base}_en", "")
         )
 
 
