@@ -914,3 +914,13 @@ def test_update_texts_and_their_verdicts_come_as_the_pages_html_too(api, client,
     assert by_origin["source_documents"]["rationale_html"] == "<p>Checked.</p>"
     page = client.get(commitment_page).content.decode()
     assert html in page and "<p>Checked.</p>" in page
+
+
+def test_the_updates_of_one_commitment_are_listed_by_its_slug(api):
+    fund, other = make_commitment(slug="fund"), make_commitment(slug="other")
+    kept = make_update(fund, text="Kept.")
+    make_update(fund, text="Waiting.", state=PublicationState.SUBMITTED)
+    make_update(other, text="Elsewhere.")
+    listed = api.get("/api/updates/?commitment=fund").json()["results"]
+    assert [update["id"] for update in listed] == [kept.pk]
+    assert api.get("/api/updates/?commitment=no-such-commitment").json()["results"] == []

@@ -130,7 +130,8 @@ def reads() -> dict[str, frozenset[str]]:
         "api:target-detail": api,
         "api:reading-list": api_list | {"cursor", "target"},
         "api:reading-detail": api,
-        "api:update-list": api_list | {"cursor"},  # pages by position (api/pagination.py: NewestFirst)
+        # Pages by position (api/pagination.py: NewestFirst); one commitment's (filters.UpdateFilter).
+        "api:update-list": api_list | {"cursor", "commitment"},
         "api:update-detail": api,
         "api:decision-list": api_list | set(DecisionViewSet.filterset_fields),
         "api:decision-detail": api,

@@ -1,5 +1,6 @@
 """
-The one FilterSet of commitments, used by the public list, its CSV download and the REST API.
+The one FilterSet of commitments, used by the public list, its CSV download and the REST API; and the
+API's filters of progress updates.
 
 Every filter is a URL parameter, so a filtered view can be shared as a link. Filters on owners and
 deadlines use EXISTS subqueries: a commitment matches once, however many of its rows do.
@@ -16,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from . import search
 from .choices import Axis, CommitmentKind, Nature, OwnerKind, Status
 from .fields import current_language
-from .models import Commitment, Deadline, Involvement, Milestone, Owner, Target
+from .models import Commitment, Deadline, Involvement, Milestone, Owner, ProgressUpdate, Target
 
 
 class OwnerField(forms.CharField):
@@ -222,3 +223,18 @@ class CommitmentFilter(django_filters.FilterSet):
             relevance = search.relevance() if self.form.cleaned_data.get("q") else []
             queryset = queryset.order_by(*relevance, *by_title())
         return queryset
+
+
+class UpdateFilter(django_filters.FilterSet):
+    """The API's list of updates: one commitment's, by the slug of its address, as its page lists them."""
+
+    commitment = django_filters.CharFilter(
+        field_name="commitment__slug",
+        max_length=100,
+        label=_("Commitment"),
+        help_text=_("The slug of a commitment: its published updates alone."),
+    )
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["commitment"]

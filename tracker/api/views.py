@@ -22,7 +22,7 @@ from rest_framework.settings import api_settings
 
 from ..access import is_editor, may_report
 from ..citations import citing
-from ..filters import CommitmentFilter
+from ..filters import CommitmentFilter, UpdateFilter
 from ..models import (
     Commitment,
     Deadline,
@@ -295,6 +295,7 @@ class UpdateViewSet(LanguageMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     lookup_value_regex = r"\d+"
     permission_classes = [ReadOnly | IsRepresentative | IsEditor]
     ordering_fields = ["reported_on"]
+    filterset_class = UpdateFilter
     pagination_class = NewestFirst
 
     def get_queryset(self):
