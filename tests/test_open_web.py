@@ -143,6 +143,9 @@ def test_the_open_data_may_be_read_from_any_origin_without_credentials(client, c
         assert "Access-Control-Allow-Credentials" not in response, address
         exposed = {header.strip().lower() for header in response["Access-Control-Expose-Headers"].split(",")}
         assert {"etag", "link", "last-modified"} <= exposed, address
+    # A preflight's header on a read (sent by no browser, but harmless) changes nothing.
+    stray = client.get("/api/", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert stray["Access-Control-Allow-Origin"] == "*"
 
 
 def test_the_downloads_may_be_read_from_any_origin_and_the_data_page_may_not(client, commitment):

@@ -90,6 +90,8 @@ class ReadOnlyCorsMiddleware(CorsMiddleware):
     READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
     def is_enabled(self, request) -> bool:
-        # A preflight asks for the method the script means to send next.
-        method = request.headers.get("Access-Control-Request-Method") or request.method
-        return method.upper() in self.READS and super().is_enabled(request)
+        method = request.method
+        if method == "OPTIONS":
+            # A preflight asks for the method the script means to send next.
+            method = request.headers.get("Access-Control-Request-Method", method).upper()
+        return method in self.READS and super().is_enabled(request)
