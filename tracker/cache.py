@@ -87,10 +87,11 @@ def reads() -> dict[str, frozenset[str]]:
     # `search` too: the FilterSet reads it as `q` (filters.CommitmentFilter.__init__).
     commitment_filters = set(CommitmentFilter.base_filters) | {"search"}
     page = {"page"}
-    # Every API answer reads ?format= (DRF) and ?lang= (LanguageMixin); a list also its page, its size,
-    # ?ordering= (OrderingFilter reads it on every list) and ?search=.
+    # Every API answer reads ?format= (DRF) and ?lang= (LanguageMixin); a list also its page, its size
+    # and ?ordering= (OrderingFilter reads it on every list). Two lists search: the commitments' (its
+    # FilterSet) and the owners' (SearchFilter).
     api = {"format", "lang"}
-    api_list = api | {"page", "page_size", "ordering", "search"}
+    api_list = api | {"page", "page_size", "ordering"}
     declared = {
         "tracker:home": set(),
         "tracker:commitment_list": commitment_filters | {"page", "page_size"},
@@ -120,7 +121,7 @@ def reads() -> dict[str, frozenset[str]]:
         "api:api-root": {"format"},
         "api:commitment-list": api_list | commitment_filters,
         "api:commitment-detail": api,
-        "api:owner-list": api_list | set(OwnerViewSet.filterset_fields),
+        "api:owner-list": api_list | set(OwnerViewSet.filterset_fields) | {"search"},
         "api:owner-detail": api,
         "api:milestone-list": api_list,
         "api:milestone-detail": api,
