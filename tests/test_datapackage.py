@@ -18,11 +18,21 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_source, make_update
-from tracker.choices import DecisionKind, PublicationState, Status
+from tests.factory import (
+    make_assessment,
+    make_commitment,
+    make_deadline,
+    make_milestone,
+    make_owner,
+    make_source,
+    make_update,
+)
+from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.datapackage.tables import TABLES
 from tracker.dates import DatePrecision
 from tracker.models import (
+    Amount,
+    Assessment,
     Commitment,
     Deadline,
     Decision,
@@ -30,7 +40,10 @@ from tracker.models import (
     Milestone,
     Passage,
     ProgressUpdate,
+    Reading,
     SourceDocument,
+    StatedCount,
+    Target,
 )
 from tracker.public.downloads import LIST
 from tracker.workflow import publish_update, record_decision, submit_update
@@ -49,7 +62,7 @@ def download(client, folder: Path, language: str = "en") -> Path:
     """Unzip the package of `language` into `folder`; return the folder its files are in."""
     response = client.get(url("data_package", language))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+    with zipfile.ZipFile(io.BytesIO(response.getvalue())) as archive:
         archive.extractall(folder)
     return folder / "summit-tracker"
 
@@ -111,15 +124,70 @@ def scene(editor, reporter):
     record_decision(
         Decision(commitment=gpai, kind=DecisionKind.FOLLOWED_UP, reason="EDITORS ONLY follow-up"), by=editor
     )
+    return {"published": published, "retracted": retracted, "correction": correction, "draft": draft_parts()}
+
+
+def draft_parts() -> dict[str, set]:
+    """
+    A draft commitment with one of every part a public one has, each citing a passage; return the ids
+    (slugs for commitments and owners) of its rows, by the package's table they would be in.
+    """
     draft = make_commitment(
         slug="secret-draft",
         title_en="SECRET draft",
         is_public=False,
         owner=make_owner(slug="draft-only-owner"),
     )
-    make_deadline(draft, title_en="SECRET deliverable")
-    make_update(draft, text="SECRET update of a draft")
-    return {"published": published, "retracted": retracted, "correction": correction}
+    passage = Passage.objects.create(source=make_source(), quote="A passage only a draft cites.")
+    deadline = make_deadline(draft, title_en="SECRET deliverable")
+    target = Target.objects.create(
+        commitment=draft, slug="secret-target", name_fr="SECRET", name_en="SECRET", target_value=10
+    )
+    reading = Reading.objects.create(target=target, measured_on=datetime.date(2025, 6, 1), value=5)
+    amount = Amount.objects.create(
+        commitment=draft,
+        slug="secret-amount",
+        amount=1000,
+        currency="EUR",
+        label_fr="SECRET",
+        label_en="SECRET",
+    )
+    count = StatedCount.objects.create(
+        commitment=draft, role=Role.SIGNATORY, count=7, noun_fr="SECRET", noun_en="SECRET"
+    )
+    involvement = draft.involvements.get()
+    for fact in (draft, involvement, count, amount, deadline, target):
+        fact.citations.add(passage)
+    assessment = make_assessment(draft, Status.IN_PROGRESS)
+    update = make_update(draft, text="SECRET update of a draft")
+    return {
+        "commitments": {draft.slug},
+        "owners": {"draft-only-owner"},
+        "involvements": {involvement.pk},
+        "stated_counts": {count.pk},
+        "amounts": {amount.pk},
+        "deadlines": {deadline.pk},
+        "targets": {target.pk},
+        "readings": {reading.pk},
+        "assessments": {assessment.pk},
+        "assessment_evidence": set(assessment.evidence.values_list("pk", flat=True)),
+        "updates": {update.pk},
+    }
+
+
+def leaked(folder: Path, draft: dict[str, set]) -> list[tuple[str, dict]]:
+    """Return the rows of the package that are the draft's, or refer to one of its rows."""
+    refers = {table.name: table.foreign_keys for table in TABLES}
+    found = []
+    for table in TABLES:
+        for row in read(folder, table.name):
+            own = row.get("id") or row.get("slug")
+            theirs = [(other, row[column]) for column, other, _their in refers[table.name] if row[column]]
+            if table.name == "citations":  # the fact citing the passage
+                theirs.append((row["fact_table"], row["fact_id"]))
+            if any(str(key) in map(str, draft.get(name, ())) for name, key in [(table.name, own), *theirs]):
+                found.append((table.name, row))
+    return found
 
 
 def test_the_package_is_valid_and_holds_every_public_row_and_nothing_else(client, scene, tmp_path):
@@ -131,6 +199,11 @@ def test_the_package_is_valid_and_holds_every_public_row_and_nothing_else(client
     expected = {
         "commitments": Commitment.objects.public().count(),
         "involvements": Involvement.objects.filter(commitment__is_public=True).count(),
+        "stated_counts": StatedCount.objects.filter(commitment__is_public=True).count(),
+        "amounts": Amount.objects.filter(commitment__is_public=True).count(),
+        "targets": Target.objects.filter(commitment__is_public=True).count(),
+        "readings": Reading.objects.public().count(),
+        "assessments": Assessment.objects.filter(commitment__is_public=True).count(),
         "deadlines": Deadline.objects.public().count(),
         "decisions": Decision.objects.public().count(),
         "updates": on_record.count(),
@@ -144,6 +217,8 @@ def test_the_package_is_valid_and_holds_every_public_row_and_nothing_else(client
     everything = "".join(path.read_text(encoding="utf-8") for path in folder.iterdir())
     for secret in ("secret-draft", "SECRET", "draft-only-owner", "UNPUBLISHED", "EDITORS ONLY"):
         assert secret not in everything
+    # Nor any row of the draft's parts, or referring to one, in any table (by its id or slug).
+    assert leaked(folder, scene["draft"]) == []
 
 
 def test_a_retracted_update_is_kept_marked_with_the_correction_and_its_verdict_flagged(
