@@ -124,11 +124,16 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Start every test with no request counted (tracker/throttling.py keeps counts in this cache)."""
+def fresh_caches():
+    """
+    Start every test with no request counted (tracker/throttling.py keeps counts in the `throttles`
+    cache), and no page cache generation or stored download left by another test: a generation stored
+    at today's date outlives a test that travels to another day.
+    """
     from django.core.cache import caches
 
     caches["throttles"].clear()
+    caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)
