@@ -3,9 +3,10 @@ The tables of the data package, each with the query that reads it, and the colum
 commitments as CSV (`LIST`).
 
 Every table reads through the querysets' own definition of what the public sees
-(`Commitment.objects.public()`, `Deadline.objects.public()`, `Decision.objects.public()`,
-`ProgressUpdate.objects.on_record()`): a draft, its parts, an unpublished update or an editors'
-follow-up note never appear, nor do contacts, editors' notes or who made a change.
+(`Commitment.objects.public()`, `Deadline.objects.public()`, `Reading.objects.public()`,
+`Decision.objects.public()`, `ProgressUpdate.objects.on_record()`): a draft, its parts, an
+unpublished update or an editors' follow-up note never appear, nor do contacts, editors' notes or
+who made a change.
 """
 
 from collections.abc import Iterable
@@ -361,7 +362,7 @@ TABLES = (
                 "from_update_id",
             ),
         ),
-        rows=lambda on: Reading.objects.filter(target__commitment__in=public_commitments()).order_by("pk"),
+        rows=lambda on: Reading.objects.public().order_by("pk"),
         primary_key=("id",),
         foreign_keys=(("target", "targets", "id"), ("update", "updates", "id")),
     ),
