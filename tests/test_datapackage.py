@@ -265,6 +265,27 @@ def test_dates_keep_their_precision_and_texts_come_in_both_languages(client, tmp
     assert row["is_overdue"] in ("true", "false")
 
 
+def test_a_commitment_is_overdue_since_its_earliest_open_deadline_at_that_deadlines_precision(
+    client, tmp_path
+):
+    by_year = make_commitment(slug="by-year")
+    make_deadline(by_year, due_on=datetime.date(2024, 12, 31), due_precision="year")
+    make_deadline(by_year, due_on=datetime.date(2025, 1, 31), due_precision="month")
+    by_day = make_commitment(slug="by-day")
+    make_deadline(by_day, due_on=datetime.date(2024, 12, 31), due_precision="day")
+    make_deadline(by_day, due_on=datetime.date(2024, 12, 31), due_precision="year")
+    done = make_commitment(slug="done")
+    make_deadline(done, due_on=datetime.date(2024, 12, 31), due_precision="year", is_done=True)
+    make_deadline(done, due_on=datetime.date(2100, 1, 31), due_precision="month")
+    folder = download(client, tmp_path)
+    rows = {row["slug"]: row for row in read(folder, "commitments")}
+    overdue = {slug: (row["overdue_since"], row["overdue_precision"]) for slug, row in rows.items()}
+    # "2024", not the last day of that year: a day no source gives. Of two deliverables due the same
+    # last day, the one due on that very day says it.
+    assert overdue == {"by-year": ("2024", "year"), "by-day": ("2024-12-31", "day"), "done": ("", "")}
+    assert [rows[slug]["is_overdue"] for slug in ("by-year", "by-day", "done")] == ["true", "true", "false"]
+
+
 def test_only_the_descriptions_follow_the_language_and_the_licence_is_named(client, tmp_path):
     make_commitment(title_fr="Ouvrir", title_en="Open")
     make_source(slug="summary", title="Synthèse", url="https://example.org/summary")

@@ -11,7 +11,18 @@ who made a change.
 
 from collections.abc import Iterable
 
-from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, TextChoices, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    TextChoices,
+    Value,
+    When,
+)
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import (
@@ -86,6 +97,16 @@ def _updates(on):
 
 def _decisions(on):
     return Decision.objects.public().order_by("pk")
+
+
+def _earliest_open_precision() -> Subquery:
+    """
+    The precision of a commitment's `overdue_since`, which is the date its earliest open deliverable
+    is due by (`first_open_due`): that deliverable's, so that a year stays a year, not its last day.
+    Of several due by that same date, the most precise (day, month and year sort in that order).
+    """
+    earliest = Deadline.objects.filter(commitment=OuterRef("pk"), is_done=False).with_due_date()
+    return Subquery(earliest.order_by("due", "due_exactness").values("due_exactness")[:1])
 
 
 # The facts that cite passages, as (model, its table in the package, the path from its row to its
@@ -171,9 +192,10 @@ TABLES = (
                 "boolean",
                 _("Whether one of its deliverables is overdue, on the day the package was made."),
             ),
-            day(
+            *at_precision(
                 "overdue_since",
-                _("The due date of its oldest overdue deliverable (the last day of its period)."),
+                "overdue_precision",
+                _("When its oldest overdue deliverable was due, on the day the package was made"),
             ),
             *SOURCED,
             *page("url", "tracker:commitment_detail", _("Its page, in {language}.")),
@@ -181,6 +203,7 @@ TABLES = (
         rows=lambda on: (
             public_commitments()
             .with_overdue(on)
+            .annotate(overdue_precision=_earliest_open_precision())
             .annotate(parent_slug=Case(When(parent__is_public=True, then=F("parent__slug"))))
             .order_by("slug")
         ),
