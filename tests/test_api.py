@@ -874,6 +874,22 @@ def test_the_public_reads_the_readings_the_charts_show_and_nothing_else(api, gpa
     assert created.status_code == 201 and created.json()["measured_on"] == "2025-12"
 
 
+def test_readings_of_a_drafts_target_answer_as_those_of_no_target(api, editor_token):
+    draft = make_commitment(slug="draft", is_public=False)
+    hidden = Target.objects.create(commitment=draft, slug="t", name_fr="T", name_en="T", target_value=5)
+    Reading.objects.create(target=hidden, measured_on=datetime.date(2025, 3, 1), value=1)
+    unknown = hidden.pk + 1000
+    # The public cannot tell a draft's target from no target at all: both have no readings.
+    for target in (hidden.pk, unknown):
+        answer = api.get(f"/api/readings/?target={target}")
+        assert (answer.status_code, answer.json()["results"]) == (200, [])
+    for not_an_id in ("members", f"{hidden.pk}.5"):
+        assert api.get(f"/api/readings/?target={not_an_id}").status_code == 400
+    # Editors read the draft's.
+    api.credentials(HTTP_AUTHORIZATION=f"Token {editor_token}")
+    assert [r["value"] for r in api.get(f"/api/readings/?target={hidden.pk}").json()["results"]] == ["1.00"]
+
+
 # Markdown texts come as written and as the HTML the pages show (tracker/markup.py).
 
 

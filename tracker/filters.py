@@ -1,6 +1,6 @@
 """
 The one FilterSet of commitments, used by the public list, its CSV download and the REST API; and the
-API's filters of progress updates.
+API's filters of progress updates and of readings.
 
 Every filter is a URL parameter, so a filtered view can be shared as a link. Filters on owners and
 deadlines use EXISTS subqueries: a commitment matches once, however many of its rows do.
@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from . import search
 from .choices import Axis, CommitmentKind, Nature, OwnerKind, Status
 from .fields import current_language
-from .models import Commitment, Deadline, Involvement, Milestone, Owner, ProgressUpdate, Target
+from .models import Commitment, Deadline, Involvement, Milestone, Owner, ProgressUpdate, Reading, Target
 
 
 class OwnerField(forms.CharField):
@@ -238,3 +238,24 @@ class UpdateFilter(django_filters.FilterSet):
     class Meta:
         model = ProgressUpdate
         fields = ["commitment"]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ById(django_filters.NumberFilter):
+    """A row's id: a whole number (3.5 is no id, rather than 3)."""
+
+    field_class = forms.IntegerField
+
+
+class ReadingFilter(django_filters.FilterSet):
+    """
+    The API's list of readings: one target's, by its id. A plain number rather than a choice of the
+    targets, whose check would answer 400 for an unknown id and 200 for a draft's, telling which drafts'
+    targets exist: the viewset's queryset alone decides what is read.
+    """
+
+    target = ById(field_name="target_id", label=_("Target"))  # described in the API's schema (api/views.py)
+
+    class Meta:
+        model = Reading
+        fields = ["target"]

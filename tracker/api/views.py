@@ -22,7 +22,7 @@ from rest_framework.settings import api_settings
 
 from ..access import is_editor, may_report
 from ..citations import citing
-from ..filters import CommitmentFilter, UpdateFilter
+from ..filters import CommitmentFilter, ReadingFilter, UpdateFilter
 from ..models import (
     Commitment,
     Deadline,
@@ -276,7 +276,7 @@ class ReadingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ReadingSerializer
     lookup_value_regex = r"\d+"
     permission_classes = [ReadOnly | IsEditor]
-    filterset_fields = ["target"]
+    filterset_class = ReadingFilter
     ordering_fields = []  # in the order they were recorded
     pagination_class = InOrderRecorded
 
