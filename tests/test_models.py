@@ -8,7 +8,7 @@ from django.utils import translation
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker.choices import Role, Status
 from tracker.dates import DatePrecision
-from tracker.models import Deadline, Involvement, OwnerContact, ProgressUpdate, Reading, Target
+from tracker.models import Assessment, Deadline, Involvement, OwnerContact, ProgressUpdate, Reading, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -232,3 +232,10 @@ def test_a_target_share_counts_from_the_baseline(baseline, target, value, share)
 
     goal = Target(target_value=Decimal(target), baseline=None if baseline is None else Decimal(baseline))
     assert goal.progress_share(Decimal(value)) == share
+
+
+def test_an_assessment_says_what_it_was_made_from():
+    # A published update, else an editors' decision, else the source documents (the summit's data).
+    assert Assessment(update_id=1, decision_id=2).origin() == "progress_update"
+    assert Assessment(decision_id=2).origin() == "editors_decision"
+    assert Assessment().origin() == "source_documents"

@@ -183,6 +183,24 @@ class DecisionKind(models.TextChoices):
         return verdicts.get(self, "")
 
 
+class AssessmentOrigin(models.TextChoices):
+    """What an assessment was made from (`Assessment.origin()`: the API's and the data package's `origin`)."""
+
+    SOURCE_DOCUMENTS = "source_documents", _("the source documents")
+    PROGRESS_UPDATE = "progress_update", _("a published progress update")
+    EDITORS_DECISION = "editors_decision", _("an editors' decision")
+
+    @classmethod
+    def of(cls, update_id: int | None, decision_id: int | None) -> "AssessmentOrigin":
+        """
+        Return the origin of an assessment made from the update `update_id` or the decision
+        `decision_id`, when either is set (the data package reads them as values, not as assessments).
+        """
+        if update_id:
+            return cls.PROGRESS_UPDATE
+        return cls.EDITORS_DECISION if decision_id else cls.SOURCE_DOCUMENTS
+
+
 class ReminderKind(models.TextChoices):
     """What a reminder e-mail is about (tracker/reminders.py)."""
 

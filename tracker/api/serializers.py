@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..addresses import on_site
-from ..choices import Basis
+from ..choices import AssessmentOrigin, Basis
 from ..fields import clean_text
 from ..markup import render_markdown
 from ..models import (
@@ -374,13 +374,9 @@ class AssessmentSerializer(ModelSerializer):
             return render_markdown(assessment.rationale)
         return format_html("<p>{}</p>", linebreaksbr(assessment.rationale, autoescape=True))
 
-    @extend_schema_field(
-        {"type": "string", "enum": ["source_documents", "progress_update", "editors_decision"]}
-    )
+    @extend_schema_field({"type": "string", "enum": AssessmentOrigin.values})
     def get_origin(self, assessment) -> str:
-        if assessment.update_id:
-            return "progress_update"
-        return "editors_decision" if assessment.decision_id else "source_documents"
+        return assessment.origin()
 
 
 class PassageSerializer(ModelSerializer):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import (
     AmountPeriod,
+    AssessmentOrigin,
     Axis,
     Basis,
     CommitmentKind,
@@ -150,20 +151,6 @@ class FactTable(TextChoices):
     DEADLINES = "deadlines", _("a deadline")
     TARGETS = "targets", _("a target")
     MILESTONES = "milestones", _("a milestone")
-
-
-class Origin(TextChoices):
-    """What an assessment was made from (the API's `origin`)."""
-
-    SOURCE_DOCUMENTS = "source_documents", _("the source documents")
-    PROGRESS_UPDATE = "progress_update", _("a published progress update")
-    EDITORS_DECISION = "editors_decision", _("an editors' decision")
-
-
-def _origin(update, decision) -> str:
-    if update:
-        return Origin.PROGRESS_UPDATE.value
-    return (Origin.EDITORS_DECISION if decision else Origin.SOURCE_DOCUMENTS).value
 
 
 ID = key("id", _("The row's number, which other tables refer to."), required=True)
@@ -464,8 +451,8 @@ TABLES = (
                 "string",
                 _("What it was made from."),
                 reads=("update_id", "decision_id"),
-                get=_origin,
-                choices=Origin,
+                get=AssessmentOrigin.of,
+                choices=AssessmentOrigin,
             ),
             key("update", _("The progress update it was made from (its id), if any."), "update_id"),
             key("decision", _("The editors' decision it was made from (its id), if any."), "public_decision"),

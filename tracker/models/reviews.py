@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import (
+    AssessmentOrigin,
     DecisionKind,
     Language,
     PublicationState,
@@ -264,6 +265,10 @@ class Assessment(DatesWithPrecision):
 
     def assessed_label(self) -> str:
         return format_fuzzy_date(self.assessed_on, self.assessed_precision)
+
+    def origin(self) -> AssessmentOrigin:
+        """Return what it was made from: a published update, an editors' decision, else the sources."""
+        return AssessmentOrigin.of(self.update_id, self.decision_id)
 
     def rationale_language(self) -> str:
         """Return the language `rationale` is shown in (the other one when the active one is empty)."""
