@@ -239,3 +239,12 @@ def test_an_assessment_says_what_it_was_made_from():
     assert Assessment(update_id=1, decision_id=2).origin() == "progress_update"
     assert Assessment(decision_id=2).origin() == "editors_decision"
     assert Assessment().origin() == "source_documents"
+
+
+def test_an_assessments_rationale_is_html_as_its_page_shows_it():
+    # An update's text is Markdown, cleaned; the editors' and the sources' rationales are plain text.
+    with translation.override("en"):
+        made_from_update = Assessment(update_id=1, rationale_en="**Two** joined <script>x</script>")
+        assert made_from_update.rationale_html() == "<p><strong>Two</strong> joined </p>"
+        plain = Assessment(rationale_en="**Two** <b>joined</b>\nand more")
+        assert plain.rationale_html() == "<p>**Two** &lt;b&gt;joined&lt;/b&gt;<br>and more</p>"

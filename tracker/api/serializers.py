@@ -8,15 +8,12 @@ does, walking the fields by a plan made once an answer (fields.Planned).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.template.defaultfilters import linebreaksbr
-from django.utils.html import format_html
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..addresses import on_site
 from ..choices import AssessmentOrigin, Basis
 from ..fields import clean_text
-from ..markup import render_markdown
 from ..models import (
     Amount,
     Assessment,
@@ -346,8 +343,11 @@ class AssessmentSerializer(ModelSerializer):
     rationale = serializers.CharField(
         read_only=True, help_text="In the requested language when written in it."
     )
-    rationale_html = serializers.SerializerMethodField(
-        help_text="`rationale` as HTML, as the commitment's page shows it (Markdown when an update wrote it)."
+    rationale_html = serializers.CharField(
+        read_only=True,
+        help_text=(
+            "`rationale` as HTML, as the commitment's page shows it (Markdown when an update wrote it)."
+        ),
     )
     rationale_language = serializers.CharField(read_only=True, help_text="The language `rationale` is in.")
     origin = serializers.SerializerMethodField(help_text="What it was made from.")
@@ -367,12 +367,6 @@ class AssessmentSerializer(ModelSerializer):
             "status", "assessed_on", "assessed_precision", "rationale", "rationale_html",
             "rationale_language", "origin", "update", "decision", "evidence", "retracted_by",
         ]  # fmt: skip
-
-    def get_rationale_html(self, assessment) -> str:
-        # As includes/_assessment.html shows it: an update's text is Markdown, other rationales plain text.
-        if assessment.update_id:
-            return render_markdown(assessment.rationale)
-        return format_html("<p>{}</p>", linebreaksbr(assessment.rationale, autoescape=True))
 
     @extend_schema_field({"type": "string", "enum": AssessmentOrigin.values})
     def get_origin(self, assessment) -> str:

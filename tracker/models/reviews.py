@@ -4,6 +4,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -25,6 +28,7 @@ from ..fields import (
     Translated,
     WebAddressField,
 )
+from ..markup import render_markdown
 from .commitments import Commitment, RemembersCommitment
 from .deliverables import Deadline
 from .querysets import DecisionQuerySet
@@ -269,6 +273,15 @@ class Assessment(DatesWithPrecision):
     def origin(self) -> AssessmentOrigin:
         """Return what it was made from: a published update, an editors' decision, else the sources."""
         return AssessmentOrigin.of(self.update_id, self.decision_id)
+
+    def rationale_html(self) -> str:
+        """
+        Return `rationale` as HTML, as the commitment's page and the API show it: an update's text is
+        Markdown (cleaned, tracker/markup.py), another rationale plain text in a paragraph.
+        """
+        if self.update_id:
+            return mark_safe(render_markdown(self.rationale))  # noqa: S308 - nh3 has cleaned it
+        return format_html("<p>{}</p>", linebreaksbr(self.rationale, autoescape=True))
 
     def rationale_language(self) -> str:
         """Return the language `rationale` is shown in (the other one when the active one is empty)."""
