@@ -1,6 +1,6 @@
 """
-The tables of the data package, each with the query that reads it, and the columns of the list of
-commitments as CSV (`LIST`).
+The tables of the data package, each with the query that reads it (the list of commitments as CSV,
+`LIST`, is declared with its view in tracker/public/downloads.py).
 
 Every table reads through the querysets' own definition of what the public sees
 (`Commitment.objects.public()`, `Deadline.objects.public()`, `Reading.objects.public()`,
@@ -455,7 +455,7 @@ TABLES = (
                 choices=AssessmentOrigin,
             ),
             key("update", _("The progress update it was made from (its id), if any."), "update_id"),
-            key("decision", _("The editors' decision it was made from (its id), if any."), "public_decision"),
+            key("decision", _("The editors' decision it was made from (its id), if any."), "decision_id"),
             key(
                 "retracted_by",
                 _(
@@ -465,9 +465,8 @@ TABLES = (
                 "retracted_by_id",
             ),
         ),
-        rows=lambda on: _of_public(Assessment).annotate(
-            public_decision=Case(When(decision__kind__in=DecisionKind.public(), then=F("decision_id")))
-        ),
+        # Only a public decision sets a status (Decision.clean), so each one named is in decisions.csv.
+        rows=lambda on: _of_public(Assessment),
         primary_key=("id",),
         foreign_keys=(
             TO_COMMITMENT,
