@@ -6,6 +6,7 @@ spreadsheet programs, revalidation by ETag, its licence link and what a bad filt
 import csv
 import datetime
 import io
+import zipfile
 
 import pytest
 import time_machine
@@ -145,6 +146,8 @@ def test_a_csv_names_its_licence_and_answers_304_until_the_data_changes(
     assert again.status_code == 304
     # Another filter, the other language or the other file is another download.
     assert client.get(url(name), {"axis": "science"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    searched = client.get(url(name), {"search": "first"})["ETag"]
+    assert client.get(url(name), {"search": "other"}, HTTP_IF_NONE_MATCH=searched).status_code == 200
     assert client.get(url(name, "fr"), {"axis": "governance"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
     assert client.get(url("commitment_csv_excel" if name == "commitment_csv" else "commitment_csv"),
                       {"axis": "governance"}, HTTP_IF_NONE_MATCH=etag).status_code == 200  # fmt: skip
@@ -200,3 +203,37 @@ def test_the_csv_costs_four_queries_a_chunk_whatever_its_amounts_and_sources(cli
     assert len(found) == 5 and {row["amounts"] for row in found} == {f"{n + 1} EUR" for n in range(5)}
     # The order; then, for each of three chunks, its amounts and sources, its commitments and their roles.
     assert len(queries) == 1 + 3 * 4, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    """The page cache as production runs it, empty before and after (tests/settings.py turns it off)."""
+    from django.core.cache import cache
+
+    settings.TRACKER_PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def package_slugs(response) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        text = archive.read("summit-tracker/commitments.csv").decode()
+    return [row["slug"] for row in csv.DictReader(io.StringIO(text, newline=""))]
+
+
+def test_the_data_package_is_made_once_for_each_state_of_the_data(
+    client, page_cache_on, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    make_commitment(slug="first")
+    first = client.get(url("data_package"))
+    assert package_slugs(first) == ["first"]
+    # Asked again, by anyone: read from the cache, not from the database.
+    with django_assert_num_queries(0):
+        again = client.get(url("data_package"))
+    assert again.content == first.content
+    # Each language has its own (the descriptions of datapackage.json are translated).
+    assert client.get(url("data_package", "fr")).content != first.content
+    with django_capture_on_commit_callbacks(execute=True):
+        make_commitment(slug="second")
+    assert package_slugs(client.get(url("data_package"))) == ["first", "second"]
