@@ -72,6 +72,16 @@ class Status(models.TextChoices):
         return (cls.ACHIEVED, cls.WITHDRAWN)
 
     @classmethod
+    def scores(cls) -> dict[str, int]:
+        """
+        Return the score of each verdict, in the G7 Research Group's manner: +1 kept, 0 kept in part,
+        -1 not kept. Only final statuses are verdicts (docs/architecture.md, "Status vocabulary"): an
+        interim one ("not yet assessed", "in progress", "stalled", "unverifiable") can still move, so
+        it is not assessed and never scored. A promise its owners withdrew was not kept.
+        """
+        return {cls.ACHIEVED: 1, cls.PARTIALLY_ACHIEVED: 0, cls.NOT_ACHIEVED: -1, cls.WITHDRAWN: -1}
+
+    @classmethod
     def needing_reason(cls):
         """Statuses a report must explain with a `StatusReason`."""
         return (cls.STALLED, cls.NOT_ACHIEVED)

@@ -32,7 +32,7 @@ from ..fields import (
     currency_validator,
 )
 from .owners import Owner
-from .querysets import CommitmentQuerySet
+from .querysets import CommitmentQuerySet, MilestoneQuerySet
 from .sources import Sourced, SourceDocument
 
 
@@ -65,6 +65,7 @@ class Milestone(Sourced, DatesWithPrecision):
     description_en = CleanTextField(_("description (English)"), blank=True)
 
     history = HistoricalRecords()
+    objects = MilestoneQuerySet.as_manager()
 
     dates_with_precision = (("date", "date_precision"),)
     name = Translated()

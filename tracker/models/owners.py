@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -11,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from ..choices import (
     Language,
     OwnerKind,
+    Status,
 )
 from ..fields import (
     CleanCharField,
@@ -19,6 +21,7 @@ from ..fields import (
     Translated,
     WebAddressField,
 )
+from .querysets import OwnerQuerySet
 
 # The group of staff who curate the data; created by migration 0002, which keeps its own copy of the
 # name (a migration must not change when the code does).
@@ -46,6 +49,7 @@ class Owner(Timestamped):
     note = CleanTextField(_("editors' note"), blank=True)
 
     history = HistoricalRecords()
+    objects = OwnerQuerySet.as_manager()
 
     display_name = Translated("name")
     display_short_name = Translated("short_name")
@@ -63,6 +67,16 @@ class Owner(Timestamped):
 
     def get_absolute_url(self):
         return reverse("tracker:owner_detail", args=[self.slug])
+
+    def signed_score(self) -> str:
+        """Return its score (`with_scorecard()`) as shown, signed, to two places: "+0.50", "−1.00", "0.00"."""
+        shown = number_format(abs(self.score), 2)
+        return f"+{shown}" if self.score > 0 else f"−{shown}" if self.score < 0 else shown
+
+    def verdict_counts(self) -> list[tuple[Status, int]]:
+        """Return its promises by status, those it has, in the vocabulary's order (`with_scorecard()`)."""
+        counted = ((Status(status), getattr(self, f"n_{status}")) for status in Status)
+        return [(status, n) for status, n in counted if n]
 
 
 class OwnerContact(Timestamped):

@@ -19,6 +19,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FloatField,
     Max,
     Min,
     OuterRef,
@@ -27,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, NullIf
 
 from ..choices import DecisionKind, Nature, PublicationState, Status
 from ..dates import today
@@ -145,6 +146,64 @@ class ReadingQuerySet(models.QuerySet):
         retracted is among them.
         """
         return self.filter(target__commitment__is_public=True)
+
+
+class OwnerQuerySet(models.QuerySet):
+    def public(self):
+        """Return the owners the public can reach: those with a part in at least one public commitment."""
+        from . import Involvement
+
+        involved = Involvement.objects.filter(owner=OuterRef("pk"), commitment__is_public=True)
+        return self.filter(Exists(involved))
+
+    def with_scorecard(self):
+        """
+        Annotate each owner's scorecard, counted over the public commitments it takes part in (each once
+        whatever its roles), as `CommitmentQuerySet.by_verdict()` counts one owner's: `promises`, its
+        promises and programmes; `n_<status>` of them for each status; `delivered`, what it delivered at
+        the summit itself, apart and never scored; `assessed`, the promises with a verdict that scores
+        (`Status.scores()`); and `score`, their mean score from -1 to +1, None when none is assessed.
+        All in one query, however many owners.
+        """
+        public = Q(involvements__commitment__is_public=True)
+        judged = public & Q(involvements__commitment__nature__in=Nature.judged())
+
+        def count(condition):
+            return Count("involvements__commitment", filter=condition, distinct=True)
+
+        statuses = {
+            f"n_{status}": count(judged & Q(involvements__commitment__status=status)) for status in Status
+        }
+        scores = Status.scores()
+        points = sum((value * F(f"n_{status}") for status, value in scores.items() if value), Value(0))
+        assessed = sum((F(f"n_{status}") for status in scores), Value(0))
+        return self.annotate(
+            promises=count(judged),
+            delivered=count(public & Q(involvements__commitment__nature=Nature.DELIVERED_AT_SUMMIT)),
+            **statuses,
+        ).annotate(
+            assessed=assessed,
+            # NULL (not scored) rather than a division by zero when nothing is assessed.
+            score=Cast(points, FloatField()) / NullIf(Cast(assessed, FloatField()), Value(0.0)),
+        )
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def with_due_counts(self):
+        """
+        Annotate, as each milestone's page counts them (views.milestone_detail), over public commitments:
+        `due_count`, the deadlines due at it (not those moved to a date of their own); `done_count`, how
+        many of them were delivered; `moved_count`, those moved to a date of their own; `target_count`,
+        the targets set for it.
+        """
+        public = Q(deadlines__commitment__is_public=True)
+        at_milestone = public & Q(deadlines__due_on__isnull=True)
+        return self.annotate(
+            due_count=Count("deadlines", filter=at_milestone, distinct=True),
+            done_count=Count("deadlines", filter=at_milestone & Q(deadlines__is_done=True), distinct=True),
+            moved_count=Count("deadlines", filter=public & Q(deadlines__due_on__isnull=False), distinct=True),
+            target_count=Count("targets", filter=Q(targets__commitment__is_public=True), distinct=True),
+        )
 
 
 class CommitmentQuerySet(models.QuerySet):
