@@ -82,7 +82,7 @@ def reads() -> dict[str, frozenset[str]]:
     # Imported here: the API's views import much of the project, which is not ready when apps.py
     # imports this module.
     from .api.views import DeadlineViewSet, DecisionViewSet, OwnerViewSet
-    from .filters import CommitmentFilter
+    from .filters import CommitmentFilter, OwnerFilter
 
     # `search` too: the FilterSet reads it as `q` (filters.CommitmentFilter.__init__).
     commitment_filters = set(CommitmentFilter.base_filters) | {"search"}
@@ -102,7 +102,9 @@ def reads() -> dict[str, frozenset[str]]:
         "tracker:commitment_detail": set(),
         "tracker:commitment_updates": page,
         "tracker:update_detail": set(),
+        "tracker:owner_list": set(OwnerFilter.base_filters) | page,
         "tracker:owner_detail": page,
+        "tracker:milestone_list": set(),
         "tracker:milestone_detail": set(),
         "tracker:source_list": set(),
         "tracker:source_detail": set(),

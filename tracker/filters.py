@@ -1,6 +1,6 @@
 """
-The one FilterSet of commitments, used by the public list, its CSV download and the REST API; and the
-API's filters of progress updates and of readings.
+The one FilterSet of commitments, used by the public list, its CSV download and the REST API; the
+owners' list's; and the API's filters of progress updates and of readings.
 
 Every filter is a URL parameter, so a filtered view can be shared as a link. Filters on owners and
 deadlines use EXISTS subqueries: a commitment matches once, however many of its rows do.
@@ -8,7 +8,8 @@ deadlines use EXISTS subqueries: a commitment matches once, however many of its 
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
@@ -223,6 +224,59 @@ class CommitmentFilter(django_filters.FilterSet):
             relevance = search.relevance() if self.form.cleaned_data.get("q") else []
             queryset = queryset.order_by(*relevance, *by_title())
         return queryset
+
+
+OWNER_ORDERINGS = {
+    "name": _("Name"),
+    "-score": _("Highest score"),
+    "score": _("Lowest score"),
+    "-promises": _("Most promises"),
+}
+
+
+def by_name() -> list:
+    """
+    The order by name in the reader's language (an owner's English name only where it has one), whatever
+    the case: "Adecco Group" before "AXA", as a reader looks for them. The pk breaks ties.
+    """
+    name = Coalesce(NullIf("name_en", Value("")), "name") if current_language() == "en" else F("name")
+    return [Lower(name).asc(), "pk"]
+
+
+class OwnerFilter(django_filters.FilterSet):
+    """The owners' list, with their scorecards (`OwnerQuerySet.with_scorecard()`), by kind and country."""
+
+    kind = django_filters.ChoiceFilter(choices=OwnerKind.choices, label=_("Kind"), empty_label=_("All kinds"))
+    country = django_filters.ChoiceFilter(
+        # Any country is valid, as on the commitments' list.
+        choices=lambda: list(countries),
+        label=_("Country"),
+        empty_label=_("All countries"),
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=list(OWNER_ORDERINGS.items()),
+        method="order",
+        label=_("Sort by"),
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Owner
+        fields = ["kind", "country"]
+
+    def order(self, queryset, name, value):
+        # Owners not scored come last either way; ties by name, so that pages neither repeat nor skip.
+        if value == "-score":
+            return queryset.order_by(F("score").desc(nulls_last=True), *by_name())
+        if value == "score":
+            return queryset.order_by(F("score").asc(nulls_last=True), *by_name())
+        if value == "-promises":
+            return queryset.order_by("-promises", *by_name())
+        return queryset.order_by(*by_name())
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset if self.form.cleaned_data.get("ordering") else queryset.order_by(*by_name())
 
 
 class UpdateFilter(django_filters.FilterSet):

@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 
 from ..addresses import moved_on_site
-from ..models import Commitment, Involvement, Milestone, Owner, SourceDocument
+from ..models import Commitment, Milestone, Owner, SourceDocument
 
 
 class InEachLanguage:
@@ -71,6 +71,8 @@ class PageSitemap(TrackerSitemap):
             "tracker:home",
             "tracker:commitment_list",
             "tracker:overdue",
+            "tracker:owner_list",
+            "tracker:milestone_list",
             "tracker:corrections",
             "tracker:source_list",
             "tracker:about",
@@ -96,11 +98,8 @@ class CommitmentSitemap(TrackerSitemap):
 
 class OwnerSitemap(TrackerSitemap):
     def items(self):
-        # Only owners the public can reach: those with a part in at least one public commitment.
-        involved = Involvement.objects.filter(
-            owner=OuterRef("pk"), commitment__in=Commitment.objects.public()
-        )
-        return Owner.objects.filter(Exists(involved)).only("slug", "updated_at").order_by("slug")
+        # Only owners the public can reach, as the owners' list shows them.
+        return Owner.objects.public().only("slug", "updated_at").order_by("slug")
 
     def lastmod(self, owner):
         return owner.updated_at

@@ -27,7 +27,7 @@ from ..citations import citing
 from ..dates import today
 from ..emails import read_opt_out_token
 from ..fields import current_language
-from ..filters import CommitmentFilter, offered_countries
+from ..filters import CommitmentFilter, OwnerFilter, offered_countries
 from ..models import (
     Commitment,
     Deadline,
@@ -194,6 +194,17 @@ def overdue(request):
 
 
 @require_safe
+def owner_list(request):
+    filterset = OwnerFilter(request.GET, queryset=Owner.objects.public().with_scorecard())
+    page = page_of(request, filterset.qs, PAGE_SIZE) if filterset.is_valid() else None
+    filterset.form.fields["country"].widget.choices = offered_countries()
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    return render(request, "tracker/owner_list.html", context, status=400 if page is None else 200)
+
+
+@require_safe
 def owner_detail(request, slug):
     owner = get_object_or_404(Owner, slug=slug)
     # Its promises by status; what was delivered at the summit itself is counted apart.
@@ -229,6 +240,12 @@ def owner_detail(request, slug):
 def _extensions():
     """Extensions, oldest first, shown on their deadline: "moved from … to …, because …"."""
     return Decision.objects.filter(kind=DecisionKind.EXTENDED).order_by("created_at")
+
+
+@require_safe
+def milestone_list(request):
+    milestones = Milestone.objects.with_due_counts()
+    return render(request, "tracker/milestone_list.html", {"milestones": milestones})
 
 
 @require_safe
