@@ -118,6 +118,9 @@ def reads() -> dict[str, frozenset[str]]:
         "tracker:calendar": set(),
         "tracker:badge_commitment": set(),
         "tracker:badge_owner": set(),
+        "tracker:embed_scorecard": set(),
+        "tracker:embed_milestone": set(),
+        "tracker:embed_axis": set(),
         "sitemap": set(),
         "sitemap_section": {"p"},  # Django's sitemap view pages with ?p=
         "api:api-root": {"format"},

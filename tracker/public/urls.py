@@ -33,6 +33,9 @@ urlpatterns = [
     path("calendar.ics", calendar.deadline_calendar, name="calendar"),
     path("badges/commitments/<slug:slug>.svg", badges.commitment_badge, name="badge_commitment"),
     path("badges/owners/<slug:slug>.svg", badges.owner_badge, name="badge_owner"),
+    path("badges/owners/<slug:slug>/scorecard.svg", badges.owner_scorecard, name="embed_scorecard"),
+    path("badges/milestones/<slug:slug>/kept.svg", badges.milestone_kept, name="embed_milestone"),
+    path("badges/axes/<slug:axis>/kept.svg", badges.axis_kept, name="embed_axis"),
     # The pictures a shared link shows (og:image): a commitment's, and the site's for other pages.
     path("cards/commitments/<slug:slug>.png", cards.commitment_card, name="card_commitment"),
     path("cards/site.png", cards.site_card, name="card_site"),

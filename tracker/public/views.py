@@ -41,7 +41,7 @@ from ..models import (
     Target,
 )
 from ..models.querysets import in_order
-from .badges import badge_snippet
+from .badges import axis_embed, badge_snippet, due_at_milestone, milestone_embed, scorecard_embed
 from .charts import stacked_row, status_bars, target_picture
 from .feeds import news, public_decisions
 
@@ -174,6 +174,10 @@ def commitment_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    if page is not None and (axis := filterset.form.cleaned_data.get("axis")):
+        # The axis's chart to embed: the whole axis, whatever the other filters.
+        counted = Commitment.objects.public().filter(axis=axis).by_verdict()
+        context["axis_embed"] = axis_embed(Axis(axis), *counted)
     # Invalid filters (an unknown status, a malformed date) are the visitor's to fix: say what is wrong.
     return render(request, "tracker/commitment_list.html", context, status=400 if page is None else 200)
 
@@ -206,7 +210,7 @@ def owner_list(request):
 
 @require_safe
 def owner_detail(request, slug):
-    owner = get_object_or_404(Owner, slug=slug)
+    owner = get_object_or_404(Owner.objects.with_scorecard(), slug=slug)
     # Its promises by status; what was delivered at the summit itself is counted apart.
     counts, delivered = Commitment.objects.public().of_owner(owner).by_verdict()
     promises = sum(counts.values())
@@ -233,6 +237,8 @@ def owner_detail(request, slug):
             reverse("tracker:badge_owner", args=[owner.slug]),
             owner.display_name,
         ),
+        # Its scorecard, once it has a public commitment (before, the picture is not found).
+        "scorecard": scorecard_embed(owner) if promises + delivered else None,
     }
     return render(request, "tracker/owner_detail.html", context)
 
@@ -273,6 +279,7 @@ def milestone_detail(request, slug):
         "moved": [d for d in at_milestone if d.due_on is not None],
         "targets": [(t, target_picture(t)) for t in targets],
         "done": sum(d.is_done for d in deadlines),
+        "embed": milestone_embed(milestone, *due_at_milestone(milestone).by_verdict()),
     }
     return render(request, "tracker/milestone_detail.html", context)
 
