@@ -157,10 +157,10 @@ class CommitmentFilter(django_filters.FilterSet):
         ]  # fmt: skip
 
     def __init__(self, data=None, *args, **kwargs):
-        # `search` is the API's documented name for the text (DRF's SearchFilter, a default backend,
-        # names it, and filters nothing here: the views have no search_fields). One search whichever
-        # the name, on the pages too; with both, every word of both must match. Not a filter of its own:
-        # the list page's form shows every filter, and would show a second search box.
+        # `search` is the name DRF gives a list's text search (the owners' list has it): here the same
+        # search as `q`, whichever the name, on the pages too; with both, every word of both must match.
+        # Not a filter of its own: the list page's form shows every filter, and would show a second
+        # search box.
         if data is not None and data.get("search"):
             data = data.copy()
             data["q"] = " ".join(text for text in (data.get("q"), data.get("search")) if text)
