@@ -185,3 +185,45 @@ def test_the_lists_are_in_the_main_navigation_and_the_method_explains_the_score(
     assert 'href="/en/owners/"' in nav
     assert 'href="/en/milestones/"' in nav
     assert 'id="score"' in about
+
+
+def test_the_owners_page_gives_its_score_in_words(client, owners):
+    alpha, _, gamma = owners
+    with translation.override("en"):
+        scored = client.get(alpha.get_absolute_url()).content.decode()
+        unscored = client.get(gamma.get_absolute_url()).content.decode()
+
+    assert "Score: +0.25, over 4 promises with a final verdict." in scored
+    assert "Not scored: none of its promises has a final verdict yet." in unscored
+    assert 'href="/en/about/#score"' in scored
+
+
+def test_the_api_gives_each_owner_the_scorecard_the_list_shows(client, owners):
+    answer = client.get("/api/owners/", {"ordering": "slug"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    scorecards = {owner["slug"]: owner["scorecard"] for owner in answer["results"]}
+
+    assert scorecards["alpha"] == {
+        "promises": 5,
+        "by_status": {"in_progress": 1, "partially_achieved": 1, "achieved": 2, "not_achieved": 1},
+        "delivered": 1,
+        "assessed": 4,
+        "score": 0.25,
+    }
+    assert scorecards["beta"]["score"] == -0.33
+    assert scorecards["gamma"] == {
+        "promises": 1,
+        "by_status": {"not_assessed": 1},
+        "delivered": 0,
+        "assessed": 0,
+        "score": None,
+    }
+    # Only public commitments count: an owner of drafts alone has an empty scorecard.
+    assert scorecards["hidden"] == {
+        "promises": 0,
+        "by_status": {},
+        "delivered": 0,
+        "assessed": 0,
+        "score": None,
+    }
+    detail = client.get("/api/owners/alpha/").json()
+    assert detail["scorecard"] == scorecards["alpha"]

@@ -75,6 +75,33 @@ class SourcedFields(serializers.Serializer):
     SOURCED = ("citations", "basis", "reasoning")
 
 
+class ScorecardSerializer(serializers.Serializer):
+    """
+    An owner's scorecard, as /owners/ and its page show it (`OwnerQuerySet.with_scorecard()`), over the
+    public commitments it takes part in; /fr/about/#score explains it.
+    """
+
+    promises = serializers.IntegerField(read_only=True, help_text="Its promises and programmes.")
+    by_status = serializers.SerializerMethodField(help_text="Its promises and programmes by status.")
+    delivered = serializers.IntegerField(
+        read_only=True, help_text="What it delivered at the summit itself: counted apart, never scored."
+    )
+    assessed = serializers.IntegerField(
+        read_only=True, help_text="Its promises with a final verdict, which the score averages."
+    )
+    score = serializers.SerializerMethodField(
+        help_text="+1 achieved, 0 partially achieved, -1 not achieved or withdrawn, averaged over the "
+        "assessed promises, to two places; null when none is assessed."
+    )
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "integer"}})
+    def get_by_status(self, owner) -> dict:
+        return {status.value: n for status, n in owner.verdict_counts()}
+
+    def get_score(self, owner) -> float | None:
+        return None if owner.score is None else round(owner.score, 2)
+
+
 class OwnerSerializer(ModelSerializer):
     """A country, body, organisation or company that leads, signs, funds or supports commitments."""
 
@@ -85,10 +112,21 @@ class OwnerSerializer(ModelSerializer):
     )
     country = serializers.CharField(source="country.code", read_only=True)
     url = AddressField(view_name="api:owner-detail")
+    scorecard = ScorecardSerializer(source="*", read_only=True)
 
     class Meta:
         model = Owner
-        fields = ["slug", "name", "original_name", "short_name", "kind", "country", "website", "url"]
+        fields = [
+            "slug",
+            "name",
+            "original_name",
+            "short_name",
+            "kind",
+            "country",
+            "website",
+            "scorecard",
+            "url",
+        ]
 
 
 class OwnerRefSerializer(ModelSerializer):

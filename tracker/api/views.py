@@ -164,7 +164,8 @@ class CommitmentViewSet(LanguageMixin, ETagMixin, viewsets.ModelViewSet):
 
 @IN_LANGUAGE
 class OwnerViewSet(LanguageMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Owner.objects.all()
+    # Ordered anew: a query that aggregates does not take the model's ordering.
+    queryset = Owner.objects.with_scorecard().order_by("name", "slug")
     serializer_class = OwnerSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG.pattern  # what else, a NUL included, is no address of ours
