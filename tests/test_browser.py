@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.conftest import need_service
 from tests.factory import make_update
@@ -186,3 +187,29 @@ def test_the_pages_work_without_javascript(site, browser):
     page.goto(f"{site}/en/commitments/gpai-membership-expansion/")
     assert page.locator(".target-chart svg circle.reading").count() >= 1  # drawn by the server
     context.close()
+
+
+def test_the_embeds_draw_and_their_snippets_are_accessible_elsewhere(site, page, settings):
+    """
+    Each embed's picture is drawn on its page, and its snippet, pasted as is into another site's page,
+    draws the same picture with its figures in the alt text and passes axe.
+    """
+    settings.SITE_URL = site  # the snippets' absolute addresses lead to this server
+    for path in ("owners/france/", "milestones/gpai-bratislava-2025/", "commitments/?axis=governance"):
+        page.goto(f"{site}/en/{path}")
+        snippets = page.locator("textarea[id$='-snippet']")
+        assert snippets.count() >= 1, path
+        for index in range(snippets.count()):
+            snippet = snippets.nth(index).input_value()
+            host = page.context.new_page()
+            host.set_content(
+                '<!doctype html><html lang="en"><head><title>Elsewhere</title></head>'
+                f"<body><main><h1>Elsewhere</h1>{snippet}</main></body></html>"
+            )
+            picture = host.locator("img")
+            expect(picture).to_have_count(1)
+            host.wait_for_load_state("load")
+            assert host.evaluate("document.querySelector('img').naturalWidth") > 0, (path, snippet)
+            assert picture.get_attribute("alt"), (path, snippet)
+            assert violations(host) == [], (path, snippet)
+            host.close()
