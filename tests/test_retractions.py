@@ -6,11 +6,14 @@ rejection sent at the same moment cannot both succeed.
 """
 
 import datetime
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -348,3 +351,37 @@ def test_the_api_publishes_a_rejected_update_only_when_told_so(commitment, repor
     assert api.post(f"/api/updates/{update.pk}/publish/").status_code == 400
     answer = api.post(f"/api/updates/{update.pk}/publish/", {"reconsider": True}, format="json")
     assert answer.status_code == 200 and answer.json()["state"] == "published"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_editors_retracting_one_update_at_once_get_a_message_not_an_error(
+    published, commitment, editor, second_editor, client
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite runs one writer at a time)")
+    holding = threading.Event()
+
+    def first_editor():
+        # Retracts, then holds its transaction open while the second editor's form is sent.
+        try:
+            with transaction.atomic():
+                _retract(published, by=editor)
+                holding.set()
+                time.sleep(1)
+        finally:
+            connection.close()  # this thread's
+
+    thread = threading.Thread(target=first_editor)
+    thread.start()
+    assert holding.wait(10)
+    client.force_login(second_editor)
+    response = client.post(
+        reverse("admin:tracker_decision_add"),
+        {"commitment": commitment.pk, "kind": DecisionKind.CORRECTION, "retracts": published.pk,
+         "reason": "The same mistake, seen twice.", "language": "en", "new_precision": "day"},
+    )  # fmt: skip
+    thread.join()
+
+    assert response.status_code == 200
+    assert "retracts" in response.context["adminform"].form.errors
+    assert Decision.objects.filter(retracts=published).count() == 1

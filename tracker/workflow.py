@@ -237,29 +237,38 @@ def reject_update(update: ProgressUpdate, by, reason: str) -> ProgressUpdate:
 
 
 @transaction.atomic
+def lock_decided(commitment_id, deadline_id=None, update_id=None):
+    """
+    Lock and read afresh the rows a decision changes: its commitment, the deadline it extends or finds
+    missed, the update it retracts (each None when not named). Two editors deciding at once then see
+    each other's work: an update already retracted, a deadline already moved. A form that validates
+    in the transaction that saves (the admin's) locks them before validating, so that what it
+    validated still holds when `record_decision()` applies it.
+    """
+    commitment = Commitment.objects.select_for_update().get(pk=commitment_id) if commitment_id else None
+    deadline = (
+        Deadline.objects.select_for_update(of=("self",)).select_related("milestone").get(pk=deadline_id)
+        if deadline_id
+        else None
+    )
+    update = ProgressUpdate.objects.select_for_update().get(pk=update_id) if update_id else None
+    return commitment, deadline, update
+
+
 def record_decision(decision: Decision, by) -> Decision:
     """
     Record an editor's review decision and apply it: an extension moves its deadline (the decision
     keeps the original date), "missed" and "achieved" set the status, a correction may restore one,
     and may retract a published update (`_retract`).
     """
-    commitment = Commitment.objects.select_for_update().get(pk=decision.commitment_id)
-    if decision.retracts_id:
-        # Locked and read afresh: the update may have been retracted since the form was opened.
-        decision.retracts = ProgressUpdate.objects.select_for_update().get(pk=decision.retracts_id)
+    commitment, deadline, retracted = lock_decided(
+        decision.commitment_id, decision.deadline_id, decision.retracts_id
+    )
     decision.commitment, decision.decided_by = commitment, by
+    decision.deadline, decision.retracts = deadline, retracted
     decision.previous_status = commitment.status
     verdict = DecisionKind(decision.kind).sets_status if decision.kind in DecisionKind.values else ""
     decision.new_status = verdict or decision.new_status
-    deadline = None
-    if decision.deadline_id:
-        # Locked and read afresh: two editors extending at once see each other's new date.
-        deadline = (
-            Deadline.objects.select_for_update(of=("self",))
-            .select_related("milestone")
-            .get(pk=decision.deadline_id)
-        )
-        decision.deadline = deadline
     if decision.kind == DecisionKind.EXTENDED and deadline is not None:
         decision.previous_due = deadline.due_date()
         decision.previous_precision = deadline.due_date_precision()

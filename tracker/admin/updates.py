@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import PublicationState
 from ..models import Decision, Evidence, ProgressUpdate, ReportedReading
-from ..workflow import TRANSITIONS, publish_update, publishing_problem, record_decision, reject_update
+from ..workflow import (
+    TRANSITIONS,
+    lock_decided,
+    publish_update,
+    publishing_problem,
+    record_decision,
+    reject_update,
+)
 from .base import HistoryAdmin
 
 
@@ -144,6 +151,23 @@ class ProgressUpdateAdmin(HistoryAdmin):
             reject_update(update, by=request.user, reason=update.rejection_reason)
 
 
+class DecisionForm(forms.ModelForm):
+    def clean(self):
+        # The admin validates and saves in one transaction (ModelAdmin.changeform_view): locked now,
+        # the update to retract and the deadline to move are validated as another editor may just
+        # have left them, and `record_decision` cannot then find them changed (an error page).
+        cleaned = super().clean()
+        commitment, deadline, retracted = lock_decided(
+            getattr(cleaned.get("commitment"), "pk", None),
+            getattr(cleaned.get("deadline"), "pk", None),
+            getattr(cleaned.get("retracts"), "pk", None),
+        )
+        for name, row in (("commitment", commitment), ("deadline", deadline), ("retracts", retracted)):
+            if row is not None:
+                cleaned[name] = row
+        return cleaned
+
+
 @admin.register(Decision)
 class DecisionAdmin(HistoryAdmin):
     """
@@ -151,6 +175,7 @@ class DecisionAdmin(HistoryAdmin):
     Those the public reads are deleted by superusers only (HistoryAdmin.has_delete_permission).
     """
 
+    form = DecisionForm
     list_display = ["commitment", "kind", "decided_on", "decided_by"]
     list_filter = ["kind"]
     list_select_related = ["commitment", "decided_by"]
