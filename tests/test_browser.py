@@ -39,6 +39,7 @@ PAGES = {
     "overdue": "overdue/",
     "about": "about/",
     "data": "data/",
+    "follow": "follow/",
 }
 
 
