@@ -469,3 +469,9 @@ def test_the_editors_counts_cost_the_same_whatever_the_number_of_followers(clien
     # session, user, the Editors group (is_editor), the whole tracker's count, the commitments, the
     # owners, and the session's save
     assert queries(client, url) == small == 7
+
+
+def test_crawlers_are_kept_from_the_followers_signed_links(client):
+    disallowed = client.get("/robots.txt").content.decode().splitlines()
+    assert "Disallow: /en/follow/confirm/" in disallowed and "Disallow: /fr/follow/stop/" in disallowed
+    assert "Disallow: /en/follow/" not in disallowed  # the sign-up page is public
