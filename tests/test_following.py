@@ -408,6 +408,17 @@ def test_superusers_read_the_followers_list(client, scene):
     assert page.status_code == 200 and b"c@example.org" in page.content
 
 
+def test_the_followers_list_costs_superusers_the_same_queries_at_two_sizes(client, scene):
+    client.force_login(User.objects.create_superuser("boss", "boss@tracker.example", "pw"))
+    url = reverse("admin:tracker_follower_changelist")
+    small = queries(client, url)
+    commitment, _other, _people = scene
+    for n in range(30):
+        follower(f"many{n}@example.org", commitment)
+        follower(f"more{n}@example.org", make_owner())
+    assert queries(client, url) == small
+
+
 def test_the_public_and_representatives_cannot_read_the_counts(client, scene):
     page = client.get(reverse("tracker:review_followers"))
     assert page.status_code == 302  # to sign-in
