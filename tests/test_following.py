@@ -203,8 +203,10 @@ def test_a_post_from_another_site_is_shown_the_form_instead(scene):
 def test_sign_ups_nobody_confirmed_are_purged_after_the_link_expires(scene):
     _commitment, _other, people = scene
     stale = follower("old@example.org", confirmed=None)
+    following.sign_up(stale.email, "en", Frequency.IMMEDIATE)  # its confirmation mail, in the log
     Follower.objects.filter(pk=stale.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
     assert following.purge() == 1
+    assert not Reminder.objects.filter(email=stale.email).exists()
     assert not Follower.objects.filter(pk=stale.pk).exists()
     assert Follower.objects.filter(pk=people["unconfirmed"].pk).exists()  # signed up just now
     assert Follower.objects.filter(pk=people["of_everything"].pk).exists()  # confirmed long ago

@@ -243,8 +243,8 @@ def purge(now: datetime.datetime | None = None) -> int:
     """Delete the sign-ups not confirmed within TRACKER_FOLLOW_CONFIRM_DAYS (a link's life); say how many."""
     now = now or timezone.now()
     expired = now - datetime.timedelta(days=settings.TRACKER_FOLLOW_CONFIRM_DAYS)
-    deleted, _by_model = Follower.objects.unconfirmed_since(expired).delete()
-    return deleted
+    _total, deleted = Follower.objects.unconfirmed_since(expired).delete()  # with their log rows
+    return deleted.get(Follower._meta.label, 0)
 
 
 def sweep(now: datetime.datetime | None = None) -> Counter:
