@@ -404,6 +404,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracker.tasks.send_digest",
         "schedule": 3600,
     },
+    # The followers' news: a sweep catches what the task run after each publication missed (a broker
+    # down, a transaction committed late); their weekly digest, checked hourly as the editors' is.
+    "followers-news-every-ten-minutes": {
+        "task": "tracker.tasks.announce",
+        "schedule": envint("FOLLOW_SWEEP_SECONDS", 600),
+    },
+    "followers-digest-weekly-checked-hourly": {
+        "task": "tracker.tasks.send_follow_digest",
+        "schedule": 3600,
+    },
 }
 
 # REST API (tracker/api): public reads, token or session writes, anonymous clients throttled.
@@ -431,6 +441,9 @@ REST_FRAMEWORK = {
         # Password-reset mails (tracker/throttling.py): to one address, and from one client.
         "password_reset_address": os.environ.get("PASSWORD_RESET_ADDRESS_RATE", "3/hour"),
         "password_reset_client": os.environ.get("PASSWORD_RESET_CLIENT_RATE", "10/hour"),
+        # Sign-ups to follow by e-mail (tracker/throttling.py): to one address, and from one client.
+        "follow_address": os.environ.get("FOLLOW_ADDRESS_RATE", "3/hour"),
+        "follow_client": os.environ.get("FOLLOW_CLIENT_RATE", "20/hour"),
     },
     # Clients are told apart by REMOTE_ADDR; behind NUM_PROXIES proxies of ours, by the address the
     # nearest one saw (X-Forwarded-For read from the right). Never by what the client writes there.
@@ -514,6 +527,10 @@ TRACKER_REMINDER_LEASE_SECONDS = envint("TRACKER_REMINDER_LEASE_SECONDS", 600)
 # send twice (docs/reminders.md, "Exactly once").
 TRACKER_REMINDER_RECORD_EVERY = envint("TRACKER_REMINDER_RECORD_EVERY", 20)
 TRACKER_REMINDER_BATCH = envint("TRACKER_REMINDER_BATCH", 200)
+# Following by e-mail (tracker/following.py, docs/following.md): how long a confirmation link is valid,
+# and an unconfirmed sign-up (an address) kept; how far back each sweep looks for events.
+TRACKER_FOLLOW_CONFIRM_DAYS = envint("TRACKER_FOLLOW_CONFIRM_DAYS", 7)
+TRACKER_FOLLOW_LOOKBACK_HOURS = envint("TRACKER_FOLLOW_LOOKBACK_HOURS", 48)
 
 LOGGING = {
     "version": 1,

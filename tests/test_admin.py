@@ -24,6 +24,7 @@ from tracker.models import (
     ApiToken,
     Commitment,
     Evidence,
+    Follower,
     Involvement,
     OwnerContact,
     Reading,
@@ -171,12 +172,12 @@ def queries_for(client, url) -> int:
     return len(queries)
 
 
-# Every model of the tracker that has an admin page, but commitments (pinned above) and API tokens,
-# which editors cannot see (tests/test_tokens.py).
+# Every model of the tracker that has an admin page, but commitments (pinned above), and API tokens and
+# followers, which editors cannot see (tests/test_tokens.py, tests/test_following.py).
 OTHER_MODELS = [
     model._meta.model_name
     for model in apps.get_app_config("tracker").get_models()
-    if admin.site.is_registered(model) and model not in (Commitment, ApiToken)
+    if admin.site.is_registered(model) and model not in (Commitment, ApiToken, Follower)
 ]
 
 

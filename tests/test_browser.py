@@ -40,6 +40,7 @@ PAGES = {
     "overdue": "overdue/",
     "about": "about/",
     "data": "data/",
+    "follow": "follow/",
 }
 
 

@@ -220,6 +220,10 @@ class ReminderKind(models.TextChoices):
     ESCALATION = "escalation", _("unanswered reminders (to editors)")
     DIGEST = "digest", _("editors’ weekly digest")
     MANUAL = "manual", _("reminder sent by an editor")
+    # Mail to the public's followers (tracker/following.py), through the same log and delivery.
+    FOLLOW_CONFIRM = "follow_confirm", _("confirmation of a follow")
+    FOLLOW_NEWS = "follow_news", _("news to a follower")
+    FOLLOW_DIGEST = "follow_digest", _("weekly news to a follower")
 
 
 class ReminderState(models.TextChoices):
@@ -265,3 +269,21 @@ class PublicationState(models.TextChoices):
 class Language(models.TextChoices):
     FRENCH = "fr", _("French")
     ENGLISH = "en", _("English")
+
+
+class Frequency(models.TextChoices):
+    """How often a follower hears of what happened (tracker/following.py)."""
+
+    IMMEDIATE = "immediate", _("at once, one e-mail each time")
+    WEEKLY = "weekly", _("once a week, a digest")
+
+
+class EventKind(models.TextChoices):
+    """What a follower hears of (tracker/following.py: SOURCES)."""
+
+    UPDATE = "update", _("progress update published")
+    VERDICT = "verdict", _("status changed")
+    EXTENDED = "extended", _("deadline extended")
+    MISSED = "missed", _("marked missed")
+    ACHIEVED = "achieved", _("marked achieved")
+    CORRECTION = "correction", _("correction")

@@ -50,6 +50,10 @@ def reminder_message(reminder: Reminder, connection=None, shared: dict | None = 
     once: the digest's lists, a commitment's links and the sentence about it (the same for each of its
     recipients), an address's opt-out link. (Rendering templates is most of a sweep's time.)
     """
+    if reminder.follower_id:
+        from .following import follow_message  # following.py imports reminders.py, which imports this
+
+        return follow_message(reminder, connection, shared)
     shared = {} if shared is None else shared
     language = reminder.language
     with translation.override(language):
@@ -108,9 +112,10 @@ def digest_context() -> dict:
     stale = Commitment.objects.public().stale(on).with_latest_update().order_by("latest_update_on", "pk")
     # The failures of the past two weeks: the digest is weekly, a retry may span a weekend.
     recent = timezone.now() - datetime.timedelta(days=14)
-    failed = Reminder.objects.filter(state=ReminderState.FAILED, created_at__gte=recent).select_related(
-        "commitment"
-    )
+    # Not the followers' mails: editors see how many follow, never who (tracker/following.py).
+    failed = Reminder.objects.filter(
+        state=ReminderState.FAILED, created_at__gte=recent, follower__isnull=True
+    ).select_related("commitment")
     return {
         "overdue": list(overdue[:DIGEST_ITEMS]),
         "overdue_count": overdue.count(),

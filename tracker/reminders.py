@@ -76,6 +76,8 @@ EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 DIGEST_HOUR = 8  # the editors' digest goes out on Monday mornings, from this hour on
 # The reminders the sweeps plan by themselves; they lapse when what they are about changes.
 AUTOMATIC = (ReminderKind.DUE_SOON, ReminderKind.OVERDUE, ReminderKind.STALE, ReminderKind.ESCALATION)
+# The news to the public's followers (tracker/following.py), sent only to confirmed addresses.
+FOLLOWING = (ReminderKind.FOLLOW_NEWS, ReminderKind.FOLLOW_DIGEST)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Recipient:
     email: str
     language: str
     contact_id: int | None = None
+    follower_id: int | None = None  # a member of the public following something (tracker/following.py)
 
 
 def representatives(commitment_ids: Iterable[int]) -> dict[int, list[Recipient]]:
@@ -147,6 +150,7 @@ class Planner:
                 "deadline_id": deadline_id,
                 "deadline_due": due,
                 "contact_id": recipient.contact_id,
+                "follower_id": recipient.follower_id,
                 "language": recipient.language,
             }
 
@@ -334,7 +338,9 @@ def deliver(batch_size: int | None = None, limit: int = 5000, budget: float | No
             break
         reminders = list(
             Reminder.objects.filter(pk__in=claimed, claimed_by=claim)
-            .select_related("commitment", "deadline__milestone", "contact")
+            .select_related(
+                "commitment", "deadline__milestone", "contact", "follower__commitment", "follower__owner"
+            )
             .order_by("next_attempt_at", "pk")
         )
         still_due = _still_due(reminders)
@@ -392,6 +398,8 @@ def _still_due(reminders: list[Reminder]) -> set[int]:
     for reminder in reminders:
         if (reminder.email, reminder.kind) in opted_out:
             continue
+        if reminder.kind in FOLLOWING and not reminder.follower.confirmed_at:
+            continue  # double opt-in: nothing but the confirmation before the address is confirmed
         commitment, deadline = reminder.commitment, reminder.deadline
         if reminder.kind in AUTOMATIC and commitment is not None:
             on_hold = commitment.reminders_paused_until and commitment.reminders_paused_until >= on

@@ -11,7 +11,7 @@ import logging
 from celery import shared_task
 from kombu.exceptions import OperationalError
 
-from . import reminders
+from . import following, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,32 @@ def deliver_reminders(commitment_id: int | None = None) -> dict:
     """Send what is due now: retries (every minute), or one commitment's after an editor's "remind now"."""
     only = {"commitment_id": commitment_id} if commitment_id else {}
     return dict(reminders.deliver(**only))
+
+
+@shared_task
+def announce() -> dict:
+    """Tell the followers what happened: purge expired sign-ups, plan their news, send what is due."""
+    return dict(following.sweep())
+
+
+@shared_task
+def send_follow_digest() -> dict:
+    """Send this week's followers' digests: from Monday 08:00 on, once a week (beat asks every hour)."""
+    planned = following.plan_digest()
+    return {"planned": planned, **reminders.deliver()}
+
+
+def announce_soon() -> bool:
+    """
+    Ask a worker to tell the followers at once, after a publication or a decision; return False when
+    the broker cannot be reached (the periodic `announce` then does it).
+    """
+    try:
+        announce.delay()
+    except OperationalError as error:
+        logger.warning("Followers' news left for the next sweep: the broker cannot be reached (%s).", error)
+        return False
+    return True
 
 
 def deliver_soon(commitment_id: int | None = None) -> bool:

@@ -69,3 +69,15 @@ def password_reset_allowed(request, email: str) -> bool:
     return CountedRate("password_reset_client", client_address(request)).allow_request(
         request, None
     ) and CountedRate("password_reset_address", address).allow_request(request, None)
+
+
+def follow_allowed(request, email: str) -> bool:
+    """
+    Count one sign-up to follow, asked by `request` for `email`; return whether it may go on: a few an
+    hour to one address (confirmation mails flooding an inbox), more from one client address. Counted
+    whether or not the address already follows, so that the answer reveals nothing.
+    """
+    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return CountedRate("follow_client", client_address(request)).allow_request(request, None) and CountedRate(
+        "follow_address", address
+    ).allow_request(request, None)

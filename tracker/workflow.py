@@ -213,6 +213,7 @@ def publish_update(update: ProgressUpdate, by, *, reconsider: bool = False) -> P
             cause=cause,
         )
         update.status_applied = commitment.assessments.filter(retracted_by=None).first() == assessment
+    _announce_on_commit()
     return update
 
 
@@ -292,6 +293,7 @@ def record_decision(decision: Decision, by) -> Decision:
             decision=decision,
             cause=cause,
         )
+    _announce_on_commit()
     return decision
 
 
@@ -353,6 +355,13 @@ def assess(
     AssessmentEvidence.objects.bulk_create(evidence)
     commitment.refresh_verdict(by, cause)
     return assessment
+
+
+def _announce_on_commit() -> None:
+    """Tell the commitment's followers once the change is public (tracker/following.py)."""
+    from .tasks import announce_soon  # the tasks import the reminders, which import much of the app
+
+    transaction.on_commit(announce_soon)
 
 
 def _save(instance, by, fields: list[str] | None = None) -> None:

@@ -21,6 +21,11 @@ class ReminderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["send_again"]
 
+    def get_queryset(self, request):
+        # The followers' mails name who follows what: superusers only (docs/following.md).
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(follower__isnull=True)
+
     def has_add_permission(self, request):
         return False
 

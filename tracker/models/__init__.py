@@ -10,6 +10,7 @@ the deadlines keep on their commitment, the earliest date an open deliverable is
 from . import signals  # noqa: F401,E402
 from .commitments import *  # noqa: F403
 from .deliverables import *  # noqa: F403
+from .following import *  # noqa: F403
 from .owners import *  # noqa: F403
 from .reminders import *  # noqa: F403
 from .reviews import *  # noqa: F403

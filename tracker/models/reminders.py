@@ -51,6 +51,10 @@ class Reminder(models.Model):
     contact = models.ForeignKey(
         OwnerContact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The follower a mail of theirs goes to: gone with them when they stop following (tracker/following.py).
+    follower = models.ForeignKey(
+        "tracker.Follower", on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
+    )
     email = models.EmailField(_("recipient"))
     language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.FRENCH)
     state = models.CharField(_("state"), max_length=10, choices=ReminderState, default=ReminderState.PENDING)

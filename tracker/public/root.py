@@ -45,6 +45,9 @@ def private_paths() -> list[str]:
                 reverse("tracker:log_progress", args=[PLACEHOLDER]).replace(PLACEHOLDER, "*"),
                 # Each opt-out link holds a recipient's token.
                 reverse("tracker:opt_out", args=[PLACEHOLDER]).removesuffix(f"{PLACEHOLDER}/"),
+                # And each follower's confirmation and stop link.
+                reverse("tracker:follow_confirm", args=[PLACEHOLDER]).removesuffix(f"{PLACEHOLDER}/"),
+                reverse("tracker:follow_stop", args=[PLACEHOLDER]).removesuffix(f"{PLACEHOLDER}/"),
             ]
     return paths
 

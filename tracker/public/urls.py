@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import badges, calendar, cards, commitment, downloads, feeds, views
+from . import badges, calendar, cards, commitment, downloads, feeds, following, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +25,11 @@ urlpatterns = [
     path("data/", downloads.data, name="data"),
     path("data/summit-tracker.zip", downloads.data_package, name="data_package"),
     path("reminders/stop/<str:token>/", views.opt_out, name="opt_out"),
+    # Following by e-mail: the sign-up, and the signed links its mails carry.
+    path("follow/", following.follow, name="follow"),
+    path("follow/sent/", following.follow_sent, name="follow_sent"),
+    path("follow/confirm/<str:token>/", following.follow_confirm, name="follow_confirm"),
+    path("follow/stop/<str:token>/", following.follow_stop, name="follow_stop"),
     # Feeds, calendar and badges: the open-data side of the same pages.
     path("feeds/updates.atom", feeds.LatestUpdatesFeed(), name="feed_updates"),
     path("feeds/commitments/<slug:slug>.atom", feeds.CommitmentUpdatesFeed(), name="feed_commitment"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("review/updates/<int:pk>/publish/", views.publish, name="publish_update"),
     path("review/updates/<int:pk>/reject/", views.reject, name="reject_update"),
     path("review/overdue/", views.review_overdue, name="review_overdue"),
+    path("review/followers/", views.review_followers, name="review_followers"),
     path("review/commitments/<slug:slug>/", views.review_commitment, name="review_commitment"),
     path("review/commitments/<slug:slug>/decide/", views.decide, name="decide"),
     path("review/commitments/<slug:slug>/hold/", views.hold, name="hold_reminders"),

@@ -27,7 +27,7 @@ from ..choices import PublicationState, ReminderState, Role
 from ..dates import today
 from ..fields import current_language
 from ..history import commitment_history
-from ..models import Commitment, Deadline, Decision, Involvement, Owner, ProgressUpdate, Reminder
+from ..models import Commitment, Deadline, Decision, Follower, Involvement, Owner, ProgressUpdate, Reminder
 from ..public.views import page_of
 from ..tasks import deliver_soon
 from ..throttling import password_reset_allowed
@@ -342,3 +342,21 @@ class PasswordResetView(auth_views.PasswordResetView):
             form.add_error(None, _("Too many links were asked for; try again in an hour."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)
+
+
+FOLLOWED_SHOWN = 100
+
+
+@editor_required
+def review_followers(request):
+    """How many confirmed followers the whole tracker, each commitment and each owner have: never who."""
+    followed = Q(followers__confirmed_at__isnull=False)
+    commitments = Commitment.objects.annotate(n=Count("followers", filter=followed)).filter(n__gt=0)
+    owners = Owner.objects.annotate(n=Count("followers", filter=followed)).filter(n__gt=0)
+    context = {
+        "everything": Follower.objects.confirmed().of_everything().count(),
+        "commitments": commitments.order_by("-n", "pk")[:FOLLOWED_SHOWN],
+        "owners": owners.order_by("-n", "pk")[:FOLLOWED_SHOWN],
+        "shown": FOLLOWED_SHOWN,
+    }
+    return render(request, "tracker/workspace/review_followers.html", context)
