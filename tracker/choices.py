@@ -265,3 +265,10 @@ class PublicationState(models.TextChoices):
 class Language(models.TextChoices):
     FRENCH = "fr", _("French")
     ENGLISH = "en", _("English")
+
+
+class ReportState(models.TextChoices):
+    """Where a checkpoint report stands: a draft editors prepare, or published and frozen for good."""
+
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")

@@ -12,6 +12,7 @@ from .commitments import *  # noqa: F403
 from .deliverables import *  # noqa: F403
 from .owners import *  # noqa: F403
 from .reminders import *  # noqa: F403
+from .reports import *  # noqa: F403
 from .reviews import *  # noqa: F403
 from .sources import *  # noqa: F403
 from .tokens import *  # noqa: F403
