@@ -13,7 +13,7 @@ from django.core.management import call_command
 from tests.conftest import need_service
 from tests.factory import make_update
 from tracker.choices import Status
-from tracker.models import Commitment, ProgressUpdate
+from tracker.models import Commitment, Milestone, ProgressUpdate, Report
 
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = settings.BASE_DIR / "test-artifacts"
@@ -21,6 +21,8 @@ ARTIFACTS = settings.BASE_DIR / "test-artifacts"
 # serialized_rollback: every live-server test empties the database after it; this brings back the
 # migrated rows (the Editors group) before the next, which test_browser_workflow.py needs.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
+
+REPORT = "bratislava-2025"
 
 PAGES = {
     "home": "",
@@ -39,6 +41,9 @@ PAGES = {
     "overdue": "overdue/",
     "about": "about/",
     "data": "data/",
+    # Published by `site`: the summit's data holds no report.
+    "reports": "reports/",
+    "report": f"reports/{REPORT}/",
 }
 
 
@@ -58,6 +63,13 @@ def site(live_server):
             status=Status.IN_PROGRESS if day % 2 else "",
         )
         update.evidence.create(url=f"https://example.org/evidence/{day}", title=f"Evidence {day}")
+    Report.objects.create(
+        slug=REPORT,
+        title_fr="Bratislava, novembre 2025",
+        title_en="Bratislava, November 2025",
+        cut_off=datetime.date(2025, 11, 30),
+        milestone=Milestone.objects.get(slug="gpai-bratislava-2025"),
+    ).publish()
     return live_server.url
 
 
