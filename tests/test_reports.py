@@ -498,3 +498,14 @@ def test_report_pages_cost_the_same_queries_at_two_sizes(client, django_assert_n
         with django_assert_num_queries(queries):
             assert client.get(reverse(name, args=args)).status_code == 200
         assert len(Shown(report.content).rows()) >= size
+
+
+def test_owners_are_listed_by_their_name_in_the_page_language():
+    alpha = make_owner(slug="alpha", name="Agence française", name_en="French Agency")
+    beta = make_owner(slug="beta", name="Bureau", name_en="Bureau")
+    make_commitment(owner=alpha)
+    make_commitment(owner=beta)
+    shown = Shown(freeze(make_report(NOVEMBER_30)))
+    assert [owner.name for owner in shown.owners()] == ["Agence française", "Bureau"]
+    with translation.override("en"):
+        assert [owner.name for owner in shown.owners()] == ["Bureau", "French Agency"]

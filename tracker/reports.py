@@ -256,7 +256,9 @@ class Shown:
         return [_summary_shown(axis, name=Axis(axis["axis"]).label) for axis in self.content["axes"]]
 
     def owners(self) -> list[SimpleNamespace]:
-        return [_summary_shown(owner, name=_owner_name(owner)) for owner in self.content["owners"]]
+        """Return the owners' summaries, by name in the active language (an English name may differ)."""
+        owners = [_summary_shown(owner, name=_owner_name(owner)) for owner in self.content["owners"]]
+        return sorted(owners, key=lambda owner: (owner.name.casefold(), owner.slug))
 
     def totals(self) -> SimpleNamespace:
         return _summary_shown(_summary(self.content["commitments"]), name="")
