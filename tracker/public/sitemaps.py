@@ -127,6 +127,9 @@ class ReportSitemap(TrackerSitemap):
     def lastmod(self, report):
         return report.updated_at
 
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+
 
 SITEMAPS = {
     "pages": PageSitemap,
