@@ -107,8 +107,10 @@ class Report(Timestamped):
     def save(self, *args, **kwargs):
         stored = getattr(self, "_stored", None)
         now = self._frozen_values()
-        if stored and stored.get("state") == ReportState.PUBLISHED and any(
-            now.get(name) != value for name, value in stored.items() if name != "updated_at"
+        if (
+            stored
+            and stored.get("state") == ReportState.PUBLISHED
+            and any(now.get(name) != value for name, value in stored.items() if name != "updated_at")
         ):
             raise ReportFrozen(_("A published report never changes: append a correction instead."))
         super().save(*args, **kwargs)
