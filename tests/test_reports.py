@@ -180,6 +180,16 @@ def test_publishing_freezes_it_and_tells_whoever_listens_once_committed(
         report.publish()
 
 
+def test_publishing_freezes_the_report_as_stored_not_as_last_read():
+    report = make_report(NOVEMBER_30)
+    Report.objects.filter(pk=report.pk).update(cut_off=NOVEMBER_15)  # another editor's change
+    report.publish()
+    assert (report.cut_off, report.content["cut_off"]) == (NOVEMBER_15, "2025-11-15")
+    report.title_en = "Changed after publishing"
+    with pytest.raises(ReportFrozen):
+        report.save()
+
+
 def test_a_report_is_not_published_before_its_cut_off_is_over():
     report = make_report(datetime.date(2999, 1, 1))
     with pytest.raises(ValidationError):

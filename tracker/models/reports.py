@@ -139,20 +139,27 @@ class Report(Timestamped):
         """
         Freeze the report as of its cut-off and publish it, in one snapshot of the database; then
         send `report_published`. Raise ReportFrozen when it is published already, ValidationError when
-        its cut-off is still to come.
+        its cut-off is still to come. What is frozen is the report as stored, read again under a lock
+        (an editor may have changed the draft since this instance was read); this instance then
+        becomes it.
         """
         from ..reports import freeze
 
-        if self.cut_off > today():
-            raise ValidationError({"cut_off": _("A report is published once its cut-off day is over.")})
         with _snapshot():
-            claimed = Report.objects.select_for_update().filter(pk=self.pk, state=ReportState.DRAFT)
-            if not claimed.exists():
+            # Locked: a second editor publishing at the same moment waits, then finds it published (or,
+            # at REPEATABLE READ, fails to serialise: nothing is written twice either way).
+            report = Report.objects.select_for_update().filter(pk=self.pk).first()
+            if report is None or report.is_published():
                 raise ReportFrozen(_("This report is published already."))
-            self.content = freeze(self)
-            self.state, self.published_on, self.published_by = ReportState.PUBLISHED, today(), by
-            self.save(update_fields=["content", "state", "published_on", "published_by", "updated_at"])
-            transaction.on_commit(lambda: report_published.send(sender=Report, report=self))
+            if report.cut_off > today():
+                raise ValidationError({"cut_off": _("A report is published once its cut-off day is over.")})
+            report.content = freeze(report)
+            report.state, report.published_on, report.published_by = ReportState.PUBLISHED, today(), by
+            report.save(update_fields=["content", "state", "published_on", "published_by", "updated_at"])
+            transaction.on_commit(lambda: report_published.send(sender=Report, report=report))
+        self.__dict__.update({name: report.__dict__[name] for name in report._stored})
+        self.published_by = by  # its cached account too
+        self._stored = self._frozen_values()
 
     def version(self) -> str:
         """Return what its downloads' ETags and the PDF's cache key are made of: it and its corrections."""
