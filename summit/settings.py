@@ -318,7 +318,8 @@ USE_TZ = True
 CORS_URLS_REGEX = (
     r"^/(?:api/(?!docs/|redoc/)"
     rf"|(?:{'|'.join(code for code, _name in LANGUAGES)})/"
-    r"(?:commitments[\w-]*\.csv$|feeds/|calendar\.ics$|badges/|cards/|data/.))"
+    r"(?:commitments[\w-]*\.csv$|feeds/|calendar\.ics$|badges/|cards/|data/."
+    r"|reports/[\w-]+\.(?:csv|json|pdf)$))"
 )
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from tests.conftest import need_service
 from tests.factory import make_update
 from tracker.choices import Status
-from tracker.models import Commitment, ProgressUpdate
+from tracker.models import Commitment, Milestone, ProgressUpdate, Report
 
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = settings.BASE_DIR / "test-artifacts"
@@ -22,6 +22,8 @@ ARTIFACTS = settings.BASE_DIR / "test-artifacts"
 # serialized_rollback: every live-server test empties the database after it; this brings back the
 # migrated rows (the Editors group) before the next, which test_browser_workflow.py needs.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
+
+REPORT = "bratislava-2025"
 
 PAGES = {
     "home": "",
@@ -41,6 +43,9 @@ PAGES = {
     "about": "about/",
     "data": "data/",
     "follow": "follow/",
+    # Published by `site`: the summit's data holds no report.
+    "reports": "reports/",
+    "report": f"reports/{REPORT}/",
 }
 
 
@@ -60,6 +65,13 @@ def site(live_server):
             status=Status.IN_PROGRESS if day % 2 else "",
         )
         update.evidence.create(url=f"https://example.org/evidence/{day}", title=f"Evidence {day}")
+    Report.objects.create(
+        slug=REPORT,
+        title_fr="Bratislava, novembre 2025",
+        title_en="Bratislava, November 2025",
+        cut_off=datetime.date(2025, 11, 30),
+        milestone=Milestone.objects.get(slug="gpai-bratislava-2025"),
+    ).publish()
     return live_server.url
 
 

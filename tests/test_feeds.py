@@ -563,7 +563,7 @@ def test_the_sitemap_lists_the_pages_in_both_languages_with_hreflang_alternates(
     ]
     assert sections == [
         f"https://tracker.example.org/sitemap-{name}.xml"
-        for name in ("pages", "commitments", "owners", "milestones", "sources")
+        for name in ("pages", "commitments", "owners", "milestones", "sources", "reports")
     ]
     urls = {}
     for section in sections:
@@ -631,9 +631,9 @@ def grow(owner, focus, size):
         ("tracker:badge_commitment", {"slug": "focus"}, 1),
         # The owner; its counts.
         ("tracker:badge_owner", {"slug": "busy"}, 2),
-        # The index: how many pages and the latest change of commitments and owners; milestones' and
-        # sources' pages.
-        ("sitemap", {}, 6),
+        # The index: how many pages and the latest change of commitments, owners and reports;
+        # milestones' and sources' pages.
+        ("sitemap", {}, 8),
         # A section's page: how many items (to check the page exists); the page's items.
         ("sitemap_section", {"section": "commitments"}, 2),
     ],

@@ -58,6 +58,8 @@ from .models import (
     Passage,
     ProgressUpdate,
     Reading,
+    Report,
+    ReportCorrection,
     ReportedReading,
     SourceDocument,
     StatedCount,
@@ -121,6 +123,11 @@ def reads() -> dict[str, frozenset[str]]:
         "tracker:embed_scorecard": set(),
         "tracker:embed_milestone": set(),
         "tracker:embed_axis": set(),
+        # A published report changes only with a correction (PUBLIC); its PDF has a cache of its own.
+        "tracker:report_list": set(),
+        "tracker:report_detail": set(),
+        "tracker:report_csv": set(),
+        "tracker:report_json": set(),
         "sitemap": set(),
         "sitemap_section": {"p"},  # Django's sitemap view pages with ?p=
         "api:api-root": {"format"},
@@ -374,6 +381,9 @@ PUBLIC = {
     Milestone: _always,
     SourceDocument: _always,
     Passage: _always,
+    # A draft is the editors' own; its publication, and each correction, the public sees.
+    Report: lambda report: report.is_published(),
+    ReportCorrection: _always,
 }
 
 

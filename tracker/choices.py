@@ -287,3 +287,10 @@ class EventKind(models.TextChoices):
     MISSED = "missed", _("marked missed")
     ACHIEVED = "achieved", _("marked achieved")
     CORRECTION = "correction", _("correction")
+
+
+class ReportState(models.TextChoices):
+    """Where a checkpoint report stands: a draft editors prepare, or published and frozen for good."""
+
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")

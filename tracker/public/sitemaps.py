@@ -14,7 +14,7 @@ from django.db.models import Max, QuerySet
 from django.urls import reverse
 
 from ..addresses import moved_on_site
-from ..models import Commitment, Milestone, Owner, SourceDocument
+from ..models import Commitment, Milestone, Owner, Report, SourceDocument
 
 
 class InEachLanguage:
@@ -77,6 +77,7 @@ class PageSitemap(TrackerSitemap):
             "tracker:source_list",
             "tracker:about",
             "tracker:data",
+            "tracker:report_list",
         ]
 
     def location(self, name):
@@ -118,12 +119,25 @@ class SourceSitemap(TrackerSitemap):
         return SourceDocument.objects.only("slug").order_by("slug")
 
 
+class ReportSitemap(TrackerSitemap):
+    def items(self):
+        # Published reports alone: a draft is not found by the public.
+        return Report.objects.published().only("slug", "updated_at").order_by("slug")
+
+    def lastmod(self, report):
+        return report.updated_at
+
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+
+
 SITEMAPS = {
     "pages": PageSitemap,
     "commitments": CommitmentSitemap,
     "owners": OwnerSitemap,
     "milestones": MilestoneSitemap,
     "sources": SourceSitemap,
+    "reports": ReportSitemap,
 }
 
 

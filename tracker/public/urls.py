@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import badges, calendar, cards, commitment, downloads, feeds, following, views
+from . import badges, calendar, cards, commitment, downloads, feeds, following, reports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -44,4 +44,10 @@ urlpatterns = [
     # The pictures a shared link shows (og:image): a commitment's, and the site's for other pages.
     path("cards/commitments/<slug:slug>.png", cards.commitment_card, name="card_commitment"),
     path("cards/site.png", cards.site_card, name="card_site"),
+    # Checkpoint reports: frozen once published, each at a stable address, with its downloads.
+    path("reports/", reports.report_list, name="report_list"),
+    path("reports/<slug:slug>/", reports.report_detail, name="report_detail"),
+    path("reports/<slug:slug>.pdf", reports.report_pdf, name="report_pdf"),
+    path("reports/<slug:slug>.csv", reports.report_csv, name="report_csv"),
+    path("reports/<slug:slug>.json", reports.report_json, name="report_json"),
 ]
