@@ -25,6 +25,14 @@ pytestmark = pytest.mark.django_db
 LONG_AGO = timezone.now() - datetime.timedelta(days=30)
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """Read the pages' English words (tests run in French); mails follow each follower's language."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
 def follower(email, followed=None, frequency=Frequency.IMMEDIATE, language="en", confirmed=LONG_AGO):
     about = {"commitment": followed} if hasattr(followed, "title_en") else {"owner": followed}
     return Follower.objects.create(
@@ -396,7 +404,7 @@ def test_editors_see_how_many_follow_never_who(client, scene, editor):
     assert page.status_code == 200
     text = page.content.decode()
     assert "The whole tracker: 1 follower." in text
-    assert re.search(rf"{commitment.title_fr}</a></td><td class=\"number\">2<", text)  # immediate + weekly
+    assert re.search(rf"{commitment.title_en}</a></td><td class=\"number\">2<", text)  # immediate + weekly
     assert "@example.org" not in text
     assert client.get(reverse("admin:tracker_follower_changelist")).status_code == 403
     log = client.get(reverse("admin:tracker_reminder_changelist"))
@@ -488,3 +496,34 @@ def test_crawlers_are_kept_from_the_followers_signed_links(client):
     disallowed = client.get("/robots.txt").content.decode().splitlines()
     assert "Disallow: /en/follow/confirm/" in disallowed and "Disallow: /fr/follow/stop/" in disallowed
     assert "Disallow: /en/follow/" not in disallowed  # the sign-up page is public
+
+
+def test_every_follower_hears_once_of_a_new_checkpoint_report(
+    scene, editor, django_capture_on_commit_callbacks
+):
+    from tracker.models import Report
+
+    _commitment, _other, people = scene
+    report = Report.objects.create(
+        slug="one-year",
+        title_fr="Un an après Paris",
+        title_en="One year after Paris",
+        cut_off=datetime.date(2026, 2, 11),
+    )
+    with (
+        mock.patch("tracker.tasks.announce_soon") as announced,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        report.publish(by=editor)
+    assert announced.call_count == 1  # the followers hear of it at once, not at the next sweep
+
+    assert following.plan() == 4  # a report verdicts every commitment: every confirmed immediate follower
+    assert following.plan() == 0
+    reminders.deliver()
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert set(by_address) == {"c@example.org", "p@example.org", "all@example.org", "o@example.org"}
+    message = by_address["o@example.org"]
+    assert message.subject == "News: One year after Paris · Summit Tracker"
+    assert "A checkpoint report was published, “One year after Paris”" in message.body
+    assert "Feb. 11, 2026" in message.body  # its cut-off, a day
+    assert "https://tracker.example.org/en/reports/one-year/" in message.body

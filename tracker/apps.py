@@ -7,6 +7,6 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Summit commitments")
 
     def ready(self):
-        from . import cache
+        from . import cache, following  # noqa: F401 - following receives report_published
 
         cache.connect_signals()

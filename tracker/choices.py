@@ -287,6 +287,7 @@ class EventKind(models.TextChoices):
     MISSED = "missed", _("marked missed")
     ACHIEVED = "achieved", _("marked achieved")
     CORRECTION = "correction", _("correction")
+    REPORT = "report", _("checkpoint report published")
 
 
 class ReportState(models.TextChoices):

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,7 +37,18 @@ from django.utils import timezone, translation
 from .addresses import on_site
 from .choices import DecisionKind, EventKind, Frequency, PublicationState, ReminderKind, Status
 from .emails import make_message
-from .models import Assessment, Commitment, Decision, Follower, Involvement, Owner, ProgressUpdate, Reminder
+from .models import (
+    Assessment,
+    Commitment,
+    Decision,
+    Follower,
+    Involvement,
+    Owner,
+    ProgressUpdate,
+    Reminder,
+    Report,
+    report_published,
+)
 from .reminders import DIGEST_HOUR, Planner, Recipient, deliver
 
 logger = logging.getLogger(__name__)
@@ -51,7 +63,7 @@ class Event:
 
     key: str  # unique among all sources: the occurrence of the mails about it
     kind: EventKind
-    commitment_id: int
+    commitment_id: int | None  # None: about every commitment (a checkpoint report)
     at: datetime.datetime  # when it became public
     item: object  # what the mail shows: the progress update, the decision…
 
@@ -124,12 +136,31 @@ def decisions(since: datetime.datetime, until: datetime.datetime) -> Iterator[Ev
         yield Event(f"decision:{decision.pk}", kind, decision.commitment_id, decision.created_at, decision)
 
 
-# Where events come from. One more kind (e.g. the checkpoint reports) is one more function here that
-# yields `Event`s with a key of its own prefix, a value of EventKind and a branch in
-# templates/emails/_follow_event.txt and .html.
+def reports(since: datetime.datetime, until: datetime.datetime) -> Iterator[Event]:
+    """
+    Yield the checkpoint reports published in [since, until): each verdicts every commitment, so every
+    follower hears of it. A published report is never saved again (Report.save): its last change is
+    its publication.
+    """
+    found = Report.objects.published().filter(updated_at__gte=since, updated_at__lt=until)
+    for report in found.order_by("updated_at", "pk"):
+        yield Event(f"report:{report.pk}", EventKind.REPORT, None, report.updated_at, report)
+
+
+@receiver(report_published, dispatch_uid="report-followers")
+def _report_published(sender, report, **kwargs):
+    # Sent once the publication has committed (Report.publish): its followers hear of it at once.
+    from .tasks import announce_soon  # the tasks import this module
+
+    announce_soon()
+
+
+# Where events come from. One more kind is one more function here that yields `Event`s with a key of
+# its own prefix, a value of EventKind and a branch in templates/emails/_follow_event.txt.
 SOURCES: list[Callable[[datetime.datetime, datetime.datetime], Iterable[Event]]] = [
     published_updates,
     decisions,
+    reports,
 ]
 
 
@@ -155,15 +186,14 @@ class Audience:
 
     def __init__(self, followers, commitment_ids: Iterable[int]):
         commitment_ids = set(commitment_ids)
-        self.owners_of = owners_of(commitment_ids)
+        self.owners_of = owners_of(commitment_ids - {None})
         owner_ids = set().union(*self.owners_of.values())
-        self.followers = list(
-            followers.confirmed()
-            .filter(
+        followers = followers.confirmed()
+        if None not in commitment_ids:  # an event about every commitment is everyone's
+            followers = followers.filter(
                 Q(commitment__in=commitment_ids) | Q(owner__in=owner_ids) | Q(commitment=None, owner=None)
             )
-            .order_by("pk")
-        )
+        self.followers = list(followers.order_by("pk"))
 
     def of(self, event: Event) -> list[Follower]:
         """Return the followers who hear of `event`: of it, confirmed before it happened."""
@@ -174,7 +204,12 @@ class Audience:
 
 
 def follows(follower: Follower, event: Event, owners: dict[int, set[int]]) -> bool:
-    """Return whether `follower` follows the commitment of `event`, itself, through an owner or all."""
+    """
+    Return whether `follower` follows the commitment of `event`, itself, through an owner or all; an
+    event about every commitment (a checkpoint report), every follower follows.
+    """
+    if event.commitment_id is None:
+        return True
     if follower.commitment_id:
         return follower.commitment_id == event.commitment_id
     if follower.owner_id:
@@ -386,7 +421,12 @@ def _described(event: Event | None) -> dict | None:
     if event is None:
         return None
     item = event.item
-    url = item.get_absolute_url() if isinstance(item, ProgressUpdate) else item.commitment.get_absolute_url()
-    context = {"event": event, "kind": event.kind, "item": item, "url": on_site(url)}
+    url = (
+        item.get_absolute_url()
+        if isinstance(item, ProgressUpdate | Report)
+        else item.commitment.get_absolute_url()
+    )
+    title = item.title if isinstance(item, Report) else item.commitment.title  # what the subject names
+    context = {"event": event, "kind": event.kind, "item": item, "url": on_site(url), "title": title}
     context["text"] = render_to_string("emails/_follow_event.txt", context).strip()
     return context
