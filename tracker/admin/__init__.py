@@ -6,7 +6,8 @@ overdue since) and prefetch lead owners, so they cost the same number of queries
 One module a concern: `commitments` (the list, the change page, spreadsheet import and export),
 `updates` (progress updates, evidence, decisions), `people` (owners, contacts, accounts), `reference`
 (milestones, deadlines, targets and readings, sources and passages), `reminders` (the reminder log),
-`tokens` (API tokens); `base` holds what they share. Importing them here registers their admins.
+`tokens` (API tokens), `signatories` (verdicts on each named signatory); `base` holds what they
+share. Importing them here registers their admins.
 """
 
-from . import commitments, people, reference, reminders, tokens, updates  # noqa: F401
+from . import commitments, people, reference, reminders, signatories, tokens, updates  # noqa: F401
