@@ -29,6 +29,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.lookups import Exact
 
 from ..choices import DecisionKind, Nature, PublicationState, Status
 from ..dates import today
@@ -171,9 +172,8 @@ class OwnerQuerySet(models.QuerySet):
         def count(condition):
             return Count("involvements__commitment", filter=condition, distinct=True)
 
-        statuses = {
-            f"n_{status}": count(judged & Q(involvements__commitment__status=status)) for status in Status
-        }
+        status = self._own_status()
+        statuses = {f"n_{s}": count(judged & Q(Exact(status, Value(s)))) for s in Status}
         scores = Status.scores()
         points = sum((value * F(f"n_{status}") for status, value in scores.items() if value), Value(0))
         assessed = sum((F(f"n_{status}") for status in scores), Value(0))
@@ -186,6 +186,19 @@ class OwnerQuerySet(models.QuerySet):
             # NULL (not scored) rather than a division by zero when nothing is assessed.
             score=Cast(points, FloatField()) / NullIf(Cast(assessed, FloatField()), Value(0.0)),
         )
+
+    @staticmethod
+    def _own_status():
+        """
+        The status an owner's commitment has for the owner, read on each of its roles (the join
+        `with_scorecard()` counts over): its own verdict where editors assessed it apart
+        (signatories.own_verdict), else the commitment's. The G7 Research Group scores each member
+        on each commitment so.
+        """
+        from .signatories import own_verdict
+
+        commitment = "involvements__commitment"
+        return Coalesce(own_verdict(OuterRef("pk"), OuterRef(commitment)), F(f"{commitment}__status"))
 
 
 class MilestoneQuerySet(models.QuerySet):
@@ -329,19 +342,29 @@ class CommitmentQuerySet(models.QuerySet):
         return search(self, text)
 
     def of_owner(self, owner):
-        """Return the commitments `owner` takes part in, each once whatever its roles."""
+        """
+        Return the commitments `owner` takes part in, each once whatever its roles, with `owner_status`:
+        the owner's own verdict where editors assessed it apart (OwnerQuerySet._own_status), else the
+        commitment's status. `by_verdict()` counts by it.
+        """
         from . import Involvement
+        from .signatories import own_verdict
 
-        return self.filter(Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner=owner)))
+        involved = Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner=owner))
+        return self.filter(involved).annotate(
+            owner_status=Coalesce(own_verdict(owner, OuterRef("pk")), "status")
+        )
 
     def by_verdict(self) -> tuple[dict[str, int], int]:
         """
         Return the promises and programmes counted by status, and how many commitments were delivered
-        at the summit itself: those are counted apart, never as promises kept.
+        at the summit itself: those are counted apart, never as promises kept. One owner's commitments
+        (`of_owner()`) are counted by the owner's own verdicts.
         """
         counts: dict[str, int] = {}
         delivered = 0
-        for nature, status, n in self.order_by().values_list("nature", "status").annotate(n=Count("pk")):
+        column = "owner_status" if "owner_status" in self.query.annotations else "status"
+        for nature, status, n in self.order_by().values_list("nature", column).annotate(n=Count("pk")):
             if nature == Nature.DELIVERED_AT_SUMMIT:
                 delivered += n
             else:

@@ -5,6 +5,8 @@ scores each member on each commitment. Only named participants (an `Involvement`
 a source counts without naming (`StatedCount`) stay a number.
 """
 
+from collections import Counter
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -33,6 +35,20 @@ class SignatoryAssessmentQuerySet(models.QuerySet):
     def latest(self):
         """Return each participant's verdict: the newest of its assessments (older ones stay on record)."""
         return self.filter(pk=Subquery(self.newest_of(OuterRef("involvement")).values("pk")[:1]))
+
+    def of_owner(self, owner):
+        """
+        Return `owner`'s own verdicts, one a commitment as `own_verdict()` reads them (the newest of its
+        parts' latest), newest first, each with its commitment: its page counts them by status.
+        """
+        latest = self.latest().filter(involvement__owner=owner).select_related("involvement__commitment")
+        seen: set[int] = set()
+        verdicts = []
+        for assessment in latest.order_by("-assessed_on", "-pk"):
+            if assessment.involvement.commitment_id not in seen:
+                seen.add(assessment.involvement.commitment_id)
+                verdicts.append(assessment)
+        return verdicts
 
     def newest_of(self, involvement):
         """Return the assessments of `involvement` (a row or an OuterRef), newest first."""
@@ -124,6 +140,10 @@ class SignatoryAssessment(DatesWithPrecision):
             errors["involvement"] = _(
                 "Partners take part in someone else's promise: assess the commitment as a whole."
             )
+        elif self.involvement_id and len(assessed_apart(self._fellows())) < 2:
+            errors["involvement"] = _(
+                "It is the only named participant in its role: assess the commitment as a whole."
+            )
         if self.status == Status.NOT_ASSESSED:
             errors["status"] = _("Choose the status the evidence shows.")
         if not (self.rationale_fr or self.rationale_en):
@@ -139,6 +159,11 @@ class SignatoryAssessment(DatesWithPrecision):
         if errors:
             raise ValidationError(errors)
 
+    def _fellows(self) -> list[Involvement]:
+        """Return the participants in the same role of the same commitment, this one among them."""
+        role = self.involvement.role
+        return list(Involvement.objects.filter(commitment_id=self.involvement.commitment_id, role=role))
+
     def assessed_label(self) -> str:
         """Return the date of the verdict as precisely as it is known ("November 2025")."""
         return format_fuzzy_date(self.assessed_on, self.assessed_precision)
@@ -149,6 +174,16 @@ class SignatoryAssessment(DatesWithPrecision):
 
         language = current_language()
         return language if getattr(self, f"rationale_{language}") else ("fr" if self.rationale_fr else "en")
+
+
+def assessed_apart(involvements: list[Involvement]) -> list[Involvement]:
+    """
+    Return those of a commitment's `involvements` editors assess one by one: in a role each participant
+    takes on itself (`Role.assessed_each()`) that names two or more of them. A sole lead's verdict is
+    the commitment's own.
+    """
+    per_role = Counter(involvement.role for involvement in involvements)
+    return [i for i in involvements if i.role in Role.assessed_each() and per_role[i.role] >= 2]
 
 
 def attach_assessments(involvements: list[Involvement]) -> None:
@@ -168,3 +203,13 @@ def attach_assessments(involvements: list[Involvement]) -> None:
             assessment.involvement.shown_assessments.append(assessment)
     for involvement in involvements:
         involvement.verdict = next(iter(involvement.shown_assessments), None)
+
+
+def own_verdict(owner, commitment) -> Subquery:
+    """
+    Return the status of `owner`'s own verdict on `commitment` (rows, pks or OuterRefs), NULL while
+    editors have not assessed it apart: the newest assessment of any of its parts in the commitment
+    (an owner that both leads and signs has one verdict). Owners' scorecards and pages count by it.
+    """
+    own = SignatoryAssessment.objects.filter(involvement__owner=owner, involvement__commitment=commitment)
+    return Subquery(own.order_by("-assessed_on", "-pk").values("status")[:1])
