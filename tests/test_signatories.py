@@ -267,6 +267,20 @@ def test_the_page_with_a_matrix_costs_the_same_queries_at_two_sizes(
             charter.involvements.create(owner=make_owner(), role=Role.SIGNATORY)
 
 
+def test_the_verdicts_are_read_only_once_a_participant_has_one(client, charter, django_assert_num_queries):
+    # The plain page's seven queries and its stated count: no verdict to read, every row "not yet
+    # assessed" (Commitment.has_signatory_assessments). The first verdict sets the flag, the last
+    # one's deletion clears it.
+    with django_assert_num_queries(8):
+        assert matrix(page(client)).count("Pas encore évalué") == 4
+    verdict = make_signatory_assessment(signatory(charter, "de"), Status.ACHIEVED)
+    assert Commitment.objects.get(pk=charter.pk).has_signatory_assessments
+    with django_assert_num_queries(9):
+        assert matrix(page(client)).count("Pas encore évalué") == 3
+    verdict.delete()
+    assert not Commitment.objects.get(pk=charter.pk).has_signatory_assessments
+
+
 def test_the_matrix_is_not_read_when_there_is_none(client, django_assert_num_queries):
     # As tests/test_views.py's plain commitment: a lead and a partner ask for no query more.
     commitment = make_commitment(slug="plain", status=Status.NOT_ASSESSED)

@@ -1,6 +1,7 @@
 """
-Verdicts on each named signatory (lead, supporter, funder) of a commitment, and the Editors group's
-permission to read and add them: never to change or delete one, as a new verdict answers a mistake.
+Verdicts on each named signatory (lead, supporter, funder) of a commitment, the derived flag of the
+commitments that have some (no commitment has one yet), and the Editors group's permission to read
+and add them: never to change or delete one, as a new verdict answers a mistake.
 """
 
 import django.db.models.deletion
@@ -164,6 +165,11 @@ class Migration(migrations.Migration):
                     ),
                 ],
             },
+        ),
+        migrations.AddField(
+            model_name="commitment",
+            name="has_signatory_assessments",
+            field=models.BooleanField(db_default=False, default=False, editable=False),
         ),
         migrations.RunPython(grant, revoke),
     ]

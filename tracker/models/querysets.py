@@ -166,13 +166,17 @@ class OwnerQuerySet(models.QuerySet):
         (`Status.scores()`); and `score`, their mean score from -1 to +1, None when none is assessed.
         All in one query, however many owners.
         """
+        from .signatories import own_status
+
         public = Q(involvements__commitment__is_public=True)
         judged = public & Q(involvements__commitment__nature__in=Nature.judged())
 
         def count(condition):
             return Count("involvements__commitment", filter=condition, distinct=True)
 
-        status = self._own_status()
+        # Each role's commitment counted by its status for the owner (signatories.own_status): its own
+        # verdict where editors assessed it apart, as the G7 Research Group scores each member.
+        status = own_status(OuterRef("pk"), "involvements__commitment")
         statuses = {f"n_{s}": count(judged & Q(Exact(status, Value(s)))) for s in Status}
         scores = Status.scores()
         points = sum((value * F(f"n_{status}") for status, value in scores.items() if value), Value(0))
@@ -186,19 +190,6 @@ class OwnerQuerySet(models.QuerySet):
             # NULL (not scored) rather than a division by zero when nothing is assessed.
             score=Cast(points, FloatField()) / NullIf(Cast(assessed, FloatField()), Value(0.0)),
         )
-
-    @staticmethod
-    def _own_status():
-        """
-        The status an owner's commitment has for the owner, read on each of its roles (the join
-        `with_scorecard()` counts over): its own verdict where editors assessed it apart
-        (signatories.own_verdict), else the commitment's. The G7 Research Group scores each member
-        on each commitment so.
-        """
-        from .signatories import own_verdict
-
-        commitment = "involvements__commitment"
-        return Coalesce(own_verdict(OuterRef("pk"), OuterRef(commitment)), F(f"{commitment}__status"))
 
 
 class MilestoneQuerySet(models.QuerySet):
@@ -344,16 +335,14 @@ class CommitmentQuerySet(models.QuerySet):
     def of_owner(self, owner):
         """
         Return the commitments `owner` takes part in, each once whatever its roles, with `owner_status`:
-        the owner's own verdict where editors assessed it apart (OwnerQuerySet._own_status), else the
+        the owner's own verdict where editors assessed it apart (signatories.own_status), else the
         commitment's status. `by_verdict()` counts by it.
         """
         from . import Involvement
-        from .signatories import own_verdict
+        from .signatories import own_status
 
         involved = Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner=owner))
-        return self.filter(involved).annotate(
-            owner_status=Coalesce(own_verdict(owner, OuterRef("pk")), "status")
-        )
+        return self.filter(involved).annotate(owner_status=own_status(owner))
 
     def by_verdict(self) -> tuple[dict[str, int], int]:
         """
@@ -435,7 +424,7 @@ class CommitmentQuerySet(models.QuerySet):
     @staticmethod
     def _derived() -> dict:
         """Return each derived field (models.DERIVED_FIELDS) as an expression on the outer commitment."""
-        from . import Amount, Commitment, Decision, StatedCount, Target
+        from . import Amount, Commitment, Decision, SignatoryAssessment, StatedCount, Target
 
         def any_of(model, **link):
             return Exists(model.objects.filter(**link or {"commitment": OuterRef("pk")}))
@@ -447,6 +436,7 @@ class CommitmentQuerySet(models.QuerySet):
             "has_targets": any_of(Target),
             "has_children": any_of(Commitment, parent=OuterRef("pk")),
             "has_decisions": any_of(Decision),
+            "has_signatory_assessments": any_of(SignatoryAssessment, involvement__commitment=OuterRef("pk")),
         }
 
     @staticmethod

@@ -10,7 +10,8 @@ from collections import Counter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import Role, Status
@@ -186,16 +187,17 @@ def assessed_apart(involvements: list[Involvement]) -> list[Involvement]:
     return [i for i in involvements if i.role in Role.assessed_each() and per_role[i.role] >= 2]
 
 
-def attach_assessments(involvements: list[Involvement]) -> None:
+def attach_assessments(involvements: list[Involvement], read: bool = True) -> None:
     """
     Give each of `involvements` (of one commitment, read with their owners) its assessments, newest
     first, with their passages, as `shown_assessments`, and its verdict, the newest, as `verdict`
-    (None while nobody has assessed it): one query for all, none when there are none to read.
+    (None while nobody has assessed it): one query for all, none when there are none to read (or
+    not `read`: the commitment has none, `Commitment.has_signatory_assessments`).
     """
     by_pk = {involvement.pk: involvement for involvement in involvements}
     for involvement in involvements:
         involvement.shown_assessments = []
-    if by_pk:
+    if by_pk and read:
         assessments = SignatoryAssessment.objects.filter(involvement__in=by_pk)
         assessments = assessments.select_related("passage__source")
         for assessment in assessments.order_by("-assessed_on", "-pk"):
@@ -203,6 +205,22 @@ def attach_assessments(involvements: list[Involvement]) -> None:
             assessment.involvement.shown_assessments.append(assessment)
     for involvement in involvements:
         involvement.verdict = next(iter(involvement.shown_assessments), None)
+
+
+def own_status(owner, commitment: str = "") -> Case:
+    """
+    Return the status `owner`'s commitment has for it (`owner` a row or an OuterRef; `commitment` the
+    path to the commitment from the query's rows, "" for commitments themselves): its own verdict
+    where editors assessed it apart, else the commitment's status. The subquery runs only on the
+    rows of commitments with such verdicts (`has_signatory_assessments`): a few, where on every row
+    it made the owners' list many times slower (docs/signatories.md, "Cost").
+    """
+    path = f"{commitment}__" if commitment else ""
+    status = F(f"{path}status")
+    own = own_verdict(owner, OuterRef(commitment or "pk"))
+    return Case(
+        When(Q(**{f"{path}has_signatory_assessments": True}), then=Coalesce(own, status)), default=status
+    )
 
 
 def own_verdict(owner, commitment) -> Subquery:
