@@ -14,6 +14,7 @@ from tracker.models import (
     Milestone,
     Owner,
     ProgressUpdate,
+    SignatoryAssessment,
     SourceDocument,
     TokenScope,
 )
@@ -63,6 +64,17 @@ def make_assessment(commitment: Commitment, status: str, on: datetime.date = dat
         assessment=assessment, url="https://example.org/evidence", consulted_on=on
     )
     commitment.refresh_verdict()
+    return assessment
+
+
+def make_signatory_assessment(involvement: Involvement, status: str, **fields) -> SignatoryAssessment:
+    """An editor's verdict on one named participant, resting on a web page unless a passage is given."""
+    defaults = {"assessed_on": datetime.date(2025, 11, 1), "rationale_en": "Checked on its own."}
+    if "passage" not in fields:
+        defaults |= {"url": "https://example.org/signatory", "consulted_on": datetime.date(2025, 11, 20)}
+    assessment = SignatoryAssessment(involvement=involvement, status=status, **{**defaults, **fields})
+    assessment.full_clean()
+    assessment.save()
     return assessment
 
 

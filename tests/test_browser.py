@@ -12,8 +12,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.conftest import need_service
-from tests.factory import make_update
-from tracker.choices import Status
+from tests.factory import make_signatory_assessment, make_update
+from tracker.choices import Role, Status
 from tracker.models import Commitment, Milestone, ProgressUpdate, Report
 
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -33,6 +33,8 @@ PAGES = {
     "assessed": "commitments/international-ai-safety-report/",
     # Worked-out dates and the second document's claim, with their reasoning.
     "worked-out": "commitments/european-ai-champions/",
+    # Several named signatories, each assessed apart or not yet, beside the stated total.
+    "signatories": "commitments/paris-charter-public-interest-ai/",
     "sources": "sources/",
     "source": "sources/paris-actions-summary/",
     "owners": "owners/",
@@ -65,6 +67,7 @@ def site(live_server):
             status=Status.IN_PROGRESS if day % 2 else "",
         )
         update.evidence.create(url=f"https://example.org/evidence/{day}", title=f"Evidence {day}")
+    assess_signatories()
     Report.objects.create(
         slug=REPORT,
         title_fr="Bratislava, novembre 2025",
@@ -73,6 +76,16 @@ def site(live_server):
         milestone=Milestone.objects.get(slug="gpai-bratislava-2025"),
     ).publish()
     return live_server.url
+
+
+def assess_signatories():
+    """Give the charter's first signatory two verdicts (one on a cited passage), its second one."""
+    charter = Commitment.objects.get(slug="paris-charter-public-interest-ai")
+    first, second = charter.involvements.filter(role=Role.SIGNATORY).order_by("owner__name")[:2]
+    make_signatory_assessment(first, Status.IN_PROGRESS, assessed_on=datetime.date(2025, 6, 1))
+    cited = charter.citations.first()
+    make_signatory_assessment(first, Status.ACHIEVED, passage=cited, rationale_fr="Signé.")
+    make_signatory_assessment(second, Status.STALLED, assessed_precision="month", rationale_en="No news.")
 
 
 def pages() -> dict[str, str]:

@@ -24,6 +24,7 @@ from tests.factory import (
     make_deadline,
     make_milestone,
     make_owner,
+    make_signatory_assessment,
     make_source,
     make_update,
 )
@@ -41,6 +42,7 @@ from tracker.models import (
     Passage,
     ProgressUpdate,
     Reading,
+    SignatoryAssessment,
     SourceDocument,
     StatedCount,
     Target,
@@ -124,6 +126,9 @@ def scene(editor, reporter):
     record_decision(
         Decision(commitment=gpai, kind=DecisionKind.FOLLOWED_UP, reason="EDITORS ONLY follow-up"), by=editor
     )
+    # A public verdict on a named signatory (the draft's, in draft_parts, stays out).
+    charter = Commitment.objects.get(slug="paris-charter-public-interest-ai")
+    make_signatory_assessment(charter.involvements.filter(role=Role.SIGNATORY).first(), Status.IN_PROGRESS)
     return {"published": published, "retracted": retracted, "correction": correction, "draft": draft_parts()}
 
 
@@ -160,10 +165,13 @@ def draft_parts() -> dict[str, set]:
         fact.citations.add(passage)
     assessment = make_assessment(draft, Status.IN_PROGRESS)
     update = make_update(draft, text="SECRET update of a draft")
+    signatory = draft.involvements.create(owner=make_owner(slug="draft-only-signatory"), role=Role.LEAD)
+    verdict = make_signatory_assessment(signatory, Status.ACHIEVED, rationale_en="SECRET verdict")
     return {
         "commitments": {draft.slug},
-        "owners": {"draft-only-owner"},
-        "involvements": {involvement.pk},
+        "owners": {"draft-only-owner", "draft-only-signatory"},
+        "involvements": {involvement.pk, signatory.pk},
+        "signatory_assessments": {verdict.pk},
         "stated_counts": {count.pk},
         "amounts": {amount.pk},
         "deadlines": {deadline.pk},
@@ -204,6 +212,9 @@ def test_the_package_is_valid_and_holds_every_public_row_and_nothing_else(client
         "targets": Target.objects.filter(commitment__is_public=True).count(),
         "readings": Reading.objects.public().count(),
         "assessments": Assessment.objects.filter(commitment__is_public=True).count(),
+        "signatory_assessments": SignatoryAssessment.objects.filter(
+            involvement__commitment__is_public=True
+        ).count(),
         "deadlines": Deadline.objects.public().count(),
         "decisions": Decision.objects.public().count(),
         "updates": on_record.count(),
@@ -212,7 +223,7 @@ def test_the_package_is_valid_and_holds_every_public_row_and_nothing_else(client
         "passages": Passage.objects.count(),
     }
     assert {table: len(read(folder, table)) for table in expected} == expected
-    assert expected["updates"] == 2 and expected["decisions"] == 1
+    assert expected["updates"] == 2 and expected["decisions"] == 1 and expected["signatory_assessments"] == 1
     # Nothing of the draft, of the updates never published or of the editors' own notes, anywhere.
     everything = "".join(path.read_text(encoding="utf-8") for path in folder.iterdir())
     for secret in ("secret-draft", "SECRET", "draft-only-owner", "UNPUBLISHED", "EDITORS ONLY"):

@@ -7,7 +7,15 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factory import make_assessment, make_commitment, make_deadline, make_milestone, make_update
+from tests.factory import (
+    make_assessment,
+    make_commitment,
+    make_deadline,
+    make_milestone,
+    make_owner,
+    make_signatory_assessment,
+    make_update,
+)
 from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.dates import DatePrecision
 from tracker.models import (
@@ -16,6 +24,7 @@ from tracker.models import (
     Commitment,
     Deadline,
     Decision,
+    SignatoryAssessment,
     StatedCount,
     Target,
     querysets,
@@ -381,7 +390,7 @@ def test_derived_drifted_finds_every_kind_of_difference_from_the_deadlines():
     assert [first_open_due(c) for c in (right, wrong, unset, stray, none)] == [DUE, DUE, DUE, None, None]
 
 
-PARTS = ["stated_counts", "amounts", "targets", "children", "decisions"]
+PARTS = ["stated_counts", "amounts", "targets", "children", "decisions", "signatory_assessments"]
 
 
 def parts_of(commitment) -> set[str]:
@@ -396,6 +405,8 @@ def give_every_part(commitment):
     Target.objects.create(commitment=commitment, slug="t", name_en="Members", target_value=60)
     make_commitment(parent=commitment)
     Decision.objects.create(commitment=commitment, kind=DecisionKind.CORRECTION, reason="Wrong figure.")
+    signatories = [commitment.involvements.create(owner=make_owner(), role=Role.SIGNATORY) for _ in "ab"]
+    make_signatory_assessment(signatories[0], Status.ACHIEVED)
 
 
 def test_a_commitment_knows_which_parts_it_has_as_they_come_and_go():
@@ -413,6 +424,7 @@ def test_a_commitment_knows_which_parts_it_has_as_they_come_and_go():
     Amount.objects.filter(commitment=commitment).delete()
     commitment.targets.get().delete()
     commitment.decisions.get().delete()
+    SignatoryAssessment.objects.filter(involvement__commitment=commitment).delete()
     assert parts_of(commitment) == {"children"}
     # Moved elsewhere, a part marks its new commitment and no longer the one it left.
     child = commitment.children.get()

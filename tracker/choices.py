@@ -241,6 +241,16 @@ class Role(models.TextChoices):
     FUNDER = "funder", _("funder")
     SUPPORTER = "supporter", _("supporter")
 
+    @classmethod
+    def assessed_each(cls):
+        """
+        Roles whose named participants each make the promise themselves, so each can keep it or not
+        and editors may assess them one by one (tracker/models/signatories.py): those who signed, lead,
+        declared their support or pledged money. Partners take part in someone else's promise (the
+        applicants, participants and experts the sources count) and are not assessed apart.
+        """
+        return (cls.LEAD, cls.SIGNATORY, cls.SUPPORTER, cls.FUNDER)
+
 
 class Qualifier(models.TextChoices):
     """How a source states a number: "96", "about 60", "nearly 600", "more than 1,000", "up to 1 GW"."""

@@ -6,8 +6,19 @@ overdue since) and prefetch lead owners, so they cost the same number of queries
 One module a concern: `commitments` (the list, the change page, spreadsheet import and export),
 `updates` (progress updates, evidence, decisions), `people` (owners, contacts, accounts), `reference`
 (milestones, deadlines, targets and readings, sources and passages), `reminders` (the reminder log),
-`following` (the followers, superusers only), `tokens` (API tokens), `reports` (checkpoint reports);
-`base` holds what they share. Importing them here registers their admins.
+`following` (the followers, superusers only), `tokens` (API tokens), `reports` (checkpoint reports),
+`signatories` (verdicts on each named signatory); `base` holds what they share. Importing them here
+registers their admins.
 """
 
-from . import commitments, following, people, reference, reminders, reports, tokens, updates  # noqa: F401
+from . import (  # noqa: F401
+    commitments,
+    following,
+    people,
+    reference,
+    reminders,
+    reports,
+    signatories,
+    tokens,
+    updates,
+)

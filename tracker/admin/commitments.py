@@ -26,11 +26,13 @@ from ..models import (
     Deadline,
     Involvement,
     ProgressUpdate,
+    SignatoryAssessment,
     StatedCount,
     Target,
 )
 from ..resources import CommitmentResource
 from .base import HistoryAdmin
+from .signatories import SignatoryAssessmentInline, record_assessors
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -367,6 +369,18 @@ class InvolvementAdmin(HistoryAdmin):
     list_select_related = ["commitment", "owner"]
     search_fields = ["commitment__title_en", "owner__name"]
     autocomplete_fields = ["commitment", "owner", "citations"]
+
+    def get_inlines(self, request, obj):
+        # Each named signatory, lead, supporter or funder is assessed on its own page.
+        if obj is not None and obj.role in Role.assessed_each():
+            return [SignatoryAssessmentInline]
+        return []
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is SignatoryAssessment:
+            record_assessors(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
 
 
 @admin.register(StatedCount, Amount)

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..addresses import on_site
-from ..choices import AssessmentOrigin, Basis
+from ..choices import AssessmentOrigin, Basis, Status
 from ..fields import clean_text
 from ..models import (
     Amount,
@@ -28,6 +28,7 @@ from ..models import (
     ProgressUpdate,
     Reading,
     ReportedReading,
+    SignatoryAssessment,
     SourceDocument,
     StatedCount,
     Target,
@@ -512,6 +513,50 @@ class CommitmentSerializer(ModelValidated, ModelSerializer):
         }
 
 
+class SignatoryAssessmentSerializer(ModelSerializer):
+    """An editors' dated verdict on one named participant, with its one evidence."""
+
+    assessed_on = DateAtPrecisionField("assessed_precision", read_only=True)
+    rationale = serializers.CharField(
+        read_only=True, help_text="In the requested language when written in it."
+    )
+    rationale_language = serializers.CharField(read_only=True, help_text="The language `rationale` is in.")
+    passage = CitationSerializer(
+        read_only=True, allow_null=True, help_text="The passage it rests on, if any."
+    )
+    consulted_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="When the web page `url` was read, if it rests on one."
+    )
+
+    class Meta:
+        model = SignatoryAssessment
+        fields = [
+            "status", "assessed_on", "assessed_precision", "rationale", "rationale_language",
+            "passage", "url", "consulted_on",
+        ]  # fmt: skip
+
+
+class SignatorySerializer(ModelSerializer):
+    """
+    A named participant assessed apart (its role names two or more): its verdict's status, "not_assessed"
+    until editors assess it, and its assessments, newest first. The unnamed are in `stated_counts`.
+    """
+
+    owner = OwnerRefSerializer(read_only=True)
+    status = serializers.SerializerMethodField(help_text="Its latest assessment's status.")
+    assessments = SignatoryAssessmentSerializer(
+        source="shown_assessments", many=True, read_only=True, help_text="Newest first."
+    )
+
+    class Meta:
+        model = Involvement
+        fields = ["owner", "role", "status", "assessments"]
+
+    @extend_schema_field({"type": "string", "enum": Status.values})
+    def get_status(self, involvement) -> str:
+        return involvement.verdict.status if involvement.verdict else Status.NOT_ASSESSED
+
+
 class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
     """
     A commitment with all it shows, read by CommitmentQuerySet.as_shown() and Commitment.read_parts();
@@ -537,12 +582,19 @@ class CommitmentDetailSerializer(SourcedFields, CommitmentSerializer):
     sources = serializers.SerializerMethodField(help_text="The source documents, by slug.")
     children = serializers.SerializerMethodField(help_text="Its public parts, by slug.")
     decisions = DecisionSerializer(source="shown_decisions", many=True, read_only=True)
+    signatories = SignatorySerializer(
+        source="shown_signatories",
+        many=True,
+        read_only=True,
+        help_text="Each signatory, lead, supporter or funder of a role naming two or more, with its verdict.",
+    )
 
     class Meta(CommitmentSerializer.Meta):
         fields = [
             *CommitmentSerializer.Meta.fields, "description", "description_fr", "description_en",
             "success", "success_fr", "success_en", *SourcedFields.SOURCED, "assessments",
             "stated_counts", "amounts", "latest_update", "sources", "children", "decisions",
+            "signatories",
         ]  # fmt: skip
         extra_kwargs = {
             **CommitmentSerializer.Meta.extra_kwargs,

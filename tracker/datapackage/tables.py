@@ -55,6 +55,7 @@ from ..models import (
     Passage,
     ProgressUpdate,
     Reading,
+    SignatoryAssessment,
     SourceDocument,
     StatedCount,
     Target,
@@ -494,6 +495,34 @@ TABLES = (
         ).order_by("pk"),
         primary_key=("id",),
         foreign_keys=(("assessment", "assessments", "id"), ("passage", "passages", "id")),
+    ),
+    Table(
+        "signatory_assessments",
+        _("Assessments of each signatory"),
+        _(
+            "Every dated verdict on one named participant of a commitment several made, with why and its one "
+            "evidence; a participant's status is its latest. Participants the sources do not name have none."
+        ),
+        (
+            ID,
+            key(
+                "involvement",
+                _("The owner's role it assesses (its id in involvements.csv)."),
+                "involvement_id",
+                required=True,
+            ),
+            code("status", Status, _("The status it gives.")),
+            *at_precision("assessed_on", "assessed_precision", _("When it was assessed"), required=True),
+            *bilingual("rationale", _("Why")),
+            key(
+                "passage", _("The passage it rests on (its id), for a source document's words."), "passage_id"
+            ),
+            address("url", _("The web page it rests on, otherwise.")),
+            day("consulted_on", _("When the web page was consulted.")),
+        ),
+        rows=lambda on: SignatoryAssessment.objects.public().order_by("pk"),
+        primary_key=("id",),
+        foreign_keys=(("involvement", "involvements", "id"), ("passage", "passages", "id")),
     ),
     Table(
         "updates",

@@ -15,6 +15,7 @@ from .owners import *  # noqa: F403
 from .reminders import *  # noqa: F403
 from .reports import *  # noqa: F403
 from .reviews import *  # noqa: F403
+from .signatories import *  # noqa: F403
 from .sources import *  # noqa: F403
 from .tokens import *  # noqa: F403
 from .updates import *  # noqa: F403

@@ -99,6 +99,7 @@ VERDICT_FIELDS = ["status", "assessed_on", "assessed_precision"]
 # What `CommitmentQuerySet.refresh_derived()` writes and nothing else does (see the fields).
 DERIVED_FIELDS = [
     "first_open_due", "has_stated_counts", "has_amounts", "has_targets", "has_children", "has_decisions",
+    "has_signatory_assessments",
 ]  # fmt: skip
 
 
@@ -214,6 +215,9 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
     has_targets = models.BooleanField(default=False, db_default=False, editable=False)
     has_children = models.BooleanField(default=False, db_default=False, editable=False)
     has_decisions = models.BooleanField(default=False, db_default=False, editable=False)
+    # Whether editors assessed a participant apart (signatories.py): the owners' scorecards read their
+    # own verdicts only on these commitments' rows, and the page reads them only then.
+    has_signatory_assessments = models.BooleanField(default=False, db_default=False, editable=False)
 
     # The derived fields are not edits: history keeps what editors changed.
     history = HistoricalRecords(m2m_fields=[sources], excluded_fields=DERIVED_FIELDS)
@@ -370,13 +374,16 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         """
         Read the rest of what its page and the API's detail show, once found by `as_shown()`, as lists:
         `shown_counts`, `shown_amounts` (with their owners), `shown_assessments` (newest first, with
-        their evidence), `shown_sources`, `shown_children` (public ones) and `shown_decisions` (of a
-        public kind). A part is read only when the commitment has one (`has_*`, `assessed_on`): most
-        have few, and a query each for nothing cost a third of the page (docs/performance.md). Then
-        the passages every fact cites, in two queries for all (`citations.attach_citations`).
+        their evidence), `shown_sources`, `shown_children` (public ones), `shown_decisions` (of a
+        public kind) and `shown_signatories`, the participants assessed one by one, with their
+        verdicts. A part is read only when the commitment has one (`has_*`, `assessed_on`): most
+        have few, and a query each for nothing cost a third of
+        the page (docs/performance.md). Then the passages every fact cites, in two queries for all
+        (`citations.attach_citations`).
         """
         from ..citations import attach_citations
         from . import Amount, AssessmentEvidence, Deadline, Involvement, StatedCount, Target
+        from .signatories import assessed_apart, attach_assessments
 
         evidence = models.Prefetch(
             "evidence", queryset=AssessmentEvidence.objects.select_related("passage__source").order_by("pk")
@@ -389,6 +396,9 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         self.shown_decisions = (
             list(self.decisions.of_public_kind().order_by("created_at", "pk")) if self.has_decisions else []
         )
+        # Each named participant assessed apart (signatories.py), in the roles that name two or more.
+        self.shown_signatories = assessed_apart(self.shown_roles)
+        attach_assessments(self.shown_signatories, read=self.has_signatory_assessments)
         attach_citations(
             (type(self), [self]),
             (Involvement, self.shown_roles),

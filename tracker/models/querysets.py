@@ -29,6 +29,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.lookups import Exact
 
 from ..choices import DecisionKind, Nature, PublicationState, Status
 from ..dates import today
@@ -165,15 +166,18 @@ class OwnerQuerySet(models.QuerySet):
         (`Status.scores()`); and `score`, their mean score from -1 to +1, None when none is assessed.
         All in one query, however many owners.
         """
+        from .signatories import own_status
+
         public = Q(involvements__commitment__is_public=True)
         judged = public & Q(involvements__commitment__nature__in=Nature.judged())
 
         def count(condition):
             return Count("involvements__commitment", filter=condition, distinct=True)
 
-        statuses = {
-            f"n_{status}": count(judged & Q(involvements__commitment__status=status)) for status in Status
-        }
+        # Each role's commitment counted by its status for the owner (signatories.own_status): its own
+        # verdict where editors assessed it apart, as the G7 Research Group scores each member.
+        status = own_status(OuterRef("pk"), "involvements__commitment")
+        statuses = {f"n_{s}": count(judged & Q(Exact(status, Value(s)))) for s in Status}
         scores = Status.scores()
         points = sum((value * F(f"n_{status}") for status, value in scores.items() if value), Value(0))
         assessed = sum((F(f"n_{status}") for status in scores), Value(0))
@@ -329,19 +333,27 @@ class CommitmentQuerySet(models.QuerySet):
         return search(self, text)
 
     def of_owner(self, owner):
-        """Return the commitments `owner` takes part in, each once whatever its roles."""
+        """
+        Return the commitments `owner` takes part in, each once whatever its roles, with `owner_status`:
+        the owner's own verdict where editors assessed it apart (signatories.own_status), else the
+        commitment's status. `by_verdict()` counts by it.
+        """
         from . import Involvement
+        from .signatories import own_status
 
-        return self.filter(Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner=owner)))
+        involved = Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner=owner))
+        return self.filter(involved).annotate(owner_status=own_status(owner))
 
     def by_verdict(self) -> tuple[dict[str, int], int]:
         """
         Return the promises and programmes counted by status, and how many commitments were delivered
-        at the summit itself: those are counted apart, never as promises kept.
+        at the summit itself: those are counted apart, never as promises kept. One owner's commitments
+        (`of_owner()`) are counted by the owner's own verdicts.
         """
         counts: dict[str, int] = {}
         delivered = 0
-        for nature, status, n in self.order_by().values_list("nature", "status").annotate(n=Count("pk")):
+        column = "owner_status" if "owner_status" in self.query.annotations else "status"
+        for nature, status, n in self.order_by().values_list("nature", column).annotate(n=Count("pk")):
             if nature == Nature.DELIVERED_AT_SUMMIT:
                 delivered += n
             else:
@@ -412,7 +424,7 @@ class CommitmentQuerySet(models.QuerySet):
     @staticmethod
     def _derived() -> dict:
         """Return each derived field (models.DERIVED_FIELDS) as an expression on the outer commitment."""
-        from . import Amount, Commitment, Decision, StatedCount, Target
+        from . import Amount, Commitment, Decision, SignatoryAssessment, StatedCount, Target
 
         def any_of(model, **link):
             return Exists(model.objects.filter(**link or {"commitment": OuterRef("pk")}))
@@ -424,6 +436,7 @@ class CommitmentQuerySet(models.QuerySet):
             "has_targets": any_of(Target),
             "has_children": any_of(Commitment, parent=OuterRef("pk")),
             "has_decisions": any_of(Decision),
+            "has_signatory_assessments": any_of(SignatoryAssessment, involvement__commitment=OuterRef("pk")),
         }
 
     @staticmethod

@@ -3,9 +3,10 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .commitments import Amount, Commitment, Milestone, StatedCount
+from .commitments import Amount, Commitment, Involvement, Milestone, StatedCount
 from .deliverables import Deadline, Target
 from .reviews import Decision
+from .signatories import SignatoryAssessment
 
 
 # Commitment's derived fields (DERIVED_FIELDS) follow its deadlines and parts. Signals rather than save()
@@ -46,3 +47,13 @@ def _children_changed(sender, instance, signal, created=False, raw=False, **kwar
     touched = instance.commitments_touched(always=created or signal is post_delete)
     if touched := touched | ({instance.pk} if raw else set()):
         Commitment.objects.filter(pk__in=touched).refresh_derived()
+
+
+@receiver([post_save, post_delete], sender=SignatoryAssessment, dispatch_uid="signatory-assessment-derived")
+def _signatory_assessed(sender, instance, signal, created=False, **kwargs):
+    # A commitment gains its first verdict on a participant, or loses its last (a superuser's delete,
+    # or its participant's). Verdicts are never edited; a participant moved to another commitment
+    # takes them along, and `manage.py refresh_derived` mends both.
+    if created or signal is post_delete:
+        commitment = Involvement.objects.filter(pk=instance.involvement_id).values("commitment")
+        Commitment.objects.filter(pk__in=commitment).refresh_derived()

@@ -56,6 +56,7 @@ def commitment_detail(request, slug):
         "corrections": [d for d in decisions if d.kind == DecisionKind.CORRECTION],
         "decisions": decisions,
         "roles": _by_role(roles),
+        "by_signatory": _by_signatory(commitment),
         "stated_counts": stated_counts,
         "amounts": amounts,
         # Each deadline with the days it is overdue by, 0 when it is not.
@@ -81,6 +82,23 @@ def commitment_detail(request, slug):
 def _by_role(roles: dict) -> list:
     """Return the involvements grouped by role, in the roles' order (lead first)."""
     return [(Role(role), roles[role]) for role in Role if role in roles]
+
+
+def _by_signatory(commitment) -> list:
+    """
+    Return the participants assessed one by one (`shown_signatories`), grouped by role in the roles'
+    order, each group with the totals the sources state for its role: "4 named of 10 governments".
+    The participants they do not name stay that number, never rows.
+    """
+    groups: dict[str, list] = {}
+    for involvement in commitment.shown_signatories:
+        groups.setdefault(involvement.role, []).append(involvement)
+    counts = commitment.shown_counts
+    return [
+        (Role(role), groups[role], [count for count in counts if count.role == role])
+        for role in Role
+        if role in groups
+    ]
 
 
 def _attach_deadlines(decisions, deadlines):

@@ -37,6 +37,7 @@ from ..models import (
     ProgressUpdate,
     Reading,
     ReminderOptOut,
+    SignatoryAssessment,
     SourceDocument,
     Target,
 )
@@ -229,6 +230,7 @@ def owner_detail(request, slug):
         "page": page,
         "roles": [(Role(role), roles[role]) for role in Role if role in roles],
         "status_bars": status_bars(counts),
+        "own_verdicts": _by_status(SignatoryAssessment.objects.public().of_owner(owner)),
         "promises": promises,
         "delivered": delivered,
         "total": promises + delivered,
@@ -241,6 +243,14 @@ def owner_detail(request, slug):
         "scorecard": scorecard_embed(owner) if promises + delivered else None,
     }
     return render(request, "tracker/owner_detail.html", context)
+
+
+def _by_status(verdicts) -> list:
+    """Return `verdicts` grouped by status, in the vocabulary's order, as (Status, [verdicts]) pairs."""
+    groups: dict[str, list] = {}
+    for verdict in verdicts:
+        groups.setdefault(verdict.status, []).append(verdict)
+    return [(status, groups[status]) for status in Status if status in groups]
 
 
 def _extensions():
