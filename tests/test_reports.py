@@ -16,7 +16,7 @@ from django.utils import translation
 
 from tests.factory import make_assessment, make_commitment, make_milestone, make_owner
 from tracker.choices import DecisionKind, Nature, ReportState, Role, Status
-from tracker.dates import DatePrecision
+from tracker.dates import DatePrecision, today
 from tracker.models import (
     Assessment,
     AssessmentEvidence,
@@ -190,8 +190,10 @@ def test_publishing_freezes_the_report_as_stored_not_as_last_read():
         report.save()
 
 
-def test_a_report_is_not_published_before_its_cut_off_is_over():
-    report = make_report(datetime.date(2999, 1, 1))
+@pytest.mark.parametrize("days_ahead", [0, 1])
+def test_a_report_is_not_published_before_its_cut_off_is_over(days_ahead):
+    # Not on its cut-off day either: what is assessed later that day would be missing.
+    report = make_report(today() + datetime.timedelta(days=days_ahead))
     with pytest.raises(ValidationError):
         report.publish()
     assert Report.objects.get(pk=report.pk).state == ReportState.DRAFT
@@ -252,6 +254,15 @@ def test_a_correction_is_appended_dated_and_never_edited(assessed, client):
         correction.save()
     with pytest.raises(ReportFrozen):
         correction.delete()
+
+
+def test_a_published_report_saved_unchanged_keeps_its_publication_time(assessed):
+    # The admin saves the report with each correction it appends: that is no new publication, which
+    # its followers would hear of again (following.reports).
+    report = published(NOVEMBER_30)
+    stamp = Report.objects.get(pk=report.pk).updated_at
+    Report.objects.get(pk=report.pk).save()
+    assert Report.objects.get(pk=report.pk).updated_at == stamp
 
 
 def test_a_draft_takes_no_correction():
@@ -359,7 +370,7 @@ def test_an_editor_publishes_a_draft_after_confirming(assessed, client, editor):
     publish = reverse("admin:tracker_report_publish", args=[draft.pk])
     client.force_login(editor)
 
-    confirm = client.get(publish)
+    confirm = client.get(publish, HTTP_ACCEPT_LANGUAGE="en")
     assert confirm.status_code == 200 and b"Yes, publish it" in confirm.content
     assert Report.objects.get(pk=draft.pk).state == ReportState.DRAFT  # asking is not publishing
     assert client.post(publish).status_code == 302

@@ -7,7 +7,7 @@ import contextlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.urls import reverse
@@ -107,12 +107,13 @@ class Report(Timestamped):
     def save(self, *args, **kwargs):
         stored = getattr(self, "_stored", None)
         now = self._frozen_values()
-        if (
-            stored
-            and stored.get("state") == ReportState.PUBLISHED
-            and any(now.get(name) != value for name, value in stored.items() if name != "updated_at")
-        ):
-            raise ReportFrozen(_("A published report never changes: append a correction instead."))
+        if stored and stored.get("state") == ReportState.PUBLISHED:
+            if any(now.get(name) != value for name, value in stored.items() if name != "updated_at"):
+                raise ReportFrozen(_("A published report never changes: append a correction instead."))
+            # Saved unchanged (the admin saves it with each correction): nothing is written, so that
+            # `updated_at` stays the moment of its publication, which its followers hear of once
+            # (following.reports).
+            return
         super().save(*args, **kwargs)
         self._stored = self._frozen_values()
 
@@ -143,6 +144,14 @@ class Report(Timestamped):
         (an editor may have changed the draft since this instance was read); this instance then
         becomes it.
         """
+        try:
+            self._publish(by)
+        except OperationalError as error:
+            # At REPEATABLE READ, a report another editor published or saved meanwhile cannot be
+            # locked: say so rather than fail.
+            raise ReportFrozen(_("This report changed meanwhile: open it again.")) from error
+
+    def _publish(self, by) -> None:
         from ..reports import freeze
 
         with _snapshot():
@@ -151,7 +160,7 @@ class Report(Timestamped):
             report = Report.objects.select_for_update().filter(pk=self.pk).first()
             if report is None or report.is_published():
                 raise ReportFrozen(_("This report is published already."))
-            if report.cut_off > today():
+            if report.cut_off >= today():
                 raise ValidationError({"cut_off": _("A report is published once its cut-off day is over.")})
             report.content = freeze(report)
             report.state, report.published_on, report.published_by = ReportState.PUBLISHED, today(), by

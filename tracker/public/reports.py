@@ -7,10 +7,12 @@ corrections are read beside it. A draft is not found by the public; an editor pr
 as of now, at the same address.
 """
 
+import copy
 import csv
 import hashlib
 import json
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -180,8 +182,12 @@ def report_pdf(request, slug):
     if pdf is None:
         from .printing import to_pdf  # WeasyPrint loads Pango: only in the processes that print
 
-        context = {**_context(request, report, report.content), "printing": True}
-        html = render_to_string("tracker/report_detail.html", context, request)
+        # Printed as anybody reads it, once for everyone: without the signed-in reader's header, nor
+        # their pending messages (which printing would use up).
+        anybody = copy.copy(request)
+        anybody.user, anybody._messages = AnonymousUser(), []
+        context = {**_context(anybody, report, report.content), "printing": True}
+        html = render_to_string("tracker/report_detail.html", context, anybody)
         pdf = to_pdf(html)
         cache.set(key, pdf, PDF_SECONDS)
     response = HttpResponse(pdf, content_type="application/pdf")
