@@ -18,7 +18,7 @@ from tests.conftest import editors_group
 from tests.factory import make_commitment, make_deadline, make_owner, make_update
 from tracker import following, reminders, workflow
 from tracker.choices import DecisionKind, Frequency, PublicationState, ReminderKind, Role, Status
-from tracker.models import Decision, Follower, Involvement, Reminder
+from tracker.models import Commitment, Decision, Follower, Involvement, Reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -218,6 +218,14 @@ def test_sign_ups_nobody_confirmed_are_purged_after_the_link_expires(scene):
     assert not Follower.objects.filter(pk=stale.pk).exists()
     assert Follower.objects.filter(pk=people["unconfirmed"].pk).exists()  # signed up just now
     assert Follower.objects.filter(pk=people["of_everything"].pk).exists()  # confirmed long ago
+
+
+def test_asking_again_keeps_the_sign_up_as_long_as_the_new_link_lives(scene):
+    stale = follower("again@example.org", confirmed=None)
+    Follower.objects.filter(pk=stale.pk).update(created_at=timezone.now() - datetime.timedelta(days=6))
+    following.sign_up(stale.email, "en", Frequency.IMMEDIATE)  # a new link, valid for seven days
+    assert following.purge(timezone.now() + datetime.timedelta(days=2)) == 0
+    assert Follower.objects.filter(pk=stale.pk).exists()
 
 
 # Events.
@@ -527,3 +535,25 @@ def test_every_follower_hears_once_of_a_new_checkpoint_report(
     assert "A checkpoint report was published, “One year after Paris”" in message.body
     assert "Feb. 11, 2026" in message.body  # its cut-off, a day
     assert "https://tracker.example.org/en/reports/one-year/" in message.body
+
+
+def test_news_of_what_is_no_longer_public_is_cancelled_not_sent_empty(scene, editor):
+    commitment, _other, _people = scene
+    publish(commitment, editor)
+    assert following.plan() == 3
+    Commitment.objects.filter(pk=commitment.pk).update(is_public=False)  # made a draft meanwhile
+    outcome = reminders.deliver()
+    assert outcome["cancelled"] == 3 and outcome["sent"] == 0
+    assert mail.outbox == []
+
+
+def test_an_update_dated_before_the_latest_verdict_is_no_change_of_status(scene, editor):
+    commitment, _other, _people = scene
+    publish(commitment, editor, status=Status.ACHIEVED, reason="", reported_on=datetime.date(2025, 11, 20))
+    older = publish(
+        commitment, editor, status=Status.STALLED, reason="No funding.", reported_on=datetime.date(2025, 9, 1)
+    )
+    commitment.refresh_from_db()
+    assert commitment.status == Status.ACHIEVED  # the September report did not change it
+    kinds = {event.key: event.kind for event in following.events(LONG_AGO, timezone.now())}
+    assert kinds[f"update:{older.pk}"] == "update"

@@ -91,22 +91,29 @@ def published_updates(since: datetime.datetime, until: datetime.datetime) -> Ite
 
 def _changed_status(commitment_ids: set[int]) -> set[int]:
     """
-    Return the updates whose assessment changed their commitment's status: its status differs from that
-    of the standing assessment before it (the order Commitment.assessment_history uses).
+    Return the updates whose assessment changed their commitment's status: when it was made, it became
+    the latest of the standing assessments (in the order Commitment.refresh_verdict reads them) and its
+    status differs from the one before it. An update dated before the latest verdict changes nothing.
     """
     if not commitment_ids:
         return set()
-    rows = (
-        Assessment.objects.filter(commitment__in=commitment_ids, retracted_by=None)
-        .order_by("commitment", "assessed_on", "pk")
-        .values_list("commitment", "status", "update")
+    rows = Assessment.objects.filter(commitment__in=commitment_ids, retracted_by=None).values_list(
+        "commitment", "status", "update", "assessed_on", "pk", "created_at"
     )
-    changed, before = set(), {}
-    for commitment_id, status, update_id in rows:
-        previous = before.get(commitment_id, Status.NOT_ASSESSED)
-        if update_id and status != previous:
-            changed.add(update_id)
-        before[commitment_id] = status
+    by_commitment = defaultdict(list)
+    for row in rows:
+        by_commitment[row[0]].append(row)
+    changed = set()
+    for history in by_commitment.values():
+        for _commitment, status, update_id, _on, pk, made in history:
+            if not update_id:
+                continue
+            # What stood when it was made, in the verdict's order: by date, then as recorded.
+            then = sorted((r for r in history if r[5] <= made), key=lambda r: (r[3], r[4]))
+            if then[-1][4] == pk:
+                before = then[-2][1] if len(then) > 1 else Status.NOT_ASSESSED
+                if status != before:
+                    changed.add(update_id)
     return changed
 
 
@@ -313,9 +320,10 @@ def sign_up(email: str, language: str, frequency: str, followed: Commitment | Ow
         return False
     if follower.confirmed_at:
         return False
-    if not created:  # asked again before confirming: the latest choices count
+    if not created:  # asked again before confirming: the latest choices count, and the new link's life
         follower.language, follower.frequency = language, frequency
-        follower.save(update_fields=["language", "frequency"])
+        follower.created_at = timezone.now()  # `purge` keeps it as long as the new link is valid
+        follower.save(update_fields=["language", "frequency", "created_at"])
     planner = Planner()
     stamp = timezone.now().isoformat(timespec="microseconds")
     planner.add(ReminderKind.FOLLOW_CONFIRM, f"follower:{follower.pk}", stamp, _recipient(follower))
@@ -390,6 +398,18 @@ def follow_message(reminder: Reminder, connection=None, shared: dict | None = No
             context["events"] = [_described(event) for event in _digest_events(reminder, shared)]
     headers = {"List-Unsubscribe": f"<{stop_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return make_message(name, context, reminder.email, follower.language, connection, headers)
+
+
+def nothing_to_tell(reminder: Reminder, shared: dict) -> bool:
+    """
+    Return True when what a follower's mail was planned to tell is gone since (the commitment made
+    private, the decision deleted): `deliver` then cancels it rather than send an empty mail.
+    """
+    if reminder.kind == ReminderKind.FOLLOW_NEWS:
+        return _event(reminder, shared) is None
+    if reminder.kind == ReminderKind.FOLLOW_DIGEST:
+        return not _digest_events(reminder, shared)
+    return False
 
 
 def _event(reminder: Reminder, shared: dict) -> Event | None:

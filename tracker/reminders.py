@@ -394,12 +394,16 @@ def _still_due(reminders: list[Reminder]) -> set[int]:
     opted_out = set(
         ReminderOptOut.objects.filter(email__in={r.email for r in reminders}).values_list("email", "kind")
     )
-    standing = set()
+    from .following import nothing_to_tell  # following.py imports this module
+
+    standing, shared = set(), {}
     for reminder in reminders:
         if (reminder.email, reminder.kind) in opted_out:
             continue
         if reminder.kind in FOLLOWING and not reminder.follower.confirmed_at:
             continue  # double opt-in: nothing but the confirmation before the address is confirmed
+        if reminder.kind in FOLLOWING and nothing_to_tell(reminder, shared):
+            continue
         commitment, deadline = reminder.commitment, reminder.deadline
         if reminder.kind in AUTOMATIC and commitment is not None:
             on_hold = commitment.reminders_paused_until and commitment.reminders_paused_until >= on
