@@ -21,13 +21,21 @@ from django.urls import get_resolver, reverse
 from django.utils.http import http_date
 
 from tests.conftest import editors_group, opened_hold
-from tests.factory import make_commitment, make_deadline, make_owner, make_source, make_update
+from tests.factory import (
+    make_commitment,
+    make_deadline,
+    make_owner,
+    make_signatory_assessment,
+    make_source,
+    make_update,
+)
 from tracker import cache as page_cache
-from tracker.choices import DecisionKind, PublicationState, ReminderKind
+from tracker.choices import DecisionKind, PublicationState, ReminderKind, Role, Status
 from tracker.models import (
     AssessmentEvidence,
     Commitment,
     Decision,
+    Involvement,
     OwnerContact,
     Reading,
     Reminder,
@@ -531,5 +539,25 @@ def test_a_reading_and_an_assessments_evidence_count_as_their_commitments(
     )
     assert_changed(
         lambda: AssessmentEvidence.objects.create(assessment=settled.assessments.get(), **evidence),
+        django_capture_on_commit_callbacks,
+    )
+
+
+def test_a_verdict_on_a_signatory_counts_as_its_commitment(settled, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = make_commitment(is_public=False)
+        signatories = {
+            commitment: [
+                Involvement.objects.create(commitment=commitment, owner=make_owner(), role=Role.SIGNATORY)
+                for _ in range(2)
+            ]
+            for commitment in (settled, draft)
+        }
+    assert_unchanged(
+        lambda: make_signatory_assessment(signatories[draft][0], Status.ACHIEVED),
+        django_capture_on_commit_callbacks,
+    )
+    assert_changed(
+        lambda: make_signatory_assessment(signatories[settled][0], Status.ACHIEVED),
         django_capture_on_commit_callbacks,
     )

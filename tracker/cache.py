@@ -61,6 +61,7 @@ from .models import (
     Report,
     ReportCorrection,
     ReportedReading,
+    SignatoryAssessment,
     SourceDocument,
     StatedCount,
     Target,
@@ -384,6 +385,10 @@ PUBLIC = {
     # A draft is the editors' own; its publication, and each correction, the public sees.
     Report: lambda report: report.is_published(),
     ReportCorrection: _always,
+    # A verdict on one signatory shows on its commitment's page, its owner's and the scorecards.
+    SignatoryAssessment: lambda assessment: Commitment.objects.filter(
+        involvements=assessment.involvement_id, is_public=True
+    ).exists(),
 }
 
 
