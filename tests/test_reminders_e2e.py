@@ -30,7 +30,12 @@ from tracker.models import OwnerContact, Reminder
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-REDIS_DB = "redis://127.0.0.1:6379/14"  # a database of its own, emptied first
+# A Redis database of its own, emptied first: one for each test process (pytest-xdist's gw0, gw1…),
+# since this test and tests/test_following_e2e.py may run at once, and a worker must never take the
+# other test's tasks (to a database that is not its own). Not 12 nor 13: deploy/smoke.py's and the
+# benchmark's.
+_PROCESS = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_DB = f"redis://127.0.0.1:6379/{(14, 15, 11, 10, 9, 8, 7, 6)[_PROCESS % 8]}"
 
 
 def redis_up() -> bool:
