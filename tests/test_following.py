@@ -192,7 +192,7 @@ def test_sign_ups_are_throttled_by_address_and_by_client(client, scene):
     assert client.post(reverse("tracker:follow"), data, REMOTE_ADDR="192.0.2.9").status_code == 302
 
 
-def test_a_post_from_another_site_is_shown_the_form_instead(scene):
+def test_a_post_from_another_site_is_shown_the_form_instead(scene, caplog):
     checked = Client(enforce_csrf_checks=True)
     foreign = checked.post(
         reverse("tracker:follow"), {"email": "a@example.org", "frequency": "weekly", "language": "en"},
@@ -206,6 +206,14 @@ def test_a_post_from_another_site_is_shown_the_form_instead(scene):
         HTTP_ORIGIN="http://testserver",
     )  # fmt: skip
     assert ours.status_code == 302 and Follower.objects.filter(email="a@example.org").exists()
+    # Nor is it logged as a refused forgery, which would drown the real ones.
+    assert [r for r in caplog.records if r.name == "django.security.csrf"][-1:] != []  # the foreign one
+    caplog.clear()
+    checked.post(
+        reverse("tracker:follow"), {"email": "b@example.org", "frequency": "weekly", "language": "en"},
+        HTTP_ORIGIN="http://testserver",
+    )  # fmt: skip
+    assert [r for r in caplog.records if r.name == "django.security.csrf"] == []
 
 
 def test_sign_ups_nobody_confirmed_are_purged_after_the_link_expires(scene):
