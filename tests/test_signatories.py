@@ -329,6 +329,23 @@ def test_the_scorecard_takes_an_owners_own_verdict_in_place_of_the_commitments(c
         assert owner.delivered == delivered
 
 
+def test_a_verdict_counts_no_more_once_its_participant_is_no_longer_assessed_apart(client, charter):
+    charter.nature = Nature.PROMISE
+    charter.save()
+    make_assessment(charter, Status.PARTIALLY_ACHIEVED)
+    make_signatory_assessment(signatory(charter, "de"), Status.ACHIEVED)
+    assert Owner.objects.with_scorecard().get(slug="de").score == 1.0
+    # The other signatories leave the record: Germany alone signs, and the commitment's verdict is its.
+    charter.involvements.exclude(owner__slug="de").delete()
+    germany = Owner.objects.with_scorecard().get(slug="de")
+    assert (germany.score, germany.verdict_counts()) == (0.0, [(Status.PARTIALLY_ACHIEVED, 1)])
+    assert dict(germany.verdict_counts()) == Commitment.objects.public().of_owner(germany).by_verdict()[0]
+    assert (
+        'id="own-verdicts"' not in client.get(reverse("tracker:owner_detail", args=["de"])).content.decode()
+    )
+    assert matrix(page(client)) == ""  # nor does the commitment's page show it
+
+
 def test_the_owners_page_costs_the_same_queries_at_two_sizes(client, charter, django_assert_num_queries):
     address = reverse("tracker:owner_detail", args=["de"])
     client.get(address)

@@ -10,7 +10,7 @@ from collections import Counter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +33,28 @@ class SignatoryAssessmentQuerySet(models.QuerySet):
         """Return the assessments the public reads: those of public commitments' participants."""
         return self.filter(involvement__commitment__is_public=True)
 
+    def standing(self):
+        """
+        Return those of participants still assessed apart (`assessed_apart`, the same rule in SQL): in a
+        role of `Role.assessed_each()` that names two or more in their commitment. A verdict left on a
+        participant whose fellows were removed, or whose role changed, is kept on record but no longer
+        counts: the commitment's page no longer shows it either.
+        """
+        fellows = (
+            Involvement.objects.filter(
+                commitment=OuterRef("involvement__commitment"), role=OuterRef("involvement__role")
+            )
+            .order_by()
+            .values("commitment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            self.filter(involvement__role__in=Role.assessed_each())
+            .alias(fellows=Subquery(fellows))
+            .filter(fellows__gte=2)
+        )
+
     def latest(self):
         """Return each participant's verdict: the newest of its assessments (older ones stay on record)."""
         return self.filter(pk=Subquery(self.newest_of(OuterRef("involvement")).values("pk")[:1]))
@@ -42,7 +64,8 @@ class SignatoryAssessmentQuerySet(models.QuerySet):
         Return `owner`'s own verdicts, one a commitment as `own_verdict()` reads them (the newest of its
         parts' latest), newest first, each with its commitment: its page counts them by status.
         """
-        latest = self.latest().filter(involvement__owner=owner).select_related("involvement__commitment")
+        latest = self.standing().latest().filter(involvement__owner=owner)
+        latest = latest.select_related("involvement__commitment")
         seen: set[int] = set()
         verdicts = []
         for assessment in latest.order_by("-assessed_on", "-pk"):
@@ -229,5 +252,7 @@ def own_verdict(owner, commitment) -> Subquery:
     editors have not assessed it apart: the newest assessment of any of its parts in the commitment
     (an owner that both leads and signs has one verdict). Owners' scorecards and pages count by it.
     """
-    own = SignatoryAssessment.objects.filter(involvement__owner=owner, involvement__commitment=commitment)
+    own = SignatoryAssessment.objects.standing().filter(
+        involvement__owner=owner, involvement__commitment=commitment
+    )
     return Subquery(own.order_by("-assessed_on", "-pk").values("status")[:1])
