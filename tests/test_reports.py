@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factory import make_assessment, make_commitment, make_milestone, make_owner
+from tests.test_admin import form_data
 from tracker.choices import DecisionKind, Nature, ReportState, Role, Status
 from tracker.dates import DatePrecision, today
 from tracker.models import (
@@ -397,6 +398,7 @@ def test_the_admin_shows_a_published_report_read_only_and_takes_corrections(clie
     response = client.post(
         change,
         {
+            **form_data(page),
             "title_en": "Changed",
             "corrections-TOTAL_FORMS": "1",
             "corrections-INITIAL_FORMS": "0",
@@ -530,3 +532,21 @@ def test_owners_are_listed_by_their_name_in_the_page_language():
     assert [owner.name for owner in shown.owners()] == ["Agence française", "Bureau"]
     with translation.override("en"):
         assert [owner.name for owner in shown.owners()] == ["Bureau", "French Agency"]
+
+
+def test_a_draft_saved_over_another_editors_change_or_its_publication_is_refused(client, editor):
+    draft = make_report(NOVEMBER_30)
+    change = reverse("admin:tracker_report_change", args=[draft.pk])
+    client.force_login(editor)
+    opened = form_data(client.get(change))
+    Report.objects.filter(pk=draft.pk).update(title_en="Another editor's title")
+    response = client.post(change, {**opened, "title_en": "Mine"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Someone else saved this" in response.content.decode()
+    assert Report.objects.get(pk=draft.pk).title_en == "Another editor's title"
+
+    opened = form_data(client.get(change))
+    Report.objects.get(pk=draft.pk).publish()  # meanwhile
+    response = client.post(change, {**opened, "title_en": "Mine"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and "Someone else saved this" in response.content.decode()
+    assert Report.objects.get(pk=draft.pk).title_en == "Another editor's title"

@@ -7,6 +7,7 @@ none.
 import functools
 
 from django import forms
+from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -79,13 +80,8 @@ def _with_version_field(fieldsets):
     return [*fieldsets, (None, {"fields": [VERSION_FIELD], "classes": ["hidden"]})]
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
-    """
-    Change pages, and the rows of their inlines, refuse stale saves (RefusesStaleSaves). History
-    pages show old versions and never restore one: a revert would change statuses and published
-    updates behind tracker/workflow.py's back (SIMPLE_HISTORY_REVERT_DISABLED hides the button;
-    this refuses the POST too).
-    """
+class RefusesStaleAdmin(admin.ModelAdmin):
+    """Change pages, and the rows of their inlines, refuse stale saves (RefusesStaleSaves)."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
@@ -100,6 +96,15 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # Each inline as declared in its module, with the check of its rows: declared once, here,
         # rather than by every inline of every module.
         return [_with(RefusesStaleInline, inline) for inline in super().get_inlines(request, obj)]
+
+
+class HistoryAdmin(RefusesStaleAdmin, SimpleHistoryAdmin):
+    """
+    Refuses stale saves (RefusesStaleAdmin), and keeps a history of each row. History pages show old
+    versions and never restore one: a revert would change statuses and published updates behind
+    tracker/workflow.py's back (SIMPLE_HISTORY_REVERT_DISABLED hides the button; this refuses the
+    POST too).
+    """
 
     def has_delete_permission(self, request, obj=None):
         # Published facts are retracted with a public reason (a correction), never deleted; only a

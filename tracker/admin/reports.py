@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..choices import ReportState
 from ..models import Report, ReportCorrection
+from .base import RefusesStaleAdmin
 
 EDITABLE = ["slug", "title_fr", "title_en", "cut_off", "milestone", "introduction_fr", "introduction_en"]
 
@@ -35,7 +36,12 @@ class CorrectionInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(RefusesStaleAdmin):
+    """
+    A draft's page refuses to save over another editor's change, or over its publication meanwhile
+    (RefusesStaleAdmin): once published, it would otherwise say "changed" and keep nothing.
+    """
+
     list_display = ["__str__", "cut_off", "state", "published_on"]
     list_filter = ["state"]
     search_fields = ["title_fr", "title_en", "slug"]
