@@ -723,3 +723,37 @@ def test_what_was_sent_is_recorded_every_few_messages_not_once_a_batch(owner, se
         assert reminders.deliver()["sent"] == 6
     assert RecordWatchingBackend.seen == [0, 0, 2, 2, 4, 4]
     assert Reminder.objects.filter(state=ReminderState.SENT).count() == 6
+
+
+def test_the_digests_counts_match_what_it_lists(editors_team, monkeypatch):
+    # Three overdue commitments, stale too (announced long ago, never updated), and three failures;
+    # the digest lists two of each and says how many more there are, and where.
+    monkeypatch.setattr("tracker.emails.DIGEST_ITEMS", 2)
+    set_language(editors_team, "en")
+    for n in range(3):
+        commitment = make_commitment(status=Status.IN_PROGRESS, announced_on=datetime.date(2025, 2, 11))
+        make_deadline(commitment, due_on=DUE)
+        Reminder.objects.create(
+            kind=ReminderKind.STALE, subject=f"s{n}", occurrence="o", email=f"gone{n}@example.org",
+            state=ReminderState.FAILED, last_error="550 mailbox unavailable", commitment=commitment,
+        )  # fmt: skip
+    with at(DUE + datetime.timedelta(days=3)):
+        reminders.plan_digest()
+        reminders.deliver()
+    (digest,) = [m for m in mail.outbox if m.to == ["ed@tracker.example"]]
+    body, html = digest.body, digest.alternatives[0].content
+    for heading in ("3 overdue commitments", "3 stale commitments", "3 reminders failed"):
+        assert heading in body
+    lines = body.splitlines()
+    # Each list: its heading, two items, then the rest counted and linked.
+    for heading, link in (
+        ("3 overdue commitments", "/review/overdue/"),
+        ("3 stale commitments", "/review/overdue/"),
+        ("3 reminders failed", "/admin/tracker/reminder/?state=failed"),
+    ):
+        at_heading = next(i for i, line in enumerate(lines) if line.startswith(heading))
+        listed = lines[at_heading + 1 : at_heading + 3]
+        assert all(line.startswith("- ") for line in listed), listed
+        assert lines[at_heading + 3].startswith("… and 1 more: https://tracker.example.org/")
+        assert lines[at_heading + 3].endswith(link)
+    assert html.count("… and 1 more</a>") == 3

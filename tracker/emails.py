@@ -116,7 +116,7 @@ def digest_context() -> dict:
     failed = Reminder.objects.filter(
         state=ReminderState.FAILED, created_at__gte=recent, follower__isnull=True
     ).select_related("commitment")
-    return {
+    context = {
         "overdue": list(overdue[:DIGEST_ITEMS]),
         "overdue_count": overdue.count(),
         "stale": list(stale[:DIGEST_ITEMS]),
@@ -126,4 +126,12 @@ def digest_context() -> dict:
         "failed_count": failed.count(),
         "queue_url": on_site(reverse("tracker:review_queue")),
         "overdue_url": on_site(reverse("tracker:review_overdue")),
+        "failed_url": on_site(
+            reverse("admin:tracker_reminder_changelist") + f"?state={ReminderState.FAILED}"
+        ),
     }
+    # Each list shows its first DIGEST_ITEMS and says how many more there are, and where: a count
+    # above a shorter list had read as a miscount ("43 stale" over 25 names).
+    for name in ("overdue", "stale", "failed"):
+        context[f"{name}_more"] = context[f"{name}_count"] - len(context[name])
+    return context
