@@ -120,7 +120,8 @@ MIDDLEWARE = [
     # Anonymous reads from the cache, keyed by the last public change (tracker/cache.py).
     "tracker.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, answering browsers that ask for neither language in English (tracker/languages.py).
+    "tracker.languages.BrowserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -44,6 +44,7 @@ from django.utils.http import http_date
 
 from .choices import DecisionKind, PublicationState
 from .dates import today
+from .languages import FOREIGN_FALLBACK, foreign_browser
 from .models import (
     Amount,
     Assessment,
@@ -267,7 +268,10 @@ def _look_up(request) -> HttpResponse | tuple[int, str | None] | None:
 
 
 def _language(request) -> str:
-    """The language LocaleMiddleware will activate for `request` (its process_request, read without it)."""
+    """
+    The language the locale middleware will activate for `request` (its process_request, read
+    without it; tracker/languages.py).
+    """
     i18n_patterns_used, prefixed_default_language = is_language_prefix_patterns_used(settings.ROOT_URLCONF)
     if (
         i18n_patterns_used
@@ -275,6 +279,8 @@ def _language(request) -> str:
         and not translation.get_language_from_path(request.path_info)
     ):
         return settings.LANGUAGE_CODE
+    if foreign_browser(request):
+        return FOREIGN_FALLBACK
     return translation.get_language_from_request(request, check_path=i18n_patterns_used)
 
 

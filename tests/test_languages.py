@@ -1,0 +1,49 @@
+"""Which language a visitor lands in (issue #27, point 8): English for browsers asking for neither."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("accept", "landing"),
+    [
+        ("de-DE,de;q=0.9", "/en/"),  # neither language: English
+        ("es", "/en/"),
+        ("de-DE,de;q=0.9,fr;q=0.5", "/fr/"),  # French, if less preferred, is still ours
+        ("fr-CA", "/fr/"),
+        ("en-GB,en;q=0.9", "/en/"),
+        (None, "/fr/"),  # no header (a script, a crawler): the site's default
+        ("*", "/fr/"),
+    ],
+)
+def test_a_visitor_lands_in_the_language_their_browser_reads(client, accept, landing):
+    headers = {} if accept is None else {"HTTP_ACCEPT_LANGUAGE": accept}
+    response = client.get("/", **headers)
+    assert response.status_code == 302 and response.url == landing
+
+
+def test_a_chosen_language_or_the_address_wins_over_a_foreign_browser(client, settings):
+    german = {"HTTP_ACCEPT_LANGUAGE": "de"}
+    assert client.get("/fr/", **german).headers["Content-Language"] == "fr"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert client.get("/", **german).url == "/fr/"
+
+
+def test_the_api_answers_a_foreign_client_in_english(client):
+    response = client.get("/api/commitments/", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.headers["Content-Language"] == "en"
+
+
+def test_the_page_cache_keeps_a_foreign_clients_english_apart_from_french(client, settings):
+    from django.core.cache import caches
+
+    settings.TRACKER_PAGE_CACHE_SECONDS = 600
+    caches["pages"].clear()
+    german = client.get("/api/commitments/", HTTP_ACCEPT_LANGUAGE="de")
+    french = client.get("/api/commitments/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert german.headers["Content-Language"] == "en"
+    assert french.headers["Content-Language"] == "fr"
+    # And served again from the cache, each still in its own.
+    assert client.get("/api/commitments/", HTTP_ACCEPT_LANGUAGE="es").headers["Content-Language"] == "en"
+    assert client.get("/api/commitments/", HTTP_ACCEPT_LANGUAGE="fr").headers["Content-Language"] == "fr"
