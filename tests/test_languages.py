@@ -1,6 +1,10 @@
 """Which language a visitor lands in (issue #27, point 8): English for browsers asking for neither."""
 
+import gettext
+import re
+
 import pytest
+from django.conf import settings
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +51,19 @@ def test_the_page_cache_keeps_a_foreign_clients_english_apart_from_french(client
     # And served again from the cache, each still in its own.
     assert client.get("/api/commitments/", HTTP_ACCEPT_LANGUAGE="es").headers["Content-Language"] == "en"
     assert client.get("/api/commitments/", HTTP_ACCEPT_LANGUAGE="fr").headers["Content-Language"] == "fr"
+
+
+def french_messages() -> list[str]:
+    """Every French translation of the site's own (not Django's), as compiled (make messages)."""
+    compiled = settings.BASE_DIR / "locale" / "fr" / "LC_MESSAGES" / "django.mo"
+    with compiled.open("rb") as file:
+        catalog = gettext.GNUTranslations(file)._catalog
+    return [text for key, text in catalog.items() if key]  # the key "" is the catalogue's header
+
+
+def test_french_messages_follow_french_typography():
+    # A no-break space before the high marks and inside guillemets, as French typography asks: an
+    # ordinary one lets a line break leave "?" or "»" alone at the start of the next line.
+    plain_spaces = re.compile(r" [:;?!]| »|« ")
+    wrong = [text for text in french_messages() if plain_spaces.search(text)]
+    assert wrong == []
