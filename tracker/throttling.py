@@ -59,25 +59,23 @@ class CountedRate(FailingClosed, SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.key}
 
 
-def password_reset_allowed(request, email: str) -> bool:
+def _mail_allowed(request, email: str, scope: str) -> bool:
     """
-    Count one password-reset mail asked by `request` for `email`; return whether it may go out: a
-    few an hour to one address (mail flooding an inbox), a few more from one client address. Counted
-    whether or not an account has that address, so that the answer reveals nothing.
+    Count one mail of `scope` asked by `request` for `email`; return whether it may go out: a few an
+    hour to one address (mail flooding an inbox), more from one client address. Counted whether or not
+    anything is sent to that address, so that the answer reveals nothing.
     """
     address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    return CountedRate("password_reset_client", client_address(request)).allow_request(
+    return CountedRate(f"{scope}_client", client_address(request)).allow_request(
         request, None
-    ) and CountedRate("password_reset_address", address).allow_request(request, None)
+    ) and CountedRate(f"{scope}_address", address).allow_request(request, None)
+
+
+def password_reset_allowed(request, email: str) -> bool:
+    """Count one password-reset mail asked for `email` (whether or not an account has it)."""
+    return _mail_allowed(request, email, "password_reset")
 
 
 def follow_allowed(request, email: str) -> bool:
-    """
-    Count one sign-up to follow, asked by `request` for `email`; return whether it may go on: a few an
-    hour to one address (confirmation mails flooding an inbox), more from one client address. Counted
-    whether or not the address already follows, so that the answer reveals nothing.
-    """
-    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    return CountedRate("follow_client", client_address(request)).allow_request(request, None) and CountedRate(
-        "follow_address", address
-    ).allow_request(request, None)
+    """Count one sign-up to follow, for `email` (whether or not it already follows)."""
+    return _mail_allowed(request, email, "follow")

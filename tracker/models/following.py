@@ -3,7 +3,7 @@
 import datetime
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -25,11 +25,6 @@ class FollowerQuerySet(models.QuerySet):
 
     def of_everything(self):
         return self.filter(commitment__isnull=True, owner__isnull=True)
-
-    def counts(self, field: str) -> dict[int, int]:
-        """Return how many confirmed followers each commitment or owner (`field`) has, by its pk."""
-        rows = self.confirmed().exclude(**{field: None}).values(field).annotate(n=Count("pk")).order_by()
-        return {row[field]: row["n"] for row in rows}
 
 
 class Follower(models.Model):
