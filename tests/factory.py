@@ -19,7 +19,9 @@ from tracker.models import (
     TokenScope,
 )
 
-_numbers = itertools.count(1)
+# Zero-padded so that names sort in the order they were made ("00010" after "00009"), whatever
+# number a test process has reached.
+_numbers = (f"{n:05}" for n in itertools.count(1))
 
 
 def make_owner(**fields) -> Owner:
