@@ -65,6 +65,7 @@ def site(live_server):
             text=f"Day {day}: *two* more members, see [the communiqué](https://example.org/{day}).",
             reported_on=datetime.date(2025, 10, day),
             status=Status.IN_PROGRESS if day % 2 else "",
+            language="en",
         )
         update.evidence.create(url=f"https://example.org/evidence/{day}", title=f"Evidence {day}")
     assess_signatories()

@@ -64,6 +64,8 @@ def french_messages() -> list[str]:
 def test_french_messages_follow_french_typography():
     # A no-break space before the high marks and inside guillemets, as French typography asks: an
     # ordinary one lets a line break leave "?" or "»" alone at the start of the next line.
-    plain_spaces = re.compile(r" [:;?!]| »|« ")
-    wrong = [text for text in french_messages() if plain_spaces.search(text)]
+    # Code quoted in a message ("Authorization: Token") is not French.
+    code = re.compile(r"<code>.*?</code>")
+    plain_or_none = re.compile(r" [:;?!]| »|« |[^\s\N{NO-BREAK SPACE}][:;?!](\s|$)")
+    wrong = [text for text in french_messages() if plain_or_none.search(code.sub("", text))]
     assert wrong == []

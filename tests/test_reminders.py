@@ -253,6 +253,9 @@ def test_each_editor_reads_the_digest_in_their_language_with_links_to_the_site(e
     # "ed" chose no language: the site's (French).
     assert "attend une relecture" in digests["ed@tracker.example"].body
     assert "0 updates wait for review" in digests["en-ed@tracker.example"].body
+    # The colons the template writes after a translated count follow each language's typography.
+    assert "\N{NO-BREAK SPACE}: https://tracker.example.org/fr/review/" in digests["ed@tracker.example"].body
+    assert "review: https://tracker.example.org/en/review/" in digests["en-ed@tracker.example"].body
     for address, language in [("ed@tracker.example", "fr"), ("en-ed@tracker.example", "en")]:
         links = re.findall(r"\w+://[^\s>]+", digests[address].body)
         assert links and all(link.startswith("https://tracker.example.org/") for link in links)

@@ -48,3 +48,13 @@ def test_coordinates_of_drawings_are_written_with_fixed_decimals_whatever_the_la
         assert coordinate(2 / 3, 2) == "0.67"  # a point, never a comma, in the SVG
         assert coordinate(50, 1) == "50.0"
         assert coordinate(0.04, "1") == "0.0"  # the filter's argument arrives as text from a template
+
+
+def test_the_marks_a_template_writes_between_messages_follow_each_languages_typography():
+    from django.template import Context, Template
+
+    template = Template("{% load tracker_tags %}Due{% colon %} 2026{% semicolon %} soon")
+    with translation.override("fr"):
+        assert template.render(Context()) == "Due\N{NO-BREAK SPACE}: 2026\N{NO-BREAK SPACE}; soon"
+    with translation.override("en"):
+        assert template.render(Context()) == "Due: 2026; soon"

@@ -41,13 +41,42 @@ class Translated:
     def __get__(self, obj, objtype=None):
         if obj is None:
             return self
-        language = current_language()
-        return (
-            getattr(obj, f"{self.base}_{language}", "")
-            or getattr(obj, f"{self.base}_fr", "")
-            or (getattr(obj, self.plain, "") if self.plain else "")
-            or getattr(obj, f"{self.base}_en", "")
-        )
+        french = getattr(obj, f"{self.base}_fr", "") or (getattr(obj, self.plain, "") if self.plain else "")
+        return in_language(french, getattr(obj, f"{self.base}_en", ""))
+
+
+def in_language(french: str, english: str) -> str:
+    """
+    Return the text of the active language, or else the other one (Translated's rule), French with
+    French spacing (french_spacing).
+    """
+    if current_language() == "en" and english:
+        return english
+    return french_spacing(french) if french else english
+
+
+# A space before ":", ";", "?", "!" or inside guillemets, which French typography wants unbreakable
+# (and which people type as an ordinary one), or none at all before ":" and ";" where a word ends.
+_FRENCH_SPACE = re.compile(r"(?:[ \t]|(?<=\w))([:;?!»])|(«)[ \t]*")
+
+
+def french_spacing(text: str) -> str:
+    """
+    Return French `text` with a no-break space before its high punctuation and inside its guillemets:
+    "Objectif : 2030" becomes "Objectif\N{NO-BREAK SPACE}: 2030", so that a line never starts with ":".
+    Addresses and times keep their colons: only a mark followed by a space or the end is touched.
+    """
+    return _FRENCH_SPACE.sub(_spaced, text)
+
+
+def _spaced(match: re.Match) -> str:
+    mark, opening = match.groups()
+    if opening:
+        return f"{opening}\N{NO-BREAK SPACE}"
+    following = match.string[match.end() : match.end() + 1]
+    if mark in ":;?!" and following not in ("", " ", "\n", "\t", "\N{NO-BREAK SPACE}", ")", ",", "."):
+        return match.group(0)  # "https://", "15:30", "a?b": not prose
+    return f"\N{NO-BREAK SPACE}{mark}"
 
 
 # What no text here needs and some outputs cannot carry: the C0 controls but tab and newline (XML 1.0

@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 
 from .choices import Axis, Nature, Role, Status
 from .dates import format_fuzzy_date, iso_date
-from .fields import current_language
+from .fields import in_language
 from .models import Assessment, AssessmentEvidence, Commitment, Involvement
 
 # Changed when the content's shape changes, so that a reader can tell which shape a report has.
@@ -196,7 +196,7 @@ def owner_summaries(rows: list[dict]) -> list[dict]:
 
 
 def _translated(item: dict, base: str) -> str:
-    return item.get(f"{base}_{current_language()}") or item.get(f"{base}_fr") or item.get(f"{base}_en") or ""
+    return in_language(item.get(f"{base}_fr") or "", item.get(f"{base}_en") or "")
 
 
 def _date(value: str | None, precision: str | None) -> str:
@@ -204,7 +204,7 @@ def _date(value: str | None, precision: str | None) -> str:
 
 
 def _owner_name(owner: dict) -> str:
-    return (current_language() == "en" and owner["name_en"]) or owner["name"]
+    return in_language(owner["name"], owner["name_en"])
 
 
 class Shown:

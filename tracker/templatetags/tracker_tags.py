@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from tracker.choices import AmountPeriod, Basis, DecisionKind, PublicationState, Qualifier, Status
 from tracker.dates import format_fuzzy_date, iso_date
-from tracker.fields import current_language
+from tracker.fields import current_language, french_spacing
 from tracker.markup import render_markdown
 
 register = template.Library()
@@ -163,6 +163,30 @@ def cites(fact) -> str:
 def fuzzy_date(value, precision) -> str:
     """Write a date as precisely as it is known ("November 2025", "2026")."""
     return format_fuzzy_date(value, precision)
+
+
+def _high_mark(mark: str) -> str:
+    # French puts a no-break space before ":" and ";" (and "?", "!"); English puts none. Translated
+    # messages carry their own; this is for the marks a template writes between two of them.
+    return f"\N{NO-BREAK SPACE}{mark}" if _locale() == "fr" else mark
+
+
+@register.filter("french_spacing")
+def french_spacing_filter(text: str) -> str:
+    """Give a French text that no field translates (a document's title) French spacing."""
+    return french_spacing(text)
+
+
+@register.simple_tag
+def colon() -> str:
+    """A colon as the page's language writes it: "Due:" in English, "Échéance :" in French."""
+    return _high_mark(":")
+
+
+@register.simple_tag
+def semicolon() -> str:
+    """A semicolon as the page's language writes it, to separate the items of a list."""
+    return _high_mark(";")
 
 
 @register.filter("iso_date")
