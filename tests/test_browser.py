@@ -240,3 +240,58 @@ def test_the_embeds_draw_and_their_snippets_are_accessible_elsewhere(site, page,
             assert picture.get_attribute("alt"), (path, snippet)
             assert violations(host) == [], (path, snippet)
             host.close()
+
+
+# What sticks out of the screen: an element whose box passes its right edge, or one that scrolls or
+# clips its own content sideways (a table in a scrolling box does not widen the page, yet is cut off).
+# Text hidden for all but screen readers (.visually-hidden) is clipped on purpose.
+CLIPPED = """(selector) => [...document.querySelectorAll(selector)].filter((e) => {
+    if (e.closest(".visually-hidden")) return false;
+    const style = getComputedStyle(e);
+    const clips = style.overflowX !== "visible" && e.scrollWidth > e.clientWidth + 1;
+    return clips || e.getBoundingClientRect().right > innerWidth + 0.5;
+}).map((e) => e.outerHTML.slice(0, 120))"""
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_on_a_phone_the_results_come_before_the_folded_filters(site, browser, language):
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(f"{site}/{language}/commitments/?axis=governance&ordering=title")
+    summary = page.locator(".filters summary")
+    assert summary.inner_text().replace("\u00a0", " ") in ("Filters (1 active)", "Filtres (1 actif)")
+    expect(page.locator("#id_axis")).to_be_hidden()
+    # The first result starts on the first screen, not some 1,100 px down.
+    assert page.locator(".commitment-row").first.bounding_box()["y"] < 740
+    summary.click()  # a <details>: no script needed
+    expect(page.locator("#id_axis")).to_be_visible()
+    assert page.locator("#id_axis").input_value() == "governance"
+    context.close()
+
+
+def test_on_a_wide_screen_the_filters_are_always_unfolded(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site}/en/commitments/")
+    expect(page.locator("#id_axis")).to_be_visible()
+    expect(page.locator(".filters summary")).to_be_hidden()  # it would fold nothing
+    page.select_option("#id_status", "in_progress")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**status=in_progress**")
+    expect(page.locator("#id_status")).to_be_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_overdue_list_fits_a_phone(site, browser, language):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{site}/{language}/overdue/")
+    rows = page.locator(".commitment-row")
+    assert rows.count() > 0
+    assert page.locator(".commitment-row .overdue").count() == rows.count()  # each says how late
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.evaluate(CLIPPED, "main, main *") == []
+    context.close()

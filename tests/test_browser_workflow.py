@@ -11,8 +11,10 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from tests.conftest import editors_group
-from tests.test_browser import ARTIFACTS, site, violations  # noqa: F401 - `site` is a fixture
-from tracker.models import Owner, OwnerContact
+from tests.factory import make_update
+from tests.test_browser import ARTIFACTS, CLIPPED, site, violations  # noqa: F401 - `site` is a fixture
+from tracker.choices import PublicationState
+from tracker.models import Commitment, Owner, OwnerContact
 
 # serialized_rollback: the live server's tests empty the database after them, and with it the Editors
 # group that a migration creates; this brings the migrated rows back first.
@@ -147,4 +149,29 @@ def test_the_new_pages_work_on_a_phone_and_without_javascript(site, people, brow
         response = page.goto(f"{site}/fr/{path}")
         assert response.status == 200, path
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    context.close()
+
+
+def test_a_representative_sees_each_commitment_once_on_a_phone(site, people, browser):  # noqa: F811
+    gpai = Owner.objects.get(slug="gpai")
+    make_update(Commitment.objects.get(slug=COMMITMENT), on_behalf_of=gpai, state=PublicationState.SUBMITTED)
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{site}/en/accounts/login/")
+    page.get_by_label("Username").fill("gpai-rep")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/en/me/")
+    check(page, "my-commitments-phone")
+    titles = page.locator(".my-commitments .commitment-row h3").all_inner_texts()
+    assert len(titles) == len(set(titles)) == Commitment.objects.public().of_owners([gpai]).count()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.evaluate(CLIPPED, "main, main *") == []
+    for row in page.locator(".my-commitments .commitment-row").all():
+        # "Log progress" in full on the screen, no sideways scroll to reach it.
+        box = row.get_by_role("link", name="Log progress").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375
+        facts = row.locator(".meta").inner_text()
+        # Overdue, it names the deadline it missed; never a bare dash for a deadline.
+        assert "Missed deadline:" in facts if "overdue" in facts else "—" not in facts
     context.close()

@@ -385,7 +385,25 @@ def test_the_overdue_page_lists_most_overdue_first(client, gpai):
     make_deadline(older, due_on=datetime.date(2025, 3, 31))
     html = client.get(url("overdue")).content.decode()
     assert html.index("Much older promise") < html.index("Grow GPAI")
-    assert ">290<" in html and ">46<" in html  # days overdue
+    assert ">290 days overdue<" in html and ">46 days overdue<" in html
+    assert "2 commitments overdue" in html
+
+
+def test_each_overdue_row_shows_its_lead_the_deadline_it_missed_at_its_precision_and_its_last_update(
+    client, gpai
+):
+    Milestone.objects.filter(slug="bratislava").update(date_precision="month")
+    silent = make_commitment(title_en="Silent promise", owner=make_owner(slug="quiet", name_en="Quiet Ltd"))
+    make_deadline(silent, due_on=datetime.date(2025, 12, 31), due_precision="year")
+    html = client.get(url("overdue")).content.decode()
+    gpai_row = html[html.index("Grow GPAI") : html.index("</li>", html.index("Grow GPAI"))]
+    assert 'Missed deadline: <time datetime="2025-11">November 2025</time>' in gpai_row
+    assert 'Lead: <a href="/en/owners/gpai/">Global Partnership on AI</a>' in gpai_row
+    assert 'Last update: <time datetime="2025-09-01">' in gpai_row
+    silent_row = html[html.index("Silent promise") : html.index("</li>", html.index("Silent promise"))]
+    # Known to the year only: written as the year, never as its last day.
+    assert 'Missed deadline: <time datetime="2025">2025</time>' in silent_row
+    assert "15 days overdue" in silent_row and "Last update: none yet" in silent_row
 
 
 def test_the_overdue_page_is_paginated_most_overdue_first(client):
@@ -512,12 +530,15 @@ def test_each_row_shows_status_axis_leads_next_deadline_and_days_overdue_in_the_
     tricky = '<a href="/en/owners/tricky/">T&amp;Co</a>'
     assert f'Lead: {tricky}, <a href="/en/owners/gpai/">Global Partnership on AI</a>' in english
     assert '<span class="overdue">46 days overdue</span>' in english
-    assert "Next deadline: March 1, 2026" in english and ">Stalled</span>" in english
+    # The deadline it missed, as precisely as it is known (the milestone's day), beside the days late.
+    assert 'Missed deadline: <time datetime="2025-11-30">' in english
+    assert 'Next deadline: <time datetime="2026-03-01">' in english and ">Stalled</span>" in english
     french = client.get(url("commitment_list", language="fr")).content.decode()
     assert '<a href="/fr/commitments/gpai-growth/">Élargir le PMIA</a>' in french
     assert ">En cours</span>" in french and ">Une gouvernance efficace et inclusive</span>" in french
     assert ', <a href="/fr/owners/gpai/">Partenariat mondial sur l&#x27;IA</a>' in french
     assert '<span class="overdue">46 jours de retard</span>' in french
+    assert '<time datetime="2025-11-30">30 novembre 2025</time>' in french
 
 
 def test_a_bad_filter_on_the_csv_answers_400(client):

@@ -21,7 +21,7 @@ from django.utils import translation
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
 from tracker.choices import DecisionKind, PublicationState, Role, Status
-from tracker.models import Decision, Involvement, OwnerContact, ProgressUpdate, Reading, Target
+from tracker.models import Decision, Involvement, Milestone, OwnerContact, ProgressUpdate, Reading, Target
 from tracker.workspace.accounts import set_language
 
 pytestmark = pytest.mark.django_db
@@ -382,13 +382,42 @@ def test_the_history_shows_who_changed_what_and_when(rep_client, editor_client, 
     assert "editor" in page and "rep" in page
 
 
-def test_my_commitments_groups_overdue_due_soon_and_stale(rep_client, gpai, representative):
-    soon = make_commitment(slug="soon", owner=gpai.owners.get(), announced_on=datetime.date(2026, 1, 1))
+def test_my_commitments_lists_each_once_the_most_overdue_first_then_by_next_deadline(
+    rep_client, gpai, representative
+):
+    gpai_owner = gpai.owners.get()
+    soon = make_commitment(slug="soon", owner=gpai_owner, announced_on=datetime.date(2026, 1, 1))
     make_deadline(soon, due_on=datetime.date(2026, 1, 20))
+    later = make_commitment(slug="later", owner=gpai_owner, announced_on=datetime.date(2026, 1, 1))
+    make_deadline(later, due_on=datetime.date(2026, 6, 30))
+    older = make_commitment(slug="older", owner=gpai_owner)
+    make_deadline(older, due_on=datetime.date(2025, 6, 30))
+    # The representative's second owner takes part in GPAI's commitment too, in two roles.
+    other = make_owner(slug="other")
+    OwnerContact.objects.create(owner=other, user=representative)
+    Involvement.objects.create(commitment=gpai, owner=other, role=Role.PARTNER)
+    Involvement.objects.create(commitment=gpai, owner=other, role=Role.FUNDER)
     page = rep_client.get(url("my_commitments"))
-    assert [c.slug for c in page.context["overdue"]] == ["gpai-growth"]
-    assert [c.slug for c in page.context["due_soon"]] == ["soon"]
-    assert [c.slug for c in page.context["stale"]] == ["gpai-growth"]  # announced in February 2025, no news
+    assert [c.slug for c in page.context["commitments"]] == ["older", "gpai-growth", "soon", "later"]
+    # gpai-growth is overdue and stale (announced in February 2025, no news) yet shown once.
+    assert page.content.decode().count('href="/fr/commitments/gpai-growth/log/"') == 1
+    counts = [page.context[f"{kind}_count"] for kind in ("overdue", "due_soon", "stale")]
+    assert counts == [2, 1, 2]
+
+
+def test_an_overdue_commitment_shows_the_deadline_it_missed_and_the_days_never_a_dash(rep_client, gpai):
+    Milestone.objects.filter(slug="bratislava").update(date_precision="month")
+    soon = make_commitment(slug="soon", owner=gpai.owners.get(), title_en="Soon due")
+    make_deadline(soon, due_on=datetime.date(2026, 1, 20))
+    with translation.override("en"):
+        html = rep_client.get(url("my_commitments")).content.decode()
+    row = html[html.index("Grow GPAI") : html.index("</li>", html.index("Grow GPAI"))]
+    assert "46 days overdue" in row
+    assert 'Missed deadline: <time datetime="2025-11">November 2025</time>' in row
+    assert "—" not in row.replace(" — Grow GPAI", "")
+    soon_row = html[html.index("Soon due") : html.index("</li>", html.index("Soon due"))]
+    assert 'Next deadline: <time datetime="2026-01-20">' in soon_row and "(due soon)" in soon_row
+    assert "overdue" not in soon_row
 
 
 def test_the_sign_in_page_speaks_both_languages_and_lands_on_my_commitments(client, representative):
@@ -519,3 +548,22 @@ def test_the_overdue_review_pages_keep_their_sort(editor_client, gpai):
     first = editor_client.get(url("review_overdue") + "?sort=owner").content.decode()
     assert 'href="?sort=owner&amp;page=2"' in first
     assert editor_client.get(url("review_overdue") + "?sort=owner&page=9").status_code == 404
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_my_commitments_costs_the_same_queries_at_two_sizes(
+    rep_client, gpai, representative, django_assert_num_queries, size
+):
+    other = make_owner()
+    OwnerContact.objects.create(owner=other, user=representative)
+    for _n in range(size):
+        commitment = make_commitment(owner=gpai.owners.get())
+        commitment.involvements.create(owner=other, role=Role.PARTNER)
+        make_deadline(commitment, due_on=datetime.date(2025, 12, 1))
+        make_update(commitment, on_behalf_of=other)
+    # The session and its user, the user's owners, the commitments (each with its deadlines, last
+    # update and flags in subqueries) and their owners' roles, the user's permissions (two: is it an
+    # editor?), the updates sent.
+    with django_assert_num_queries(8):
+        page = rep_client.get(url("my_commitments"))
+    assert len(page.context["commitments"]) == size + 1

@@ -72,6 +72,15 @@ def offered_countries():
     return [("", _("All countries")), *((code, name) for code, name in countries if code in present)]
 
 
+def active_filters(filterset) -> int:
+    """
+    Return how many of a list's filters the visitor set, for the folded form's summary ("Filters
+    (2 active)"): the sort order is not a filter.
+    """
+    data = filterset.form.data
+    return sum(1 for name in filterset.filters if name != "ordering" and data.get(name))
+
+
 # Dates travel in the URL as YYYY-MM-DD whatever the language, so a shared link means the same day in
 # French and in English; browsers offer a date picker for them.
 ISO_DATE = {"input_formats": ["%Y-%m-%d"], "widget": forms.DateInput(attrs={"type": "date"})}

@@ -18,7 +18,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Subquery,
     TextChoices,
     Value,
     When,
@@ -101,16 +100,6 @@ def _decisions(on):
     return Decision.objects.public().order_by("pk")
 
 
-def _earliest_open_precision() -> Subquery:
-    """
-    The precision of a commitment's `overdue_since`, which is the date its earliest open deliverable
-    is due by (`first_open_due`): that deliverable's, so that a year stays a year, not its last day.
-    Of several due by that same date, the most precise (day, month and year sort in that order).
-    """
-    earliest = Deadline.objects.filter(commitment=OuterRef("pk"), is_done=False).with_due_date()
-    return Subquery(earliest.order_by("due", "due_exactness").values("due_exactness")[:1])
-
-
 # The facts that cite passages, as (model, its table in the package, the path from its row to its
 # commitment): a commitment's own citations are its announcement's; a milestone's, its date's.
 CITING = (
@@ -191,7 +180,7 @@ TABLES = (
         rows=lambda on: (
             public_commitments()
             .with_overdue(on)
-            .annotate(overdue_precision=_earliest_open_precision())
+            .with_overdue_precision()
             .annotate(parent_slug=Case(When(parent__is_public=True, then=F("parent__slug"))))
             .order_by("slug")
         ),

@@ -315,6 +315,16 @@ class CommitmentQuerySet(models.QuerySet):
             is_overdue=ExpressionWrapper(Q(overdue_since__isnull=False), output_field=BooleanField())
         )
 
+    def with_overdue_precision(self):
+        """
+        Annotate `overdue_precision`, the precision of `overdue_since` (the date the earliest open
+        deliverable is due by, `first_open_due`): that deliverable's, so that a year stays a year, not
+        its last day. Of several due by that same date, the most precise (day, month and year sort in
+        that order).
+        """
+        earliest = self._deadlines().filter(is_done=False).with_due_date().order_by("due", "due_exactness")
+        return self.annotate(overdue_precision=Subquery(earliest.values("due_exactness")[:1]))
+
     def by_overdue_since(self, on: datetime.date | None = None):
         """
         Return the overdue commitments annotated with `overdue_since`, as `overdue()` and
@@ -331,6 +341,12 @@ class CommitmentQuerySet(models.QuerySet):
         from ..search import search
 
         return search(self, text)
+
+    def of_owners(self, owners):
+        """Return the commitments any of `owners` takes part in, each once whatever its roles and owners."""
+        from . import Involvement
+
+        return self.filter(Exists(Involvement.objects.filter(commitment=OuterRef("pk"), owner__in=owners)))
 
     def of_owner(self, owner):
         """
@@ -363,10 +379,11 @@ class CommitmentQuerySet(models.QuerySet):
     def as_rows(self, on: datetime.date | None = None):
         """
         Commitments as every list shows them (the list and overdue pages, the workspaces, the CSV):
-        a row (`with_roles`) with `next_due_on` and `next_due_exactness`. The annotations are
-        subqueries a row: read a page's rows by key (`in_order`), not a whole list.
+        a row (`with_roles`) with `next_due_on` and `next_due_exactness`, and the precision of the
+        deadline it missed (`overdue_precision`). The annotations are subqueries a row: read a page's
+        rows by key (`in_order`), not a whole list.
         """
-        return self.with_roles(on).with_next_deadline(on)
+        return self.with_roles(on).with_next_deadline(on).with_overdue_precision()
 
     def with_roles(self, on: datetime.date | None = None):
         """

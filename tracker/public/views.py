@@ -27,7 +27,7 @@ from ..citations import citing
 from ..dates import today
 from ..emails import read_opt_out_token
 from ..fields import current_language
-from ..filters import CommitmentFilter, OwnerFilter, offered_countries
+from ..filters import CommitmentFilter, OwnerFilter, active_filters, offered_countries
 from ..models import (
     Commitment,
     Deadline,
@@ -174,7 +174,12 @@ def commitment_list(request):
     filterset.form.fields["country"].widget.choices = offered_countries()
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    context = {
+        "filter": filterset,
+        "active": active_filters(filterset),
+        "page": page,
+        "query": query.urlencode(),
+    }
     if page is not None and (axis := filterset.form.cleaned_data.get("axis")):
         # The axis's chart to embed: the whole axis, whatever the other filters.
         counted = Commitment.objects.public().filter(axis=axis).by_verdict()
@@ -205,7 +210,12 @@ def owner_list(request):
     filterset.form.fields["country"].widget.choices = offered_countries()
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    context = {
+        "filter": filterset,
+        "active": active_filters(filterset),
+        "page": page,
+        "query": query.urlencode(),
+    }
     return render(request, "tracker/owner_list.html", context, status=400 if page is None else 200)
 
 

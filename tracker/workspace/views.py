@@ -60,17 +60,23 @@ def _updates():
 @login_required
 def my_commitments(request):
     owners = list(represented_owners(request.user))
+    # Each commitment once, however many of the owners take part and in however many roles; what needs
+    # doing first comes first: the most overdue, then by the next deadline.
     rows = list(
         Commitment.objects.public()
-        .filter(involvements__owner__in=owners)
-        .distinct()
+        .of_owners(owners)
         .as_rows()
         .with_latest_update()
         .annotate(
             is_due_soon=Exists(Commitment.objects.due_soon().filter(pk=OuterRef("pk"))),
             is_stale=Exists(Commitment.objects.stale().filter(pk=OuterRef("pk"))),
         )
-        .order_by(f"title_{current_language()}")
+        .order_by(
+            F("overdue_since").asc(nulls_last=True),
+            F("next_due_on").asc(nulls_last=True),
+            f"title_{current_language()}",
+            "pk",
+        )
     )
     updates = (
         ProgressUpdate.objects.filter(on_behalf_of__in=owners)
@@ -80,9 +86,9 @@ def my_commitments(request):
     context = {
         "owners": owners,
         "commitments": rows,
-        "overdue": [c for c in rows if c.is_overdue],
-        "due_soon": [c for c in rows if c.is_due_soon],
-        "stale": [c for c in rows if c.is_stale],
+        "overdue_count": sum(c.is_overdue for c in rows),
+        "due_soon_count": sum(c.is_due_soon for c in rows),
+        "stale_count": sum(c.is_stale for c in rows),
         "updates": updates,
     }
     return render(request, "tracker/workspace/my_commitments.html", context)
