@@ -406,6 +406,18 @@ def test_each_overdue_row_shows_its_lead_the_deadline_it_missed_at_its_precision
     assert "15 days overdue" in silent_row and "Last update: none yet" in silent_row
 
 
+def test_an_owners_page_lists_its_commitments_as_the_lists_do(client, gpai):
+    # As a supporter too: each role's list reads rows with their leads and deadlines.
+    lead = make_owner(slug="lead-co", name_en="Lead Co")
+    supported = make_commitment(title_en="Supported promise", owner=lead)
+    supported.involvements.create(owner=Owner.objects.get(slug="gpai"), role=Role.SUPPORTER)
+    make_deadline(supported, due_on=datetime.date(2025, 12, 31), due_precision="year")
+    html = client.get("/en/owners/gpai/").content.decode()
+    row = html[html.index("Supported promise") : html.index("</li>", html.index("Supported promise"))]
+    assert 'Lead: <a href="/en/owners/lead-co/">Lead Co</a>' in row
+    assert 'Missed deadline: <time datetime="2025">2025</time>' in row and "15 days overdue" in row
+
+
 def test_the_overdue_page_is_paginated_most_overdue_first(client):
     for n in range(26):
         make_deadline(

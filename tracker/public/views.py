@@ -226,15 +226,15 @@ def owner_detail(request, slug):
     counts, delivered = Commitment.objects.public().of_owner(owner).by_verdict()
     promises = sum(counts.values())
     # Its roles, a page at a time, grouped by role on each page.
-    involvements = (
-        owner.involvements.filter(commitment__is_public=True)
-        .select_related("commitment")
-        .order_by("role", f"commitment__title_{current_language()}", "pk")
+    involvements = owner.involvements.filter(commitment__is_public=True).order_by(
+        "role", f"commitment__title_{current_language()}", "pk"
     )
     page = page_of(request, involvements, OWNER_PAGE_SIZE)
+    # Each commitment as every list shows it: status, leads, next or missed deadline.
+    rows = Commitment.objects.as_rows().in_bulk([involvement.commitment_id for involvement in page])
     roles: dict[str, list] = {}
     for involvement in page:
-        roles.setdefault(involvement.role, []).append(involvement.commitment)
+        roles.setdefault(involvement.role, []).append(rows[involvement.commitment_id])
     context = {
         "owner": owner,
         "page": page,
