@@ -37,7 +37,7 @@ def test_dates_show_only_the_precision_they_have_in_each_language():
     with translation.override("en"):
         assert format_fuzzy_date(november, DatePrecision.MONTH) == "November 2025"
         assert format_fuzzy_date(november, DatePrecision.YEAR) == "2025"
-        assert format_fuzzy_date(november, DatePrecision.DAY) == "Nov. 30, 2025"
+        assert format_fuzzy_date(november, DatePrecision.DAY) == "30 November 2025"
     with translation.override("fr"):
         assert format_fuzzy_date(november, DatePrecision.MONTH) == "novembre 2025"
         assert format_fuzzy_date(november, DatePrecision.DAY) == "30 novembre 2025"
