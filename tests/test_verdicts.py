@@ -78,7 +78,7 @@ def test_the_history_of_verdicts_is_public_newest_first_with_what_changed(client
     commitment = Commitment.objects.get(slug="gpai-membership-expansion")
     assert commitment.status == Status.NOT_ASSESSED  # the documents only announce it
     html = page(client, "commitment_detail", commitment.slug)
-    assert "Never assessed" in html and "Not yet assessed: nobody has checked" in html
+    assert ">Not yet assessed</span>" in html and "Not yet assessed: nobody has checked" in html
     record_decision(
         Decision(
             commitment=commitment, kind=DecisionKind.MISSED, reason="Only two states joined by Bratislava.",

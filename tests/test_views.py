@@ -4,6 +4,7 @@ import csv
 import datetime
 import gc
 import io
+import re
 import weakref
 
 import pytest
@@ -191,9 +192,31 @@ def test_the_commitment_header_gives_the_next_deadline_when_none_is_missed(clien
     make_deadline(commitment, title_en="Launch", due_on=datetime.date(2026, 6, 30), due_precision="year")
 
     header = _header(client.get(url("commitment_detail", "on-time")).content.decode())
-    assert "Never assessed" in header and "Overdue" not in header
+    assert ">Not yet assessed</span>" in header and "Last assessed" not in header and "Overdue" not in header
     assert "<dt>Led by</dt><dd>no lead named in the sources</dd>" in header
     assert '<dt>Next deadline</dt><dd><time datetime="2026">2026</time> · Launch</dd>' in header
+
+
+def test_a_targets_chart_labels_its_axes_and_says_what_it_draws(client, gpai):
+    html = client.get(url("commitment_detail", "gpai-growth")).content.decode()
+    chart = html.split('<figure class="chart target-chart">')[1].split("</figure>")[0]
+    svg, caption = chart.split("</svg>")
+    ticks = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', svg)
+    assert ticks == ["40", "45", "50", "55", "60", "11 February 2025", "30 November 2025"]
+    assert '<text class="unit" x="0" y="10">members</text>' in svg and ">target</text>" in svg
+    assert " ".join(caption.split()) == (
+        "<figcaption> 2 readings drawn, from 44 members (11 February 2025) to 51 members (1 September 2025)."
+        " Dashed line: the target, 60 members by 30 November 2025. Dotted line: the baseline, 44 members."
+        " </figcaption>"
+    )
+    assert "Share of the target reached: 44%" in html  # 7 of the 16 members to go
+    assert "<caption>Readings</caption>" in html  # the figures stay beside the chart
+    Reading.objects.filter(value=51).delete()  # back to the baseline alone
+    html = client.get(url("commitment_detail", "gpai-growth")).content.decode()
+    assert "Share of the target reached: no change yet from the baseline" in html
+    assert "One reading drawn: 44 members, 11 February 2025." in html
+    french = client.get(url("commitment_detail", "gpai-growth", language="fr")).content.decode()
+    assert "11 février 2025" in french.split("<figcaption>")[1].split("</figcaption>")[0]
 
 
 def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_num_queries):
