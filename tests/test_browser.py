@@ -12,7 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.conftest import need_service
-from tests.factory import make_signatory_assessment, make_update
+from tests.factory import make_assessment, make_signatory_assessment, make_update
 from tracker.choices import Role, Status
 from tracker.models import Commitment, Milestone, ProgressUpdate, Report
 
@@ -180,6 +180,9 @@ KEY_FACTS = {
 
 def test_a_commitments_header_answers_within_the_first_screen(site, browser):
     ARTIFACTS.mkdir(exist_ok=True)
+    make_assessment(
+        Commitment.objects.get(slug=WITH_UPDATES), Status.IN_PROGRESS, on=datetime.date(2025, 10, 8)
+    )
     for width, height in [(375, 740), (1280, 800)]:
         context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 500)
         page = context.new_page()
