@@ -367,6 +367,7 @@ def test_an_update_has_a_page_of_its_own(client, gpai, django_assert_num_queries
         html = client.get(url("update_detail", "gpai-growth", published.pk)).content.decode()
     assert "Seven states asked to join." in html and "https://example.org/gpai" in html
     assert f'<h1><a href="{url("commitment_detail", "gpai-growth")}">Grow GPAI</a></h1>' in html
+    assert "<span>Last assessed: 1 March 2025</span>" in html  # the verdict, and when it was given
     assert "<title>Progress update of 1 September 2025 · Grow GPAI · Summit Tracker</title>" in html
     assert url("commitment_updates", "gpai-growth") in html
     french = client.get(url("update_detail", "gpai-growth", published.pk, language="fr")).content.decode()
