@@ -433,7 +433,6 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
             (d for d in self.shown_deadlines if not (d.is_done or d.is_overdue) and d.due is not None), None
         )
 
-
     def missed_deadline(self, on: datetime.date | None = None) -> "Deadline | None":
         """
         Return the oldest overdue deadline, the one `days_overdue()` counts from, or None: read with
