@@ -309,6 +309,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+# How each language writes dates and times, one way site-wide (summit/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["summit.formats"]
 
 # Cross-origin requests (django-cors-headers): any site's script may read the open data — the API, the
 # CSV, the feeds, the calendar, the badges, the social cards and the data package — without

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.conftest import need_service
-from tests.factory import make_signatory_assessment, make_update
+from tests.factory import make_assessment, make_signatory_assessment, make_update
 from tracker.choices import Role, Status
 from tracker.models import Commitment, Milestone, ProgressUpdate, Report
 
@@ -141,6 +141,38 @@ def test_no_page_breaks_under_the_content_security_policy(site, browser):
     page.wait_for_selector(".swagger-ui .info")  # its script ran: the page drew the API
     assert refused == []
     context.close()
+
+
+# What a commitment's header must answer before any scrolling (issue #27): what was promised, the
+# verdict and its date, who leads, the missed deadline and how late it is.
+KEY_FACTS = {
+    "promise": "h1",
+    "verdict": ".key-facts .status",
+    "verdict's date": ".key-facts .since",
+    "lead": ".key-facts a[href*='/owners/']",
+    "missed deadline": ".key-facts .overdue time",
+    "days overdue": ".key-facts .overdue strong",
+}
+
+
+def test_a_commitments_header_answers_within_the_first_screen(site, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    make_assessment(
+        Commitment.objects.get(slug=WITH_UPDATES), Status.IN_PROGRESS, on=datetime.date(2025, 10, 8)
+    )
+    for width, height in [(375, 740), (1280, 800)]:
+        context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 500)
+        page = context.new_page()
+        for language in ["fr", "en"]:
+            # Its one deliverable left was due at Bratislava, in November 2025: it is overdue.
+            page.goto(f"{site}/{language}/commitments/{WITH_UPDATES}/")
+            for fact, selector in KEY_FACTS.items():
+                box = page.locator(selector).first.bounding_box()
+                assert box is not None, f"{fact} missing ({language}, {width} px)"
+                assert box["y"] + box["height"] <= height, f"{fact} below the fold ({language}, {width} px)"
+            assert page.locator(".key-facts .overdue time").inner_text() in {"novembre 2025", "November 2025"}
+            page.screenshot(path=ARTIFACTS / f"commitment-header-{language}-{width}.png")
+        context.close()
 
 
 def test_a_filtered_list_can_be_shared_by_its_address(site, page):

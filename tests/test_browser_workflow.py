@@ -117,7 +117,7 @@ def test_an_editor_extends_an_overdue_deadline_and_the_public_sees_why(site, peo
     public = browser.new_context(bypass_csp=True).new_page()
     public.goto(f"{site}/en/commitments/{COMMITMENT}/")
     moved = public.locator(".timeline .moved").inner_text()
-    assert "Moved from November 2025 to June 30, 2027, because:" in moved
+    assert "Moved from November 2025 to 30 June 2027, because:" in moved
     assert "GPAI moved the membership goal to its 2027 ministerial." in moved
     expect(public.locator(".timeline li.late")).to_have_count(0)  # no longer overdue
     check(public, "commitment-after-extension")

@@ -2,9 +2,17 @@ import datetime
 
 import pytest
 import time_machine
+from django.template import Context, Template
 from django.utils import translation
 
-from tracker.dates import DatePrecision, end_of_period, format_fuzzy_date, parse_fuzzy_date, today
+from tracker.dates import (
+    DatePrecision,
+    end_of_period,
+    format_fuzzy_date,
+    format_span,
+    parse_fuzzy_date,
+    today,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,10 +45,30 @@ def test_dates_show_only_the_precision_they_have_in_each_language():
     with translation.override("en"):
         assert format_fuzzy_date(november, DatePrecision.MONTH) == "November 2025"
         assert format_fuzzy_date(november, DatePrecision.YEAR) == "2025"
-        assert format_fuzzy_date(november, DatePrecision.DAY) == "Nov. 30, 2025"
+        assert format_fuzzy_date(november, DatePrecision.DAY) == "30 November 2025"
     with translation.override("fr"):
         assert format_fuzzy_date(november, DatePrecision.MONTH) == "novembre 2025"
         assert format_fuzzy_date(november, DatePrecision.DAY) == "30 novembre 2025"
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "moment", "span"),
+    [
+        ("en", "20 November 2026", "20 November 2026, 16:55", "30 November – 2 December 2026"),
+        ("fr", "20 novembre 2026", "20 novembre 2026 à 16:55", "30 novembre – 2 décembre 2026"),
+    ],
+)
+def test_each_language_writes_dates_one_way_whatever_format_a_template_names(language, day, moment, span):
+    # summit/formats/: no "Nov. 20, 2026" beside "11/20/2026 4:55 p.m.", the short formats included.
+    when = datetime.datetime(2026, 11, 20, 15, 55, tzinfo=datetime.UTC)  # 16:55 in Paris
+    template = Template(
+        "{{ day }}|{{ day|date:'DATE_FORMAT' }}|{{ day|date:'SHORT_DATE_FORMAT' }}|"
+        "{{ when }}|{{ when|date:'DATETIME_FORMAT' }}|{{ when|date:'SHORT_DATETIME_FORMAT' }}"
+    )
+    with translation.override(language):
+        shown = template.render(Context({"day": when.date(), "when": when})).split("|")
+        assert shown == [day] * 3 + [moment] * 3
+        assert format_span(datetime.date(2026, 11, 30), datetime.date(2026, 12, 2)) == span
 
 
 def test_today_is_the_date_in_paris_not_in_utc():

@@ -361,7 +361,7 @@ def test_weekly_followers_get_one_digest_of_last_week_only_when_something_happen
     [message] = [m for m in mail.outbox if m.to == [people["weekly"].email]]
     assert message.subject == f"Last week: {commitment.title_en} · Summit Tracker"
     assert "What happened last week (2 events):" in message.body
-    assert "a progress update of June 1, 2025 was published" in message.body
+    assert "a progress update of 1 June 2025 was published" in message.body
     assert "marked missed by the editors" in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     # Nothing new last week, the week after: no digest.
@@ -541,7 +541,7 @@ def test_every_follower_hears_once_of_a_new_checkpoint_report(
     message = by_address["o@example.org"]
     assert message.subject == "News: One year after Paris · Summit Tracker"
     assert "A checkpoint report was published, “One year after Paris”" in message.body
-    assert "Feb. 11, 2026" in message.body  # its cut-off, a day
+    assert "11 February 2026" in message.body  # its cut-off, a day
     assert "https://tracker.example.org/en/reports/one-year/" in message.body
 
 

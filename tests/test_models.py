@@ -89,7 +89,7 @@ def test_days_overdue_and_next_deadline():
     assert commitment.next_deadline(on).due_date() == datetime.date(2026, 12, 31)
 
 
-def test_the_next_deadline_read_with_the_parts_is_the_one_the_database_finds():
+def test_the_next_and_missed_deadlines_read_with_the_parts_are_those_the_database_finds():
     from tracker.models import Commitment
 
     on = datetime.date(2025, 11, 30)
@@ -108,13 +108,20 @@ def test_the_next_deadline_read_with_the_parts_is_the_one_the_database_finds():
     make_deadline(cases["only done or overdue"], due_on=datetime.date(2025, 1, 1))
     make_deadline(cases["only done or overdue"], due_on=datetime.date(2026, 1, 1), is_done=True, done_on=on)
     make_deadline(cases["closed"], due_on=datetime.date(2026, 1, 1))
+    make_deadline(cases["closed"], due_on=datetime.date(2025, 1, 1))  # late, but no longer owed
     for case, commitment in cases.items():
         queried = commitment.next_deadline(on)
         with_parts = Commitment.objects.as_shown(on).get(pk=commitment.pk)
         row = Commitment.objects.as_rows(on).get(pk=commitment.pk)
         assert with_parts.next_deadline(on) == queried, case
+        # The missed one, the header's other answer, the same way; and the one days_overdue() counts.
+        missed = commitment.missed_deadline(on)
+        assert with_parts.missed_deadline(on) == missed, case
+        assert with_parts.days_overdue(on) == (missed.days_overdue(on) if missed else 0), case
         assert row.next_due_on == (queried.due_date() if queried else None), case
     assert first.next_deadline(on).milestone == november
+    assert first.missed_deadline(on).due_on == datetime.date(2025, 11, 29)
+    assert cases["closed"].missed_deadline(on) is None
     assert Commitment.objects.as_shown(on).get(pk=first.pk).next_deadline(on).due_exactness == "month"
 
 

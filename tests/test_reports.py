@@ -102,7 +102,7 @@ def test_a_month_stays_a_month_on_the_page(assessed, client):
     with translation.override("en"):
         page = client.get(report.get_absolute_url()).content.decode()
     assert '<time datetime="2025-11">November 2025</time>' in page
-    assert "Nov. 30, 2025" not in page.split('id="verdicts"')[1].split('id="cite"')[0]
+    assert "30 November 2025" not in page.split('id="verdicts"')[1].split('id="cite"')[0]
 
 
 def test_a_retracted_verdict_never_counts(assessed):
@@ -333,7 +333,7 @@ def test_the_page_reads_in_french_and_in_english(assessed, client):
     english = client.get(f"/en/reports/{report.slug}/").content.decode()
     assert report.title_fr in french and "Livré en novembre." in french
     assert report.title_en in english and "Delivered in November." in english
-    assert "Verdicts as of Nov. 30, 2025" in english
+    assert "Verdicts as of 30 November 2025" in english
     assert f"https://tracker.example.org/en/reports/{report.slug}/" in english.split('id="cite"')[1]
     assert "@misc{summit-tracker-" in english
 

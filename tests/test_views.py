@@ -4,6 +4,7 @@ import csv
 import datetime
 import gc
 import io
+import re
 import weakref
 
 import pytest
@@ -25,6 +26,7 @@ from tests.factory import (
 from tracker.choices import Axis, DecisionKind, OwnerKind, PublicationState, Qualifier, Role, Status
 from tracker.models import (
     Amount,
+    Assessment,
     Commitment,
     Deadline,
     Decision,
@@ -115,7 +117,7 @@ def test_the_commitment_page_in_english(client, gpai):
     assert "Global Partnership on AI" in html and "Malte" in html  # owners by role
     assert "44 countries" in html and "€400 million" in html
     assert "Overdue by 46 days" in html  # due by the end of November 2025, seen on 15 January 2026
-    assert "Done (Feb. 11, 2025)" in html
+    assert "Done (11 February 2025)" in html
     assert "Seven states asked to join." in html and "https://example.org/gpai" in html
     assert "Secret draft" not in html  # submitted updates stay private
     assert "51 members" in html and "From 44 members towards <strong>60 members</strong> (about)" in html
@@ -150,6 +152,71 @@ def test_drafts_and_unknown_slugs_are_not_found(client):
     assert client.get(url("commitment_detail", "nothing")).status_code == 404
     assert client.get(url("owner_detail", "nobody")).status_code == 404
     assert client.get(url("milestone_detail", "never")).status_code == 404
+
+
+def _header(html: str) -> str:
+    """The header of a commitment's page, from its title to its summary: what the first screen shows."""
+    return html.split("<h1>")[1].split('<p class="summary">')[0]
+
+
+def test_the_commitment_header_says_the_verdict_the_lead_and_how_late_in_both_languages(client):
+    lead = make_owner(slug="oecd", name="OCDE", name_en="OECD")
+    commitment = make_commitment(
+        slug="late", title_en="Publish the index", owner=lead, status=Status.NOT_ASSESSED
+    )
+    verdict = make_assessment(commitment, Status.STALLED, on=datetime.date(2025, 9, 30))
+    Assessment.objects.filter(pk=verdict.pk).update(assessed_precision="month")
+    commitment.refresh_verdict()
+    # Missed at month precision: due by the end of December 2024, 380 days before 15 January 2026.
+    make_deadline(
+        commitment, title_en="First edition", due_on=datetime.date(2024, 12, 31), due_precision="month"
+    )
+    make_deadline(commitment, title_en="Second edition", due_on=datetime.date(2026, 6, 30))
+
+    english = _header(client.get(url("commitment_detail", "late")).content.decode())
+    assert "Publish the index</h1>" in english and ">Stalled</span>" in english
+    assert "Last assessed: September 2025" in english  # the verdict's date at its precision
+    assert '<dt>Led by</dt><dd><a href="/en/owners/oecd/">OECD</a></dd>' in english
+    assert "<strong>Overdue by 380 days</strong>" in english
+    assert '<time datetime="2024-12">December 2024</time> · First edition' in english
+    assert "31 December 2024" not in english and "Second edition" not in english  # the missed one only
+
+    french = _header(client.get(url("commitment_detail", "late", language="fr")).content.decode())
+    assert "<strong>En retard de 380 jours</strong>" in french and ">décembre 2024</time>" in french
+    assert "septembre 2025</span>" in french and "30 septembre" not in french
+
+
+def test_the_commitment_header_gives_the_next_deadline_when_none_is_missed(client):
+    commitment = make_commitment(slug="on-time", status=Status.NOT_ASSESSED, owner=make_owner(name_en="Mali"))
+    Involvement.objects.filter(commitment=commitment).update(role=Role.PARTNER)
+    make_deadline(commitment, title_en="Launch", due_on=datetime.date(2026, 6, 30), due_precision="year")
+
+    header = _header(client.get(url("commitment_detail", "on-time")).content.decode())
+    assert ">Not yet assessed</span>" in header and "Last assessed" not in header and "Overdue" not in header
+    assert "<dt>Led by</dt><dd>no lead named in the sources</dd>" in header
+    assert '<dt>Next deadline</dt><dd><time datetime="2026">2026</time> · Launch</dd>' in header
+
+
+def test_a_targets_chart_labels_its_axes_and_says_what_it_draws(client, gpai):
+    html = client.get(url("commitment_detail", "gpai-growth")).content.decode()
+    chart = html.split('<figure class="chart target-chart">')[1].split("</figure>")[0]
+    svg, caption = chart.split("</svg>")
+    ticks = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', svg)
+    assert ticks == ["40", "45", "50", "55", "60", "11 February 2025", "30 November 2025"]
+    assert '<text class="unit" x="0" y="10">members</text>' in svg and ">target</text>" in svg
+    assert " ".join(caption.split()) == (
+        "<figcaption> 2 readings drawn, from 44 members (11 February 2025) to 51 members (1 September 2025)."
+        " Dashed line: the target, 60 members by 30 November 2025. Dotted line: the baseline, 44 members."
+        " </figcaption>"
+    )
+    assert "Share of the target reached: 44%" in html  # 7 of the 16 members to go
+    assert "<caption>Readings</caption>" in html  # the figures stay beside the chart
+    Reading.objects.filter(value=51).delete()  # back to the baseline alone
+    html = client.get(url("commitment_detail", "gpai-growth")).content.decode()
+    assert "Share of the target reached: no change yet from the baseline" in html
+    assert "One reading drawn: 44 members, 11 February 2025." in html
+    french = client.get(url("commitment_detail", "gpai-growth", language="fr")).content.decode()
+    assert "11 février 2025" in french.split("<figcaption>")[1].split("</figcaption>")[0]
 
 
 def test_the_commitment_page_reads_each_part_once(client, gpai, django_assert_num_queries):
@@ -215,7 +282,7 @@ def test_the_commitment_page_shows_the_latest_updates_and_links_to_the_rest(clie
     assert _shown_updates(html) == ["Day 7.", "Day 6.", "Day 5.", "Day 4.", "Day 3."]  # newest first
     assert '<h2 id="updates">Latest progress updates</h2>' in html
     assert f'<a href="{url("commitment_updates", "gpai-growth")}">' in html
-    assert "Last assessed: March 1, 2025" in html  # the verdict's date, not the latest update's
+    assert "Last assessed: 1 March 2025" in html  # the verdict's date, not the latest update's
     french = client.get(url("commitment_detail", "gpai-growth", language="fr")).content.decode()
     assert "Derniers points d’étape" in french and "Tous les points d’étape, y compris" in french
 
@@ -244,7 +311,9 @@ def test_the_commitment_page_shows_each_update_as_its_own_page_does(client, gpai
     assert "Second link" in on_commitment and "https://example.org/first-added-last" in on_commitment
     assert on_commitment.index("Second link") < on_commitment.index("first-added-last")
     assert on_commitment.index(f"{target.name_en}: 55 members") < on_commitment.index("Budget: 7")
-    assert f"Delivered: {deadline.title_en}" in on_commitment and "Delivered: Elsewhere" in on_commitment
+    # Each kind under its label, not bare bullets under the text.
+    assert "<dt>Readings</dt><dd>" in on_commitment and "<dt>Evidence given</dt><dd>" in on_commitment
+    assert f"<dt>Deliverables done</dt><dd>{deadline.title_en}</dd><dd>Elsewhere</dd>" in on_commitment
 
 
 def test_the_owners_report_is_found_beyond_the_latest_updates(client, gpai, django_assert_num_queries):
@@ -298,7 +367,8 @@ def test_an_update_has_a_page_of_its_own(client, gpai, django_assert_num_queries
         html = client.get(url("update_detail", "gpai-growth", published.pk)).content.decode()
     assert "Seven states asked to join." in html and "https://example.org/gpai" in html
     assert f'<h1><a href="{url("commitment_detail", "gpai-growth")}">Grow GPAI</a></h1>' in html
-    assert "<title>Progress update of Sept. 1, 2025 · Grow GPAI · Summit Tracker</title>" in html
+    assert "<span>Last assessed: 1 March 2025</span>" in html  # the verdict, and when it was given
+    assert "<title>Progress update of 1 September 2025 · Grow GPAI · Summit Tracker</title>" in html
     assert url("commitment_updates", "gpai-growth") in html
     french = client.get(url("update_detail", "gpai-growth", published.pk, language="fr")).content.decode()
     assert "Point d’étape du 1 septembre 2025" in french
@@ -321,10 +391,10 @@ def test_an_extension_shows_on_its_deadline_and_among_the_decisions(client, gpai
     )  # fmt: skip
     html = client.get(url("commitment_detail", "gpai-growth")).content.decode()
     timeline = html.split('aria-labelledby="timeline"')[1].split("</section>")[0]
-    moved = "Moved from Jan. 31, 2025 to Feb. 11, 2025, because:"
+    moved = "Moved from 31 January 2025 to 11 February 2025, because:"
     assert moved in timeline.split("Meeting held")[1].split("</li>")[0]  # on its own deadline only
-    assert "“Meeting held” moved from Jan. 31, 2025 to Feb. 11, 2025." in html  # in the decisions
-    assert "Last assessed: March 1, 2025" in html  # an extension is not a verdict
+    assert "“Meeting held” moved from 31 January 2025 to 11 February 2025." in html  # in the decisions
+    assert "Last assessed: 1 March 2025" in html  # an extension is not a verdict
 
 
 def test_the_home_page_counts_statuses_overdue_and_what_is_due_soon(client, gpai):
@@ -543,8 +613,9 @@ def test_each_row_shows_status_axis_leads_next_deadline_and_days_overdue_in_the_
     assert f'Lead: {tricky}, <a href="/en/owners/gpai/">Global Partnership on AI</a>' in english
     assert '<span class="overdue">46 days overdue</span>' in english
     # The deadline it missed, as precisely as it is known (the milestone's day), beside the days late.
-    assert 'Missed deadline: <time datetime="2025-11-30">' in english
-    assert 'Next deadline: <time datetime="2026-03-01">' in english and ">Stalled</span>" in english
+    assert 'Missed deadline: <time datetime="2025-11-30">30 November 2025</time>' in english
+    assert 'Next deadline: <time datetime="2026-03-01">1 March 2026</time>' in english
+    assert ">Stalled</span>" in english
     french = client.get(url("commitment_list", language="fr")).content.decode()
     assert '<a href="/fr/commitments/gpai-growth/">Élargir le PMIA</a>' in french
     assert ">En cours</span>" in french and ">Une gouvernance efficace et inclusive</span>" in french

@@ -73,11 +73,13 @@ def _written(value: datetime.date, precision: str, language: str) -> str:
 
 def format_span(first: datetime.date, last: datetime.date) -> str:
     """Return a span of days in the active language: "6–11 February 2025", or both dates in full."""
+    # The language's own formats (summit/formats/), so a span reads as every other date of the site.
+    end = formats.date_format(last, "DATE_FORMAT")
     if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{formats.date_format(last, 'j F Y')}"
+        return f"{first.day}–{end}"
     if first.year == last.year:
-        return f"{formats.date_format(first, 'j F')} – {formats.date_format(last, 'j F Y')}"
-    return f"{formats.date_format(first, 'j F Y')} – {formats.date_format(last, 'j F Y')}"
+        return f"{formats.date_format(first, 'MONTH_DAY_FORMAT')} – {end}"
+    return f"{formats.date_format(first, 'DATE_FORMAT')} – {end}"
 
 
 def iso_date(value: datetime.date | None, precision: str = DatePrecision.DAY) -> str:

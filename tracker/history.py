@@ -125,9 +125,9 @@ def _change(model, name: str, old, new) -> Change:
         if model_field.is_relation:
             return f"#{value}"
         if isinstance(value, datetime.datetime):
-            return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+            return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
         if isinstance(value, datetime.date):
-            return formats.date_format(value, "SHORT_DATE_FORMAT")
+            return formats.date_format(value, "DATE_FORMAT")
         return str(choices.get(value, value))
 
     return Change(field=str(model_field.verbose_name), old=shown(old), new=shown(new))

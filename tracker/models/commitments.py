@@ -433,6 +433,16 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
             (d for d in self.shown_deadlines if not (d.is_done or d.is_overdue) and d.due is not None), None
         )
 
+    def missed_deadline(self, on: datetime.date | None = None) -> "Deadline | None":
+        """
+        Return the oldest overdue deadline, the one `days_overdue()` counts from, or None: read with
+        its parts (`with_parts()`, for the same day) it is the first of them flagged `is_overdue`,
+        without a query.
+        """
+        if not hasattr(self, "shown_deadlines"):
+            return self.deadlines.overdue(on).select_related("milestone").order_by("due", "pk").first()
+        return next((d for d in self.shown_deadlines if d.is_overdue), None)
+
 
 class Involvement(Sourced, DatesWithPrecision):
     """The part an owner plays in a commitment: lead, signatory, partner, funder or supporter."""

@@ -10,7 +10,7 @@ from decimal import Decimal
 from ..choices import Status
 from ..dates import format_fuzzy_date
 
-# Charts are drawn in a 0–100 wide box and scale with CSS.
+# Bar charts are drawn in a 0–100 wide box, the target chart in its own (TargetChart); all scale with CSS.
 
 
 @dataclass
@@ -59,47 +59,85 @@ class Point:
 
 
 @dataclass
+class Tick:
+    at: float  # the position along its axis, in the drawing's units
+    value: object  # a Decimal on the y axis, the label of a date on the x axis
+
+
+@dataclass
 class TargetChart:
-    """A target's readings over time against the line of the target (a 0–100 × 0–60 drawing)."""
+    """
+    A target's readings over time against the line of the target, in a WIDTH × HEIGHT drawing: the
+    plot fills the box between the margins, the ticks of each axis sit in them.
+    """
 
     points: list[Point]
     target_y: float
     baseline_y: float | None
-    start_label: str
-    end_label: str
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
 
-    HEIGHT = 60
+    WIDTH, HEIGHT = 320, 180
+    LEFT, RIGHT, TOP, BOTTOM = 46, 312, 24, 152
 
     @property
     def polyline(self) -> str:
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
 
 
+def nice_step(span: Decimal) -> Decimal:
+    """Return a round step (1, 2 or 5 times a power of ten) that cuts `span` into about four."""
+    rough = span / 4
+    power = Decimal(10) ** (rough.adjusted())
+    return next(power * m for m in (1, 2, 5, 10) if power * m >= rough)
+
+
 def target_chart(target, readings, start_label: str, end_label: str) -> TargetChart | None:
     """
     Return the drawing of `readings` (ordered by date) of `target`, or None without readings.
 
-    Time runs from the baseline date (or the first reading) to the due date (or the last reading).
+    Time runs from the baseline date (or the first reading) to the due date (or the last reading, if
+    later), the two dates `start_label` and `end_label` write at their precision. The values run
+    between round numbers just around the readings, the baseline and the target, not from zero: 44
+    to 60 members drawn from 0 left the upper half of the chart to the target alone.
     """
     if not readings:
         return None
     first = target.baseline_on or readings[0].measured_on
     last = max(target.due_date() or readings[-1].measured_on, readings[-1].measured_on)
     span = max((last - first).days, 1)
-    values = (
-        [r.value for r in readings] + [target.target_value] + ([target.baseline] if target.baseline else [])
+    values = [r.value for r in readings] + [target.target_value]
+    if target.baseline is not None:
+        values.append(target.baseline)
+    low, high = min(values), max(values)
+    step = nice_step(high - low or abs(high) or Decimal(1))
+    bottom, top = (
+        (low / step).to_integral_value("ROUND_FLOOR") * step,
+        (high / step).to_integral_value("ROUND_CEILING") * step,
     )
-    top = max(values) or Decimal(1)
+    if top == bottom:
+        top += step
+    c = TargetChart
 
     def y(value) -> float:
-        return TargetChart.HEIGHT - float(value / top) * (TargetChart.HEIGHT - 5)
+        return c.BOTTOM - float((value - bottom) / (top - bottom)) * (c.BOTTOM - c.TOP)
 
     def x(day: datetime.date) -> float:
-        return 100 * max((day - first).days, 0) / span
+        return c.LEFT + (c.RIGHT - c.LEFT) * max((day - first).days, 0) / span
 
+    y_ticks, value = [], bottom
+    while value <= top:
+        y_ticks.append(Tick(at=y(value), value=value))
+        value += step
+    x_ticks = [Tick(at=x(first), value=start_label), Tick(at=x(last), value=end_label)]
+    # Each new year between them, where its label neither runs into theirs nor repeats one ("2027").
+    for year in range(first.year + 1, last.year + 1):
+        at = x(datetime.date(year, 1, 1))
+        if c.LEFT + 50 < at < c.RIGHT - 50 and str(year) not in (start_label, end_label):
+            x_ticks.insert(-1, Tick(at=at, value=str(year)))
     points = [Point(x=x(r.measured_on), y=y(r.value)) for r in readings]
     baseline = y(target.baseline) if target.baseline is not None else None
-    return TargetChart(points, y(target.target_value), baseline, start_label, end_label)
+    return TargetChart(points, y(target.target_value), baseline, y_ticks, x_ticks)
 
 
 def share(done: int, total: int) -> int:
@@ -108,15 +146,30 @@ def share(done: int, total: int) -> int:
 
 
 def target_picture(target):
-    """Return what a target's chart and table show: its chart, readings, latest one and share reached."""
+    """
+    Return what a target's chart and table show: its chart, readings, first and latest ones, the
+    share of the way from the baseline to the target reached, and whether the latest reading is still
+    the baseline (`unchanged`: "no change yet", not "0 % reached", which reads as a failure).
+    """
     readings = list(target.readings.all())
-    latest = readings[-1] if readings else None
-    start = target.baseline_on or (readings[0].measured_on if readings else None)
-    chart = target_chart(
-        target,
-        readings,
-        start_label=format_fuzzy_date(start, target.baseline_precision) if start else "",
-        end_label=target.due_label(),
-    )
+    first, latest = (readings[0], readings[-1]) if readings else (None, None)
+    chart = None
+    if readings:
+        # The axis ends at the due date, or at the latest reading when it came after it.
+        start, due = target.baseline_on or first.measured_on, target.due_date()
+        start_precision = target.baseline_precision if target.baseline_on else first.measured_precision
+        if due and due >= latest.measured_on:
+            end_label = target.due_label()
+        else:
+            end_label = format_fuzzy_date(latest.measured_on, latest.measured_precision)
+        chart = target_chart(target, readings, format_fuzzy_date(start, start_precision), end_label)
     reached = target.progress_share(latest.value) if latest else 0
-    return {"chart": chart, "latest": latest, "readings": readings, "reached": reached}
+    unchanged = latest is not None and latest.value == (target.baseline or Decimal(0))
+    return {
+        "chart": chart,
+        "first": first,
+        "latest": latest,
+        "readings": readings,
+        "reached": reached,
+        "unchanged": unchanged,
+    }

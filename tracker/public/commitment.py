@@ -61,6 +61,10 @@ def commitment_detail(request, slug):
         "amounts": amounts,
         # Each deadline with the days it is overdue by, 0 when it is not.
         "deadlines": [(d, d.days_overdue(on)) for d in deadlines],
+        # The header's answer to "by when?": the deadline missed first, else the next one due.
+        "missed": commitment.missed_deadline(on),
+        "days_overdue": commitment.days_overdue(on),
+        "next_deadline": commitment.next_deadline(on),
         "done": done,
         "progress": share(done, len(deadlines)),
         "targets": [(t, target_picture(t)) for t in targets],
