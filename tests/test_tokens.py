@@ -22,8 +22,8 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from tests.conftest import editors_group
-from tests.factory import api_key, make_commitment
-from tracker.models import ApiToken, TokenScope
+from tests.factory import api_key, make_commitment, make_owner
+from tracker.models import ApiToken, OwnerContact, TokenScope
 
 pytestmark = pytest.mark.django_db
 
@@ -181,9 +181,61 @@ def test_the_token_list_costs_the_same_queries_at_two_sizes(admin_client):
     assert queries() == small
 
 
-def test_editors_cannot_make_tokens(client, editor):
-    # A token acts as its user: one an editor could make for a superuser would make them one.
+def make_contact(user) -> OwnerContact:
+    return OwnerContact.objects.create(owner=make_owner(), user=user)
+
+
+@pytest.fixture
+def representative():
+    user = User.objects.create_user("rep", "rep@example.org", "pw")
+    make_contact(user=user)
+    return user
+
+
+def test_an_editor_makes_a_token_for_a_representative_and_reads_its_key_once(client, editor, representative):
     client.force_login(editor)
+    form = client.get("/admin/tracker/apitoken/add/")
+    # A list of the representatives, not the accounts' autocomplete, which editors may not read.
+    assert list(form.context["adminform"].form.fields["user"].queryset) == [representative]
+    made = client.post(
+        "/admin/tracker/apitoken/add/", {"user": representative.pk, "scope": TokenScope.WRITE, "label": "CI"}
+    )
+    assert made.status_code == 200
+    key = made.context["token"].key
+    assert ApiToken.objects.get(user=representative).token_key == key[:15]
+    assert answer("get", "/api/commitments/", key).status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["staff", "superuser", "no owner"])
+def test_an_editor_cannot_make_a_token_for_another_account(client, editor, kind):
+    # A token acts as its user: one an editor could make for a staff account or a superuser would let
+    # them act as it.
+    other = User.objects.create_user("other", is_staff=kind == "staff", is_superuser=kind == "superuser")
+    if kind != "no owner":
+        make_contact(user=other)  # a staff account that also represents an owner is still staff
+    client.force_login(editor)
+    refused = client.post("/admin/tracker/apitoken/add/", {"user": other.pk, "scope": TokenScope.READ})
+    assert refused.status_code == 200 and refused.context["adminform"].form.errors["user"]
+    assert not ApiToken.objects.exists()
+
+
+def test_an_editor_revokes_a_representatives_token_but_sees_no_other(client, editor, representative):
+    mine, _key = ApiToken.objects.create(user=representative)
+    theirs, _key = ApiToken.objects.create(
+        user=User.objects.create_superuser("root", "root@example.org", "pw")
+    )
+    client.force_login(editor)
+    listed = client.get("/admin/tracker/apitoken/")
+    assert list(listed.context["cl"].queryset) == [mine]
+    assert client.get(f"/admin/tracker/apitoken/{theirs.pk}/delete/").status_code == 302  # not found
+    assert client.post(f"/admin/tracker/apitoken/{theirs.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert ApiToken.objects.filter(pk=theirs.pk).exists()
+    assert client.post(f"/admin/tracker/apitoken/{mine.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not ApiToken.objects.filter(pk=mine.pk).exists()
+
+
+def test_an_outsider_cannot_reach_the_tokens(client):
+    client.force_login(User.objects.create_user("nobody", is_staff=True))
     assert client.get("/admin/tracker/apitoken/add/").status_code == 403
 
 

@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factory import make_commitment, make_deadline, make_milestone, make_owner, make_update
+from tracker import reminders
 from tracker.choices import DecisionKind, PublicationState, Role, Status
 from tracker.models import Decision, Involvement, Milestone, OwnerContact, ProgressUpdate, Reading, Target
+from tracker.workflow import reject_update
 from tracker.workspace.accounts import set_language
 
 pytestmark = pytest.mark.django_db
@@ -567,3 +569,68 @@ def test_my_commitments_costs_the_same_queries_at_two_sizes(
     with django_assert_num_queries(8):
         page = rep_client.get(url("my_commitments"))
     assert len(page.context["commitments"]) == size + 1
+
+
+@pytest.fixture
+def second_editor(editor):
+    user = User.objects.create_user("second", "second@example.org", "pw", is_staff=True)
+    user.groups.set(editor.groups.all())
+    return user
+
+
+def test_a_submission_tells_each_editor_once_and_the_workspace_counts_it(
+    rep_client, editor_client, second_editor, gpai, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        rep_client.post(url("log_progress", "gpai-growth"), log_data(gpai))
+    update = ProgressUpdate.objects.get()
+
+    notices = sorted(mail.outbox, key=lambda message: message.to)
+    assert [message.to for message in notices] == [["editor@example.org"], ["second@example.org"]]
+    assert "Grow GPAI" in notices[0].subject or "Engagement" in notices[0].subject
+    assert f"/review/updates/{update.pk}/" in notices[0].body
+    assert "10 janvier 2026" in notices[0].body  # the date the report gives, at its precision
+    assert reminders.plan_submission(update) == 0  # announced once, however often it is asked
+    header = editor_client.get(url("my_commitments")).content.decode()
+    assert re.search(r"Review queue|File de relecture", header)
+    assert re.search(r'<span class="waiting">1<span class="visually-hidden">', header)
+    # Nothing waits once it is published: no badge.
+    second = Client()
+    second.force_login(second_editor)
+    second.post(url("publish_update", update.pk))
+    assert 'class="waiting"' not in editor_client.get(url("my_commitments")).content.decode()
+
+
+def test_an_editor_who_reports_is_not_told_of_their_own_update(
+    editor_client, second_editor, gpai, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(url("log_progress", "gpai-growth"), log_data(gpai))
+    assert [message.to for message in mail.outbox] == [["second@example.org"]]
+
+
+def test_a_notice_not_yet_sent_lapses_once_the_update_is_reviewed(rep_client, editor_client, gpai):
+    rep_client.post(url("log_progress", "gpai-growth"), log_data(gpai))  # no commit: nothing sent yet
+    update = ProgressUpdate.objects.get()
+    reject_update(update, by=User.objects.get(username="editor"), reason="No evidence of it.")
+    assert dict(reminders.deliver()) == {"cancelled": 1}
+    assert not mail.outbox
+
+
+def test_published_links_to_the_public_page_from_the_editors_pages(rep_client, editor_client, gpai):
+    rep_client.post(url("log_progress", "gpai-growth"), log_data(gpai))
+    update = ProgressUpdate.objects.get()
+    published = editor_client.post(url("publish_update", update.pk), follow=True).content.decode()
+    public = update.get_absolute_url()
+    assert f'<a href="{public}">' in published  # in the message that says it is published
+    for page in (url("review_commitment", "gpai-growth"), url("review_update", update.pk)):
+        assert f'<a href="{public}">' in editor_client.get(page).content.decode()
+
+
+def test_an_editors_landing_page_does_not_send_them_to_the_editors(editor_client, rep_client):
+    with translation.override("en"):
+        landing = editor_client.get(url("my_commitments")).content.decode()
+        theirs = rep_client.get(url("my_commitments")).content.decode()
+    assert "write to them" not in landing and "as an editor, you review" in landing
+    assert 'href="/admin/"' in landing  # staff reach the admin from the header
+    assert 'href="/admin/"' not in theirs and 'class="waiting"' not in theirs

@@ -220,6 +220,7 @@ class ReminderKind(models.TextChoices):
     ESCALATION = "escalation", _("unanswered reminders (to editors)")
     DIGEST = "digest", _("editors’ weekly digest")
     MANUAL = "manual", _("reminder sent by an editor")
+    SUBMITTED = "submitted", _("update waiting for review (to editors)")
     # Mail to the public's followers (tracker/following.py), through the same log and delivery.
     FOLLOW_CONFIRM = "follow_confirm", _("confirmation of a follow")
     FOLLOW_NEWS = "follow_news", _("news to a follower")

@@ -1,9 +1,12 @@
+import functools
+
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.encoding import iri_to_uri
 from django.utils.translation import get_language_info, override
 
 from .access import is_editor
+from .models import ProgressUpdate
 
 
 def site(request):
@@ -12,13 +15,19 @@ def site(request):
         {"code": code, "name": get_language_info(code)["name_local"], "url": _in_language(request, code)}
         for code, _ in settings.LANGUAGES
     ]
+    editor = is_editor(request.user)
     # Absolute links (hreflang, Open Graph, canonical) on the site's address, whatever host the
     # request came through (tracker/addresses.py).
     return {
         "languages": languages,
         "origin": settings.SITE_URL,
         # For the workspace links in the header; anonymous visitors cost no query.
-        "is_editor": is_editor(request.user),
+        "is_editor": editor,
+        # The editors' "Review queue (3)": one COUNT on the queue's partial index, made only when a
+        # page shows it (the template calls it; the admin's pages, which do not, cost nothing).
+        "awaiting_review": functools.cache(lambda: ProgressUpdate.objects.awaiting_review().count())
+        if editor
+        else None,
     }
 
 

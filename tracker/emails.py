@@ -65,14 +65,16 @@ def reminder_message(reminder: Reminder, connection=None, shared: dict | None = 
         context = {"reminder": reminder, "opt_out": opt_out, "kind": ReminderKind(reminder.kind)}
         if reminder.kind == ReminderKind.DIGEST:
             context.update(_shared(shared, ("digest", language), digest_context))
-        if reminder.commitment is not None:
+        if reminder.kind == ReminderKind.SUBMITTED:
+            context.update(_about_update(reminder))
+        elif reminder.commitment is not None:
             key = ("commitment", language, reminder.kind, reminder.commitment_id, reminder.deadline_id)
             context.update(_shared(shared, key, lambda: _about_commitment(reminder)))
-        if reminder.kind != ReminderKind.DIGEST:
+        if reminder.kind not in (ReminderKind.DIGEST, ReminderKind.SUBMITTED):
             # Written once, as text (the partials turn autoescaping off). Django takes what a template
             # renders for safe HTML: the HTML body must escape it with |force_escape, as it does.
             context["greeting"] = render_to_string("emails/_greeting.txt", context)
-    name = "digest" if reminder.kind == ReminderKind.DIGEST else "reminder"
+    name = {ReminderKind.DIGEST: "digest", ReminderKind.SUBMITTED: "submitted"}.get(reminder.kind, "reminder")
     # RFC 8058: mail programs offer a one-click "unsubscribe" that POSTs to the same signed link.
     headers = {"List-Unsubscribe": f"<{opt_out}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return make_message(name, context, reminder.email, language, connection, headers)
@@ -103,6 +105,16 @@ def _about_commitment(reminder: Reminder) -> dict:
         "emails/_reminder_intro.txt", {"kind": ReminderKind(reminder.kind), **parts}
     )
     return parts
+
+
+def _about_update(reminder: Reminder) -> dict:
+    """What the editors' notice of a submitted update says of it, and where they review it."""
+    return {
+        "update": reminder.update,
+        "commitment": reminder.commitment,
+        "review_url": on_site(reverse("tracker:review_update", args=[reminder.update_id])),
+        "queue_url": on_site(reverse("tracker:review_queue")),
+    }
 
 
 def digest_context() -> dict:

@@ -28,6 +28,8 @@ Who hears what:
 - stale: every TRACKER_STALE_AFTER_DAYS without a published update, on a commitment neither achieved
   nor withdrawn;
 - digest: to editors, once a week;
+- submitted: to editors but its author, once, when an update is submitted for review (still
+  waiting when it goes out);
 - none about a commitment on hold (until its date), a draft, or one achieved or withdrawn, and none
   of a kind to an address that opted out of it.
 
@@ -54,7 +56,7 @@ from django.db.models import CharField, Count, DateTimeField, F, OuterRef, Q, Su
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from .choices import ReminderKind, ReminderState, Role
+from .choices import PublicationState, ReminderKind, ReminderState, Role
 from .dates import today
 from .emails import reminder_message
 from .models import (
@@ -143,11 +145,22 @@ class Planner:
         """Return the recipients who did not opt out of `kind`."""
         return [r for r in recipients if (r.email, kind) not in self.opted_out]
 
-    def add(self, kind, subject, occurrence, recipients, commitment_id=None, deadline_id=None, due=None):
+    def add(
+        self,
+        kind,
+        subject,
+        occurrence,
+        recipients,
+        commitment_id=None,
+        deadline_id=None,
+        due=None,
+        update_id=None,
+    ):
         for recipient in self.reachable(kind, recipients):
             self.rows[kind, subject, occurrence, recipient.email] = {
                 "commitment_id": commitment_id,
                 "deadline_id": deadline_id,
+                "update_id": update_id,
                 "deadline_due": due,
                 "contact_id": recipient.contact_id,
                 "follower_id": recipient.follower_id,
@@ -306,6 +319,21 @@ def plan_now(commitment: Commitment, by) -> int:
     return planner.save()
 
 
+def plan_submission(update: ProgressUpdate) -> int:
+    """
+    Plan the notice that `update` waits for review, to every editor but its author: once each, as
+    the log's unique key allows one "submitted" notice an update and address.
+    """
+    author = update.author.email.lower() if update.author_id and update.author.email else ""
+    team = [editor for editor in editors() if editor.email != author]
+    planner = Planner(team)
+    planner.add(
+        ReminderKind.SUBMITTED, f"update:{update.pk}", "submitted", team,
+        commitment_id=update.commitment_id, update_id=update.pk,
+    )  # fmt: skip
+    return planner.save()
+
+
 def deliver(batch_size: int | None = None, limit: int = 5000, budget: float | None = None, **only) -> Counter:
     """
     Send the reminders that are due, in batches; return how many were sent, retried, failed and
@@ -339,7 +367,12 @@ def deliver(batch_size: int | None = None, limit: int = 5000, budget: float | No
         reminders = list(
             Reminder.objects.filter(pk__in=claimed, claimed_by=claim)
             .select_related(
-                "commitment", "deadline__milestone", "contact", "follower__commitment", "follower__owner"
+                "commitment",
+                "deadline__milestone",
+                "contact",
+                "follower__commitment",
+                "follower__owner",
+                "update__on_behalf_of",
             )
             .order_by("next_attempt_at", "pk")
         )
@@ -404,6 +437,8 @@ def _still_due(reminders: list[Reminder]) -> set[int]:
             continue  # double opt-in: nothing but the confirmation before the address is confirmed
         if reminder.kind in FOLLOWING and nothing_to_tell(reminder, shared):
             continue
+        if reminder.kind == ReminderKind.SUBMITTED and reminder.update.state != PublicationState.SUBMITTED:
+            continue  # another editor reviewed it meanwhile
         commitment, deadline = reminder.commitment, reminder.deadline
         if reminder.kind in AUTOMATIC and commitment is not None:
             on_hold = commitment.reminders_paused_until and commitment.reminders_paused_until >= on

@@ -9,6 +9,7 @@ functions. Each runs in one transaction and names its author and cause in the hi
 """
 
 import datetime
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -33,6 +34,7 @@ from .models import (
     ReportedReading,
     Target,
 )
+from .reminders import plan_submission
 
 MAX_EVIDENCE_LINKS = 10
 
@@ -137,6 +139,10 @@ def submit_update(
         ReportedReading(update=update, target=target, value=value) for target, value in readings
     )
     update.marks_done.set(done)
+    # Planned in this transaction, so that the update and its notices to the editors exist together;
+    # sent once it commits (or by the next delivery run when no worker can be asked now).
+    plan_submission(update)
+    transaction.on_commit(functools.partial(_deliver_soon, update.commitment_id))
     return update
 
 
@@ -362,6 +368,12 @@ def _announce_on_commit() -> None:
     from .tasks import announce_soon  # the tasks import the reminders, which import much of the app
 
     transaction.on_commit(announce_soon)
+
+
+def _deliver_soon(commitment_id: int) -> None:
+    from .tasks import deliver_soon
+
+    deliver_soon(commitment_id)
 
 
 def _save(instance, by, fields: list[str] | None = None) -> None:

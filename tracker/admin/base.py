@@ -9,6 +9,8 @@ import functools
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -53,6 +55,50 @@ class RefusesStaleDeletions(forms.BaseInlineFormSet):
                     code="stale",
                     params={"row": form.instance},
                 )
+
+
+class AutocompleteFilter(admin.RelatedFieldListFilter):
+    """
+    A filter by a related object that searches for it (the admin's autocomplete, on the related
+    model's `search_fields`) instead of listing every choice: 107 owners, listed, had squeezed the
+    commitments list. The model admin adds `AutocompleteSelect`'s media. Without JavaScript it names
+    the chosen object and offers to clear it.
+    """
+
+    template = "admin/tracker/autocomplete_filter.html"
+
+    def field_choices(self, field, request, model_admin):
+        return []  # searched as one types, never all read
+
+    def has_output(self):
+        return True
+
+    def choices(self, changelist):
+        field = forms.ModelChoiceField(
+            queryset=self.field.remote_field.model._default_manager.all(),
+            widget=AutocompleteSelect(self.field, self.model_admin.admin_site),
+            required=False,
+        )
+        name = self.lookup_kwarg
+        chosen = self.lookup_val[-1] if self.lookup_val else None
+        # The other filters, the search and the sort travel with the form; the page number does not.
+        left_out = {name, self.lookup_kwarg_isnull, PAGE_VAR}
+        yield {
+            "id": f"filter-{self.field_path}",
+            "widget": field.widget.render(name, chosen, attrs={"id": f"filter-{self.field_path}"}),
+            "kept": [
+                (key, value)
+                for key, values in changelist.params.items()
+                if key not in left_out
+                for value in (values if isinstance(values, list) else [values])
+            ],
+            "selected": chosen is not None,
+            "clear": changelist.get_query_string(remove=[name, self.lookup_kwarg_isnull]),
+        }
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.model_admin = model_admin
+        super().__init__(field, request, params, model, model_admin, field_path)
 
 
 @functools.cache

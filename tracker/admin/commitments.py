@@ -7,6 +7,7 @@ spreadsheet import and export (tracker/resources.py, in the formats of tracker/s
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Prefetch
@@ -31,7 +32,7 @@ from ..models import (
     Target,
 )
 from ..resources import CommitmentResource
-from .base import HistoryAdmin
+from .base import AutocompleteFilter, HistoryAdmin
 from .signatories import SignatoryAssessmentInline, record_assessors
 
 
@@ -97,40 +98,36 @@ class StatedCountInline(admin.TabularInline):
     extra = 0
 
 
-class AmountInline(admin.TabularInline):
+# Amounts, deadlines and targets have too many fields for a table row at 1280 px (they ran to 3,000 px,
+# "due" and "done" off-screen): each is a block of a few short lines, the dates first, each date with
+# its precision.
+class AmountInline(admin.StackedInline):
     model = Amount
     fields = [
-        "slug",
-        "amount",
-        "currency",
-        "qualifier",
-        "period",
-        "owner",
-        "label_fr",
-        "label_en",
+        ("amount", "currency", "qualifier"), ("period", "owner"), ("label_fr", "label_en"), "slug",
         *SOURCED_FIELDS,
-    ]
+    ]  # fmt: skip
     autocomplete_fields = ["owner", "citations"]
     show_change_link = True
     extra = 0
 
 
-class DeadlineInline(admin.TabularInline):
+class DeadlineInline(admin.StackedInline):
     model = Deadline
     fields = [
-        "slug", "title_fr", "title_en", "milestone", "due_on", "due_precision", "is_done", "done_on",
-        *SOURCED_FIELDS,
+        ("title_fr", "title_en"), ("due_on", "due_precision", "milestone"),
+        ("is_done", "done_on", "done_precision"), "slug", *SOURCED_FIELDS,
     ]  # fmt: skip
     autocomplete_fields = ["citations"]
     show_change_link = True
     extra = 0
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(admin.StackedInline):
     model = Target
     fields = [
-        "slug", "name_en", "baseline", "target_value", "unit_en", "currency", "milestone", "due_on",
-        *SOURCED_FIELDS,
+        ("name_fr", "name_en"), ("target_value", "baseline"), ("unit_fr", "unit_en", "currency"),
+        ("due_on", "due_precision", "milestone"), "slug", *SOURCED_FIELDS,
     ]  # fmt: skip
     autocomplete_fields = ["citations"]
     show_change_link = True  # the readings are edited on the target's own page
@@ -216,7 +213,7 @@ class CommitmentAdmin(ImportExportMixin, HistoryAdmin):
         "kind",
         OverdueFilter,
         DueSoonFilter,
-        ("involvements__owner", admin.RelatedOnlyFieldListFilter),
+        ("involvements__owner", AutocompleteFilter),
         OwnerKindFilter,
         ("deadlines__milestone", admin.RelatedOnlyFieldListFilter),
         "is_public",
@@ -282,6 +279,17 @@ class CommitmentAdmin(ImportExportMixin, HistoryAdmin):
     show_full_result_count = False  # one COUNT less per page; the filtered count is shown
     # A legend of the status vocabulary above the list; import-export adds its buttons on top of it.
     change_list_template = "admin/tracker/commitment/change_list.html"
+    # The rows an import refuses, listed one error a line (import-export hides them in a tooltip).
+    import_template_name = "admin/tracker/commitment/import.html"
+
+    class Media:
+        css = {"all": ["tracker/admin.css"]}
+
+    @property
+    def media(self):
+        # The owner filter's autocomplete (AutocompleteFilter), on the list as on the change page.
+        owner = Involvement._meta.get_field("owner")
+        return super().media + AutocompleteSelect(owner, self.admin_site).media
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"statuses": list(Status), **(extra_context or {})})

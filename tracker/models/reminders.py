@@ -47,6 +47,10 @@ class Reminder(models.Model):
     deadline = models.ForeignKey(
         Deadline, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
     )
+    # The update a notice to the editors announces ("submitted"): gone with it.
+    update = models.ForeignKey(
+        "tracker.ProgressUpdate", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     deadline_due = models.DateField(_("deadline due"), null=True, blank=True, help_text=_("As it was then."))
     contact = models.ForeignKey(
         OwnerContact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -172,7 +173,15 @@ def publish(request, pk):
             ),
         )
     else:
-        messages.success(request, _("Published. The public page shows it now."))
+        messages.success(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("Published."),
+                update.get_absolute_url(),
+                _("See it on its public page."),
+            ),
+        )
     return redirect("tracker:review_queue")
 
 
@@ -263,7 +272,7 @@ def review_commitment(request, slug, form=None, hold_form=None):
     )
     updates = (
         ProgressUpdate.objects.filter(commitment=commitment)
-        .select_related("on_behalf_of", "author")
+        .select_related("commitment", "on_behalf_of", "author")
         .annotate(links=Count("evidence"))
         .order_by("-reported_on", "-created_at")
     )
