@@ -13,7 +13,7 @@ import time_machine
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, LogEntry
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import override_settings
@@ -206,13 +206,18 @@ def test_an_editor_makes_a_token_for_a_representative_and_reads_its_key_once(cli
     assert answer("get", "/api/commitments/", key).status_code == 200
 
 
-@pytest.mark.parametrize("kind", ["staff", "superuser", "no owner"])
+@pytest.mark.parametrize("kind", ["staff", "superuser", "no owner", "editor not staff", "permission"])
 def test_an_editor_cannot_make_a_token_for_another_account(client, editor, kind):
-    # A token acts as its user: one an editor could make for a staff account or a superuser would let
+    # A token acts as its user: one an editor could make for a staff account, a superuser, or any
+    # account with an editor's permissions (the API asks for those, not the staff flag) would let
     # them act as it.
     other = User.objects.create_user("other", is_staff=kind == "staff", is_superuser=kind == "superuser")
+    if kind == "editor not staff":
+        other.groups.add(editors_group())
+    if kind == "permission":
+        other.user_permissions.add(Permission.objects.get(codename="change_commitment"))
     if kind != "no owner":
-        make_contact(user=other)  # a staff account that also represents an owner is still staff
+        make_contact(user=other)  # an account that also represents an owner keeps its powers
     client.force_login(editor)
     refused = client.post("/admin/tracker/apitoken/add/", {"user": other.pk, "scope": TokenScope.READ})
     assert refused.status_code == 200 and refused.context["adminform"].form.errors["user"]

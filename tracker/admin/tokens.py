@@ -19,10 +19,15 @@ from ..models import ApiToken
 
 
 def representatives():
-    """Return the accounts an editor may issue tokens for: owners' representatives, active, not staff."""
+    """
+    Return the accounts an editor may issue tokens for: owners' representatives, active, with no power
+    beyond that: not staff, in no group and given no permission (the API takes an account with the
+    Editors' permissions for an editor, whatever its staff flag).
+    """
     return (
         get_user_model()
         .objects.filter(is_active=True, is_staff=False, is_superuser=False, representations__isnull=False)
+        .filter(groups__isnull=True, user_permissions__isnull=True)
         .distinct()
         .order_by("username")
     )
