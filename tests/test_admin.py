@@ -290,7 +290,8 @@ def test_the_admin_import_lists_each_refusal_by_row_and_column_in_the_page(edito
     html = response.content.decode()
     assert "validation-error-container" not in html  # nothing left to hover for
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", html)
-    assert [(number, column) for number, column, _message in rows] == [("2", "owners"), ("3", "announced_on")]
+    # Numbered as the file's lines (its header is line 1), where the editor will look for them.
+    assert [(number, column) for number, column, _message in rows] == [("3", "owners"), ("4", "announced_on")]
     assert "nowhere" in rows[0][2]
     assert Commitment.objects.count() == 0
 
