@@ -99,7 +99,11 @@ def test_the_next_and_missed_deadlines_read_with_the_parts_are_those_the_databas
         "only done or overdue": make_commitment(),
         "closed": make_commitment(status=Status.ACHIEVED),
         "none": make_commitment(),
+        "two missed by the same day": make_commitment(),
     }
+    same_day = cases["two missed by the same day"]
+    make_deadline(same_day, due_on=datetime.date(2024, 12, 31), due_precision=DatePrecision.YEAR)
+    make_deadline(same_day, due_on=datetime.date(2024, 12, 31))  # known to the day: the one named
     first = cases["overdue, done, then by milestone"]
     make_deadline(first, due_on=datetime.date(2025, 11, 29))  # a day late
     make_deadline(first, due_on=datetime.date(2025, 11, 30), is_done=True, done_on=on)
@@ -119,9 +123,13 @@ def test_the_next_and_missed_deadlines_read_with_the_parts_are_those_the_databas
         assert with_parts.missed_deadline(on) == missed, case
         assert with_parts.days_overdue(on) == (missed.days_overdue(on) if missed else 0), case
         assert row.next_due_on == (queried.due_date() if queried else None), case
+        # A list's row names the missed date at the precision the header gives it.
+        if missed:
+            assert row.overdue_precision == missed.due_exactness, case
     assert first.next_deadline(on).milestone == november
     assert first.missed_deadline(on).due_on == datetime.date(2025, 11, 29)
     assert cases["closed"].missed_deadline(on) is None
+    assert same_day.missed_deadline(on).due_exactness == DatePrecision.DAY
     assert Commitment.objects.as_shown(on).get(pk=first.pk).next_deadline(on).due_exactness == "month"
 
 

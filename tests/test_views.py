@@ -488,6 +488,18 @@ def test_an_owners_page_lists_its_commitments_as_the_lists_do(client, gpai):
     assert 'Missed deadline: <time datetime="2025">2025</time>' in row and "15 days overdue" in row
 
 
+def test_the_header_says_since_when_a_confirmed_verdict_holds(client):
+    commitment = make_commitment(slug="held", status=Status.NOT_ASSESSED)
+    make_assessment(commitment, Status.STALLED, on=datetime.date(2025, 3, 1))
+    make_assessment(commitment, Status.IN_PROGRESS, on=datetime.date(2025, 5, 1))
+    make_assessment(commitment, Status.IN_PROGRESS, on=datetime.date(2025, 9, 1))  # confirmed, unchanged
+    english = _header(client.get(url("commitment_detail", "held")).content.decode())
+    assert "Last assessed: 1 September 2025" in english and "(first given: 1 May 2025)" in english
+    make_assessment(commitment, Status.STALLED, on=datetime.date(2025, 10, 1))  # changed: no earlier start
+    english = _header(client.get(url("commitment_detail", "held")).content.decode())
+    assert "Last assessed: 1 October 2025" in english and "first given" not in english
+
+
 def test_the_overdue_page_is_paginated_most_overdue_first(client):
     for n in range(26):
         make_deadline(

@@ -326,6 +326,22 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
             assessment.previous = next(older, None)
         return history
 
+    def verdict_since(self, history: list["Assessment"]):
+        """
+        Return the assessment from which its status has held: the oldest of the latest standing
+        assessments giving that status (a later one may confirm a verdict without changing it), or
+        None when none gives it. `history` is assessment_history()'s list.
+        """
+        standing = sorted(
+            (a for a in history if not a.retracted_by_id), key=lambda a: (a.assessed_on, a.pk), reverse=True
+        )
+        since = None
+        for assessment in standing:
+            if assessment.status != self.status:
+                break
+            since = assessment
+        return since
+
     def refresh_verdict(self, by=None, cause: str = "") -> None:
         """
         Take the status and date of the latest assessment ("not yet assessed" without one), saved with
@@ -439,9 +455,13 @@ class Commitment(RemembersCommitment, Sourced, DatesWithPrecision, Timestamped):
         its parts (`with_parts()`, for the same day) it is the first of them flagged `is_overdue`,
         without a query.
         """
+        # Of several due by the same date, the most precise, as the lists' `with_overdue_precision()`
+        # chooses ("day" < "month" < "year"): the header and a list row name the same date.
         if not hasattr(self, "shown_deadlines"):
-            return self.deadlines.overdue(on).select_related("milestone").order_by("due", "pk").first()
-        return next((d for d in self.shown_deadlines if d.is_overdue), None)
+            overdue = self.deadlines.overdue(on).select_related("milestone")
+            return overdue.order_by("due", "due_exactness", "pk").first()
+        missed = [d for d in self.shown_deadlines if d.is_overdue]
+        return min(missed, key=lambda d: (d.due, d.due_exactness, d.pk), default=None)
 
 
 class Involvement(Sourced, DatesWithPrecision):

@@ -52,6 +52,7 @@ def commitment_detail(request, slug):
         "reported": _owners_voice(commitment, updates, complete=not earlier_updates),
         "assessment": next((a for a in assessments if not a.retracted_by_id), None),
         "assessments": assessments,
+        "verdict_since": commitment.verdict_since(assessments),
         "passages": passages,
         "corrections": [d for d in decisions if d.kind == DecisionKind.CORRECTION],
         "decisions": decisions,
