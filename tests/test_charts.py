@@ -8,7 +8,7 @@ from django.utils import translation
 
 from tests.factory import make_commitment, make_milestone
 from tracker.models import Reading, Target
-from tracker.public.charts import TargetChart, nice_step, target_chart, target_picture
+from tracker.public.charts import TargetChart, axis_labels, nice_step, target_chart, target_picture
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,25 @@ def test_a_reading_at_the_baseline_is_no_change_yet_and_one_past_it_a_share_of_t
     read(target, (datetime.date(2025, 9, 30), 52, "month"))
     picture = target_picture(target)
     assert not picture["unchanged"] and picture["reached"] == 50
+
+
+def test_no_change_yet_is_said_only_against_a_baseline_short_of_the_target():
+    without_baseline = make_target(baseline=None)
+    read(without_baseline, (datetime.date(2025, 2, 28), 0, "month"))
+    assert not target_picture(without_baseline)["unchanged"]
+    already_there = make_target(baseline=60)  # the target is 60: nothing was left to change
+    read(already_there, (datetime.date(2025, 2, 28), 60, "month"))
+    assert not target_picture(already_there)["unchanged"]
+
+
+@pytest.mark.parametrize(
+    ("values", "english"),
+    [
+        ([40, 45, 50], ["40", "45", "50"]),
+        ([9_500, 10_000, 10_500], ["9.5K", "10K", "10.5K"]),  # one style on one axis
+        ([1_000_000, 1_020_000, 1_040_000, 1_060_000], ["1M", "1.02M", "1.04M", "1.06M"]),  # distinct
+    ],
+)
+def test_an_axis_writes_its_values_in_one_style_each_distinct(values, english):
+    with translation.override("en"):
+        assert axis_labels([Decimal(value) for value in values]) == english

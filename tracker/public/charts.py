@@ -7,8 +7,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel.numbers import format_compact_decimal, format_decimal
+
 from ..choices import Status
 from ..dates import format_fuzzy_date
+from ..fields import current_language
 
 # Bar charts are drawn in a 0–100 wide box, the target chart in its own (TargetChart); all scale with CSS.
 
@@ -62,6 +65,24 @@ class Point:
 class Tick:
     at: float  # the position along its axis, in the drawing's units
     value: object  # a Decimal on the y axis, the label of a date on the x axis
+    label: str = ""  # how it is written
+
+
+def axis_labels(values: list[Decimal]) -> list[str]:
+    """
+    Write an axis's values in the active language, all in one style and each distinct: in full
+    ("9,500") below ten thousand, else shortly ("250K", "1.02M") with as few decimals as tell them apart.
+    """
+    locale = current_language()
+    if max(abs(value) for value in values) >= 10_000:
+        for digits in range(4):
+            labels = [
+                format_compact_decimal(value, format_type="short", locale=locale, fraction_digits=digits)
+                for value in values
+            ]
+            if len(set(labels)) == len(labels):
+                return labels
+    return [format_decimal(value, locale=locale) for value in values]
 
 
 @dataclass
@@ -129,6 +150,8 @@ def target_chart(target, readings, start_label: str, end_label: str) -> TargetCh
     while value <= top:
         y_ticks.append(Tick(at=y(value), value=value))
         value += step
+    for tick, label in zip(y_ticks, axis_labels([tick.value for tick in y_ticks]), strict=True):
+        tick.label = label
     x_ticks = [Tick(at=x(first), value=start_label), Tick(at=x(last), value=end_label)]
     # Each new year between them, where its label neither runs into theirs nor repeats one ("2027").
     for year in range(first.year + 1, last.year + 1):
@@ -164,7 +187,12 @@ def target_picture(target):
             end_label = format_fuzzy_date(latest.measured_on, latest.measured_precision)
         chart = target_chart(target, readings, format_fuzzy_date(start, start_precision), end_label)
     reached = target.progress_share(latest.value) if latest else 0
-    unchanged = latest is not None and latest.value == (target.baseline or Decimal(0))
+    # "No change yet" needs a baseline to compare with, and one that is not already the target.
+    unchanged = (
+        latest is not None
+        and target.baseline is not None
+        and latest.value == target.baseline != target.target_value
+    )
     return {
         "chart": chart,
         "first": first,

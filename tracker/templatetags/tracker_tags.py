@@ -98,14 +98,6 @@ def target_value(value, target) -> str:
 
 
 @register.filter
-def axis_number(value) -> str:
-    """Write a chart's axis value shortly in the active language: "45", "2,5", "250K", "400 M"."""
-    if abs(value) >= 10_000:
-        return format_compact_decimal(value, format_type="short", locale=_locale(), fraction_digits=1)
-    return format_decimal(value, locale=_locale())
-
-
-@register.filter
 def as_status(value) -> Status:
     """Return the Status for a stored value, to reach its label, colour and meaning in a template."""
     return Status(value)
