@@ -504,8 +504,8 @@ def test_the_editors_counts_cost_the_same_whatever_the_number_of_followers(clien
         follower(f"x{n}@example.org", extra)
         follower(f"y{n}@example.org", extra.involvements.get().owner)
     # session, user, the Editors group (is_editor), the whole tracker's count, the commitments, the
-    # owners, and the session's save
-    assert queries(client, url) == small == 7
+    # owners, the header's count of updates waiting for review, and the session's save
+    assert queries(client, url) == small == 8
 
 
 def test_crawlers_are_kept_from_the_followers_signed_links(client):

@@ -270,6 +270,21 @@ def test_a_rejection_needs_a_reason_and_the_representative_reads_it(rep_client, 
     assert "The link does not mention GPAI." in mine and 'class="state-rejected"' in mine
 
 
+def test_the_overdue_review_counts_the_reminders_that_chased_owners_only(
+    rep_client, editor_client, gpai, django_capture_on_commit_callbacks
+):
+    # The editors hear of the representative's update: mail about the commitment, but not to its owners.
+    with django_capture_on_commit_callbacks(execute=True):
+        rep_client.post(url("log_progress", "gpai-growth"), log_data(gpai))
+    assert len(mail.outbox) == 1
+    (row,) = editor_client.get(url("review_overdue")).context["page"]
+    assert (row.slug, row.reminders_sent, row.reminders_failed) == ("gpai-growth", 0, 0)
+    reminders.plan()  # its deadline has passed: its lead's contact is chased
+    reminders.deliver()
+    (row,) = editor_client.get(url("review_overdue")).context["page"]
+    assert row.reminders_sent == len(mail.outbox) - 1 > 0
+
+
 def test_an_editor_extends_an_overdue_deadline_and_the_public_page_explains_it(editor_client, gpai):
     deadline = gpai.deadlines.get()
     overdue = editor_client.get(url("review_overdue")).content.decode()
@@ -587,7 +602,8 @@ def test_a_submission_tells_each_editor_once_and_the_workspace_counts_it(
 
     notices = sorted(mail.outbox, key=lambda message: message.to)
     assert [message.to for message in notices] == [["editor@example.org"], ["second@example.org"]]
-    assert "Grow GPAI" in notices[0].subject or "Engagement" in notices[0].subject
+    # In the editor's language (French, the site's), with the commitment's title in it.
+    assert notices[0].subject == f"À relire\u00a0: {update.commitment.title_fr} · Summit Tracker"
     assert f"/review/updates/{update.pk}/" in notices[0].body
     assert "10 janvier 2026" in notices[0].body  # the date the report gives, at its precision
     assert reminders.plan_submission(update) == 0  # announced once, however often it is asked
@@ -625,6 +641,18 @@ def test_published_links_to_the_public_page_from_the_editors_pages(rep_client, e
     assert f'<a href="{public}">' in published  # in the message that says it is published
     for page in (url("review_commitment", "gpai-growth"), url("review_update", update.pk)):
         assert f'<a href="{public}">' in editor_client.get(page).content.decode()
+
+
+def test_a_draft_commitments_published_update_links_to_no_missing_page(rep_client, editor_client, gpai):
+    rep_client.post(url("log_progress", "gpai-growth"), log_data(gpai))
+    update = ProgressUpdate.objects.get()
+    gpai.is_public = False
+    gpai.save()
+    published = editor_client.post(url("publish_update", update.pk), follow=True).content.decode()
+    public = update.get_absolute_url()
+    assert f'href="{public}"' not in published
+    for page in (url("review_commitment", "gpai-growth"), url("review_update", update.pk)):
+        assert f'href="{public}"' not in editor_client.get(page).content.decode()
 
 
 def test_an_editors_landing_page_does_not_send_them_to_the_editors(editor_client, rep_client):

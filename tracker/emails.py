@@ -4,6 +4,7 @@ from templates/emails/<name>-subject.txt, -body.txt and -body.html.
 """
 
 import datetime
+import re
 
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .addresses import on_site
-from .choices import PublicationState, ReminderKind, ReminderState
+from .choices import ReminderKind, ReminderState
 from .dates import today
 from .models import Commitment, ProgressUpdate, Reminder
 from .models.commitments import days_late
@@ -24,7 +25,10 @@ DIGEST_ITEMS = 25
 def make_message(name: str, context: dict, to: str, language: str, connection=None, headers=None):
     """Return the e-mail `name` rendered in `language` for `to` (text, with an HTML alternative)."""
     with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+        # On one line, without the no-break spaces French puts before ":" (split() would take them).
+        subject = " ".join(
+            re.split(r"[ \t\r\n]+", render_to_string(f"emails/{name}-subject.txt", context).strip())
+        )
         text = render_to_string(f"emails/{name}-body.txt", context)
         html = render_to_string(f"emails/{name}-body.html", context)
     message = EmailMultiAlternatives(subject, text, None, [to], connection=connection, headers=headers)
@@ -133,7 +137,7 @@ def digest_context() -> dict:
         "overdue_count": overdue.count(),
         "stale": list(stale[:DIGEST_ITEMS]),
         "stale_count": stale.count(),
-        "waiting_count": ProgressUpdate.objects.filter(state=PublicationState.SUBMITTED).count(),
+        "waiting_count": ProgressUpdate.objects.awaiting_review().count(),
         "failed": list(failed.order_by("-created_at")[:DIGEST_ITEMS]),
         "failed_count": failed.count(),
         "queue_url": on_site(reverse("tracker:review_queue")),

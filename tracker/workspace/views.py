@@ -139,7 +139,7 @@ def log_progress(request, slug):
 
 @editor_required
 def review_queue(request):
-    updates = _updates().filter(state=PublicationState.SUBMITTED).order_by("created_at", "pk")[:QUEUE_SHOWN]
+    updates = _updates().awaiting_review().order_by("created_at", "pk")[:QUEUE_SHOWN]
     total = ProgressUpdate.objects.awaiting_review().count()
     return render(request, "tracker/workspace/review_queue.html", {"updates": updates, "total": total})
 
@@ -172,7 +172,7 @@ def publish(request, pk):
                 "already speaks to it. Record a decision if it should change."
             ),
         )
-    else:
+    elif update.commitment.is_public:
         messages.success(
             request,
             format_html(
@@ -181,6 +181,10 @@ def publish(request, pk):
                 update.get_absolute_url(),
                 _("See it on its public page."),
             ),
+        )
+    else:  # a draft commitment's update: the public sees it once the commitment is public
+        messages.success(
+            request, _("Published. Its commitment is a draft: the public will see it once it is public.")
         )
     return redirect("tracker:review_queue")
 
@@ -221,8 +225,10 @@ def review_overdue(request):
         "-reported_on", "-created_at"
     )
     last_decision = Decision.objects.filter(commitment=OuterRef("pk")).order_by("-decided_on", "-created_at")
-    sent = Reminder.objects.filter(commitment=OuterRef("pk"), state=ReminderState.SENT).order_by("-sent_at")
-    failed = Reminder.objects.filter(commitment=OuterRef("pk"), state=ReminderState.FAILED)
+    # The reminders that chased its owners' contacts: not the editors' notices nor followers' news.
+    chasing = Reminder.objects.filter(commitment=OuterRef("pk"), contact__isnull=False)
+    sent = chasing.filter(state=ReminderState.SENT).order_by("-sent_at")
+    failed = chasing.filter(state=ReminderState.FAILED)
     commitments = (
         tracked.filter(Q(pk__in=tracked.overdue(on).values("pk")) | Exists(stale))
         .as_rows(on)
