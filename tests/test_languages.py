@@ -1,10 +1,13 @@
-"""Which language a visitor lands in (issue #27, point 8): English for browsers asking for neither."""
+"""Which language a visitor lands in, and French typography (issue #27, point 8)."""
 
 import gettext
 import re
 
 import pytest
 from django.conf import settings
+from django.utils import translation
+
+from tracker.fields import french_spacing
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +72,33 @@ def test_french_messages_follow_french_typography():
     plain_or_none = re.compile(r" [:;?!]| »|« |[^\s\N{NO-BREAK SPACE}][:;?!](\s|$)")
     wrong = [text for text in french_messages() if plain_or_none.search(code.sub("", text))]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("Objectif : 2030", "Objectif\u00a0: 2030"),
+        ("Objectif: 2030; ensuite ?", "Objectif\u00a0: 2030\u00a0; ensuite\u00a0?"),
+        ("« Bonjour » dit-il", "«\u00a0Bonjour\u00a0» dit-il"),
+        ("Quoi?) Rien!", "Quoi\u00a0?) Rien\u00a0!"),
+        # Already right, with a no-break or a narrow no-break space: left as typed.
+        ("«\u00a0Déjà\u00a0» : ok", "«\u00a0Déjà\u00a0»\u00a0: ok"),
+        ("«\u202fDéjà\u202f»\u202f!", "«\u202fDéjà\u202f»\u202f!"),
+        # Not prose: addresses, times, ratios and Markdown's images keep their marks.
+        ("Voir https://x.org/a?b=1 à 15:30, 3:1", "Voir https://x.org/a?b=1 à 15:30, 3:1"),
+        ("Un ![schéma](https://x.org/s.png)", "Un ![schéma](https://x.org/s.png)"),
+    ],
+)
+def test_french_text_gets_french_spacing_once(typed, shown):
+    assert french_spacing(typed) == shown
+    assert french_spacing(shown) == shown  # twice is once
+
+
+def test_a_french_field_reads_with_french_spacing_and_an_english_one_as_typed():
+    from tests.factory import make_commitment
+
+    commitment = make_commitment(title_fr="Objectif : 2030", title_en="Goal: 2030")
+    with translation.override("fr"):
+        assert commitment.title == "Objectif\u00a0: 2030"
+    with translation.override("en"):
+        assert commitment.title == "Goal: 2030"

@@ -57,7 +57,7 @@ def in_language(french: str, english: str) -> str:
 
 # A space before ":", ";", "?", "!" or inside guillemets, which French typography wants unbreakable
 # (and which people type as an ordinary one), or none at all before ":" and ";" where a word ends.
-_FRENCH_SPACE = re.compile(r"(?:[ \t]|(?<=\w))([:;?!»])|(«)[ \t]*")
+_FRENCH_SPACE = re.compile(r"(?:[ \t]|(?<=\w))([:;?!»])|(«)(?![\u00a0\u202f])[ \t]*")
 
 
 def french_spacing(text: str) -> str:
